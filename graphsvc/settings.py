@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix ``GRAPHSVC_``), behind a cached getter.
+
+A few well-known names are accepted without the prefix because every tool uses them:
+``DATABASE_URL``, ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("graphsvc", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRAPHSVC_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the embedded Postgres keeps its data")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GRAPHSVC_DATABASE_URL", "DATABASE_URL"),
+        description="Postgres URL; when unset an embedded PostgreSQL is started under data_dir",
+    )
+    database_name: str = Field(default="graphsvc", description="Database created inside the embedded server")
+
+    neo4j_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GRAPHSVC_NEO4J_URI", "NEO4J_URI"),
+        description="neo4j:// URI; when unset the embedded networkx graph store is used",
+    )
+    neo4j_user: str | None = Field(default=None, validation_alias=AliasChoices("GRAPHSVC_NEO4J_USER", "NEO4J_USER"))
+    neo4j_password: str | None = Field(
+        default=None, validation_alias=AliasChoices("GRAPHSVC_NEO4J_PASSWORD", "NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("GRAPHSVC_NEO4J_DATABASE", "NEO4J_DATABASE"))
+
+    # online providers: disabled unless configured
+    musicbrainz_enabled: bool = False
+    musicbrainz_user_agent: str = "graphsvc/0.1 ( https://github.com/graphsvc/graphsvc )"
+    musicbrainz_base_url: str = "https://musicbrainz.org/ws/2"
+    discogs_token: str | None = None
+    discogs_base_url: str = "https://api.discogs.com"
+    getsongbpm_api_key: str | None = None
+    getsongbpm_base_url: str = "https://api.getsong.co"
+    http_timeout_s: float = 10.0
+
+    etl_chunk_records: int = Field(default=500, description="Bronze records per silver transaction")
+
+    api_key: str | None = Field(default=None, description="Key for admin endpoints (X-API-Key)")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

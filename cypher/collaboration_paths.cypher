@@ -1,0 +1,29 @@
+// collaboration_paths: simple paths a -> b over COLLABORATED_WITH (undirected), shortest first
+// params: $a INTEGER, $b INTEGER, $k INTEGER (1-10), $max_hops INTEGER (1-8)
+// Cypher 5 takes neither the group count nor quantifier bounds as parameters: the k groups come
+// from the branch gated by $k (a superset when k < its literal), the hop bound is a pre-filter.
+// Order: hops asc, total weight desc, node id list asc; first $k.
+MATCH (a:Artist {id: $a})
+MATCH (b:Artist {id: $b})
+CALL (a, b) {
+  WITH a, b WHERE $k = 1
+  MATCH p = SHORTEST 1 GROUPS (a)-[:COLLABORATED_WITH]-{1,8}(b)
+  WHERE length(p) <= $max_hops AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  RETURN p
+  UNION
+  WITH a, b WHERE $k IN [2, 3]
+  MATCH p = SHORTEST 3 GROUPS (a)-[:COLLABORATED_WITH]-{1,8}(b)
+  WHERE length(p) <= $max_hops AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  RETURN p
+  UNION
+  WITH a, b WHERE $k >= 4
+  MATCH p = SHORTEST 10 GROUPS (a)-[:COLLABORATED_WITH]-{1,8}(b)
+  WHERE length(p) <= $max_hops AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  RETURN p
+}
+WITH p, length(p) AS hops, reduce(s = 0, r IN relationships(p) | s + r.weight) AS total_weight,
+  [n IN nodes(p) | n.id] AS ids
+ORDER BY hops, total_weight DESC, ids
+LIMIT $k
+RETURN [n IN nodes(p) | {id: n.id, name: n.name}] AS artists, [r IN relationships(p) | r.weight] AS weights,
+  hops, total_weight

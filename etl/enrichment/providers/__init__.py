@@ -1,0 +1,128 @@
+"""Providers of the enrichment waterfall: one protocol, offline ones reading ``silver.observation``
+and online ones calling an HTTP API (through :mod:`etl.enrichment.http`).
+
+A provider answers ``lookup(ctx, track, fields)`` with a ``ProviderValue`` per field. A missing field,
+or a ``ProviderValue`` whose ``value`` is None, means "no data" (its ``detail`` says what was consulted).
+Failures the waterfall should record (HTTP errors, ...) are raised as :class:`ProviderError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from graphsvc.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderValue:
+    value: Any
+    confidence: float
+    fetched_at: datetime | None
+    detail: dict  # -> enrichment.attempt.input (what was consulted); the value goes to attempt.output
+
+
+@dataclass(frozen=True, slots=True)
+class TrackInput:
+    track_id: int
+    title: str
+    artists_display: str
+    version: str | None = None
+    duration_s: float | None = None
+
+
+class Observation(NamedTuple):
+    """One ``silver.observation`` row, as offline providers read it."""
+
+    observation_id: int
+    source: str
+    record_id: int
+    bpm: float | None
+    key_pitch_class: int | None
+    key_mode: int | None
+    energy: float | None
+    genres: list[str]
+    label: str | None
+    catalog_number: str | None
+    year: str | None  # extra.release_year or extra.year, as text (the only part of extra providers read)
+
+
+@dataclass
+class LookupContext:
+    conn: psycopg.Connection
+    run_id: int
+    # observations of the tracks of the current chunk, newest bronze record first (see load_observations)
+    observations: dict[int, list[Observation]] = field(default_factory=dict)
+    refetch: bool = False  # online providers: ignore stored responses and call the API again
+
+
+class ProviderError(Exception):
+    """A provider could not answer (HTTP error after retries, malformed response). Logged as the attempt's error."""
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    fields: frozenset[str]
+    online: bool
+
+    @property
+    def enabled(self) -> bool:
+        """False for an online provider that is not configured (no API key, not switched on)."""
+        ...
+
+    def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]: ...
+
+
+def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> dict[int, list[Observation]]:
+    """All observations of ``track_ids`` in one query, per track, newest bronze record first."""
+    out: dict[int, list[Observation]] = {}
+    cur = conn.execute(
+        "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
+        " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year')"
+        " FROM silver.observation WHERE track_id = ANY(%s)"
+        " ORDER BY track_id, record_id DESC, item_index DESC",
+        (list(track_ids),),
+    )
+    for row in cur:
+        tid = row[0]
+        lst = out.get(tid)
+        if lst is None:
+            lst = out[tid] = []
+        lst.append(Observation._make(row[1:]))
+    return out
+
+
+def provider_fields() -> dict[str, frozenset[str]]:
+    """What each known provider can fill (independent of settings)."""
+    return {cls.name: cls.fields for cls in _provider_classes()}
+
+
+def _provider_classes() -> list[type]:
+    from etl.enrichment.providers.discogs import DiscogsProvider
+    from etl.enrichment.providers.features import FeaturesProvider
+    from etl.enrichment.providers.getsongbpm import GetSongBpmProvider
+    from etl.enrichment.providers.mixesdb import MixesdbProvider
+    from etl.enrichment.providers.musicbrainz import MusicBrainzProvider
+    from etl.enrichment.providers.rekordbox import RekordboxProvider
+    from etl.enrichment.providers.tracklists1001 import TracklistsProvider
+
+    return [RekordboxProvider, FeaturesProvider, TracklistsProvider, MixesdbProvider,
+            MusicBrainzProvider, DiscogsProvider, GetSongBpmProvider]
+
+
+def build_providers(settings: Settings | None = None) -> dict[str, Provider]:
+    """One instance of every provider, online ones configured from the settings."""
+    from graphsvc.settings import get_settings
+
+    settings = settings or get_settings()
+    out: dict[str, Provider] = {}
+    for cls in _provider_classes():
+        inst = cls.from_settings(settings) if getattr(cls, "online", False) else cls()
+        out[inst.name] = inst
+    return out

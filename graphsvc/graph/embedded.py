@@ -1,0 +1,696 @@
+"""The embedded, in-process graph store: gold tables loaded into Python indexes (+ networkx).
+
+Indexes (built once per load):
+- tracks by id; per Camelot key a list of (bpm, id) sorted, for BPM windows with bisect;
+- TRANSITIONS_TO out/in adjacency dicts; BY both ways; CONTAINS both ways; PLAYED; SUPPORTS both ways;
+- COLLABORATED_WITH as a networkx Graph (its adjacency dict is used directly for BFS; k shortest
+  simple paths use networkx.shortest_simple_paths);
+- a lazily built search index (normalized text joined in one string, scanned with str.find).
+
+Next-track candidates expand the BPM window outward from the source tempo per compatible key and merge
+the streams with a heap, so generation stops at CANDIDATE_CAP instead of sorting whole windows.
+``refresh(conn)`` reloads everything when gold changed (checked with the change_seq sequence): a full
+reload, not an incremental one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+import networkx as nx
+import psycopg
+
+from graphsvc import harmonic
+from graphsvc.errors import InvalidValue, NotFound
+from graphsvc.graph import paths as _paths
+from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
+from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
+from graphsvc.graph.ranking import CANDIDATE_CAP, rank_candidates
+from graphsvc.names import name_key, title_key
+
+_TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
+_KEY_ORDER = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
+_KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
+_MAX_SIMPLE_PATHS = 5000  # paths enumerated per collaboration_paths request at most
+
+
+class _Track:
+    __slots__ = _TRACK_COLS + ("key",)
+
+    def props(self) -> dict[str, Any]:
+        d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
+        d["genres"] = list(d["genres"] or [])
+        return d
+
+
+def _strictness(level: str) -> frozenset:
+    try:
+        return harmonic.STRICTNESS[level]
+    except (KeyError, TypeError):
+        raise InvalidValue(f"strictness {level!r} is not one of {', '.join(harmonic.STRICTNESS)}") from None
+
+
+def _pct(sb: float, tb: float, half_double: bool) -> float:
+    # the expression of harmonic.bpm_distance_pct, inlined for the hot loop (same float result)
+    if half_double:
+        return min(abs(tb - sb), abs(2 * tb - sb), abs(tb / 2 - sb)) / sb * 100.0
+    return abs(tb - sb) / sb * 100.0
+
+
+class EmbeddedStore:
+    backend = "embedded"
+
+    def __init__(self) -> None:
+        self.tracks: dict[int, _Track] = {}
+        self.artists: dict[int, dict[str, Any]] = {}
+        self.sets: dict[int, dict[str, Any]] = {}
+        self.labels: dict[int, dict[str, Any]] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.compatible: list[tuple[str, str, str, float]] = []
+        self.by_key: dict[str, tuple[list[float], list[int]]] = {}
+        self.key_tracks: dict[str, list[int]] = defaultdict(list)
+        self.label_tracks: dict[int, list[int]] = defaultdict(list)
+        self.trans_out: dict[int, dict[int, tuple]] = defaultdict(dict)
+        self.trans_in: dict[int, dict[int, tuple]] = defaultdict(dict)
+        self.by_track: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        self.by_artist: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        self.collab = nx.Graph()
+        self.set_entries: dict[int, list[tuple[int, int]]] = defaultdict(list)  # set -> [(pos, track)]
+        self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
+        self.played_set: dict[int, list[int]] = defaultdict(list)  # set -> djs
+        self.played_artist: dict[int, list[int]] = defaultdict(list)  # artist -> sets
+        self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
+        self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
+        self.watermark: int = -1
+        self.load_stats: LoadStats | None = None
+        self._search: dict[str, Any] = {}
+
+    # --- loading ---------------------------------------------------------------------------------
+    @classmethod
+    def from_gold(cls, conn: psycopg.Connection) -> EmbeddedStore:
+        store = cls()
+        store._load(conn)
+        return store
+
+    @staticmethod
+    def _seq(conn: psycopg.Connection) -> int:
+        last, called = conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq").fetchone()
+        return last if called else 0
+
+    def refresh(self, conn: psycopg.Connection) -> bool:
+        """Reload from gold if it changed since the last load (full reload). True when reloaded."""
+        if self._seq(conn) == self.watermark:
+            return False
+        fresh = EmbeddedStore.from_gold(conn)
+        self.__dict__.update(fresh.__dict__)
+        return True
+
+    def _rows(self, conn: psycopg.Connection, query: str) -> list[tuple]:
+        with conn.cursor() as cur:
+            cur.execute(query)
+            return cur.fetchall()
+
+    def _load(self, conn: psycopg.Connection) -> None:
+        started = time.perf_counter()
+        self.watermark = self._seq(conn)
+        for row in self._rows(conn, "SELECT camelot, pitch_class, mode, name, open_key, number, letter FROM gold.key"):
+            self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row))
+        self.compatible = self._rows(conn, "SELECT from_camelot, to_camelot, move, score FROM gold.compatible")
+        tracks = self.tracks
+        for row in self._rows(conn, f"SELECT {', '.join(_TRACK_COLS)} FROM gold.track"):
+            t = _Track()
+            for name, value in zip(_TRACK_COLS, row):
+                setattr(t, name, value)
+            t.key = _KEYS.get(t.camelot)
+            tracks[t.id] = t
+            if t.camelot is not None:
+                self.key_tracks[t.camelot].append(t.id)
+            if t.label_id is not None:
+                self.label_tracks[t.label_id].append(t.id)
+        per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        for t in tracks.values():
+            if t.camelot is not None and t.bpm is not None:
+                per_key[t.camelot].append((t.bpm, t.id))
+        for camelot, pairs in per_key.items():
+            pairs.sort()
+            self.by_key[camelot] = ([p[0] for p in pairs], [p[1] for p in pairs])
+        for lst in self.key_tracks.values():
+            lst.sort()
+        for row in self._rows(conn, "SELECT id, name, name_key, tracks, sets FROM gold.artist"):
+            self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row))
+        for row in self._rows(conn, "SELECT id, title, dj, date, venue, event, show, source, tracks FROM gold.set"):
+            self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row))
+        for row in self._rows(conn, "SELECT id, name, tracks FROM gold.label"):
+            self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row))
+        for tid, aid, role, pos in self._rows(conn, "SELECT track_id, artist_id, role, position FROM gold.by"):
+            self.by_track[tid].append((aid, role, pos))
+            self.by_artist[aid].append((tid, role, pos))
+        self.collab.add_nodes_from(self.artists)
+        self.collab.add_edges_from(
+            (a, b, {"weight": w, "first_year": fy, "last_year": ly})
+            for a, b, w, fy, ly in self._rows(
+                conn, "SELECT a_id, b_id, weight, first_year, last_year FROM gold.collaborated_with")
+        )
+        for f, t, n, djs, last in self._rows(conn, "SELECT from_id, to_id, count, djs, last_seen FROM gold.transitions_to"):
+            self.trans_out[f][t] = (n, djs, last)
+            self.trans_in[t][f] = (n, djs, last)
+        for sid, tid, pos in self._rows(conn, "SELECT set_id, track_id, position FROM gold.contains ORDER BY set_id, position"):
+            self.set_entries[sid].append((pos, tid))
+            self.track_sets[tid].append((sid, pos))
+        for aid, sid in self._rows(conn, "SELECT artist_id, set_id FROM gold.played ORDER BY artist_id, set_id"):
+            self.played_set[sid].append(aid)
+            self.played_artist[aid].append(sid)
+        for dj, aid, n in self._rows(conn, "SELECT dj_id, artist_id, count FROM gold.supports"):
+            self.sup_out[dj][aid] = n
+            self.sup_in[aid][dj] = n
+        c = self.counts()
+        self.load_stats = LoadStats(
+            nodes={k: v for k, v in c.items() if k in NODE_LABELS},
+            relationships={k: v for k, v in c.items() if k in RELATIONSHIPS},
+            seconds=time.perf_counter() - started,
+        )
+
+    # --- protocol basics -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.__init__()  # drop the indexes
+
+    def ping(self) -> bool:
+        return True
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "Track": len(self.tracks), "Artist": len(self.artists), "Key": len(self.keys),
+            "Set": len(self.sets), "Label": len(self.labels),
+            "BY": sum(map(len, self.by_track.values())),
+            "COLLABORATED_WITH": self.collab.number_of_edges(),
+            "TRANSITIONS_TO": sum(map(len, self.trans_out.values())),
+            "IN_KEY": sum(map(len, self.key_tracks.values())),
+            "COMPATIBLE": len(self.compatible),
+            "CONTAINS": sum(map(len, self.set_entries.values())),
+            "PLAYED": sum(map(len, self.played_set.values())),
+            "SUPPORTS": sum(map(len, self.sup_out.values())),
+            "ON_LABEL": sum(map(len, self.label_tracks.values())),
+        }
+
+    def ids(self, kind: str) -> set:
+        """Node label -> node keys; relationship type -> (start, end, extra) with extra = role (BY),
+        position (CONTAINS) or None."""
+        if kind == "Track":
+            return set(self.tracks)
+        if kind == "Artist":
+            return set(self.artists)
+        if kind == "Key":
+            return set(self.keys)
+        if kind == "Set":
+            return set(self.sets)
+        if kind == "Label":
+            return set(self.labels)
+        if kind == "BY":
+            return {(t, a, role) for t, lst in self.by_track.items() for a, role, _ in lst}
+        if kind == "COLLABORATED_WITH":
+            return {(min(a, b), max(a, b), None) for a, b in self.collab.edges}
+        if kind == "TRANSITIONS_TO":
+            return {(f, t, None) for f, d in self.trans_out.items() for t in d}
+        if kind == "IN_KEY":
+            return {(t, k, None) for k, lst in self.key_tracks.items() for t in lst}
+        if kind == "COMPATIBLE":
+            return {(f, t, None) for f, t, _, _ in self.compatible}
+        if kind == "CONTAINS":
+            return {(s, t, pos) for s, lst in self.set_entries.items() for pos, t in lst}
+        if kind == "PLAYED":
+            return {(a, s, None) for s, lst in self.played_set.items() for a in lst}
+        if kind == "SUPPORTS":
+            return {(d, a, None) for d, m in self.sup_out.items() for a in m}
+        if kind == "ON_LABEL":
+            return {(t, lab, None) for lab, lst in self.label_tracks.items() for t in lst}
+        raise InvalidValue(f"kind {kind!r} is not a node label or relationship type of the graph model")
+
+    def get_track(self, track_id: int) -> dict[str, Any] | None:
+        t = self.tracks.get(track_id)
+        return None if t is None else t.props()
+
+    def get_artist(self, artist_id: int) -> dict[str, Any] | None:
+        a = self.artists.get(artist_id)
+        return None if a is None else dict(a)
+
+    def _track(self, track_id: int) -> _Track:
+        t = self.tracks.get(track_id)
+        if t is None:
+            raise NotFound(f"track {track_id} does not exist")
+        return t
+
+    def _artist(self, artist_id: int) -> dict[str, Any]:
+        a = self.artists.get(artist_id)
+        if a is None:
+            raise NotFound(f"artist {artist_id} does not exist")
+        return a
+
+    # --- search ----------------------------------------------------------------------------------
+    def _search_index(self, kind: str) -> tuple[str, list[int], list[int], list[str], list[str]]:
+        idx = self._search.get(kind)
+        if idx is None:
+            if kind == "track":
+                ids = sorted(self.tracks)
+                short = [title_key(self.tracks[i].title) for i in ids]
+                full = [title_key(f"{self.tracks[i].artists} {self.tracks[i].title}") for i in ids]
+            else:
+                ids = sorted(self.artists)
+                short = full = [self.artists[i]["name_key"] for i in ids]
+            offsets, pos = [], 0
+            for text in full:
+                offsets.append(pos)
+                pos += len(text) + 1
+            idx = self._search[kind] = ("\n".join(full), offsets, ids, short, full)
+        return idx
+
+    def _search_ids(self, kind: str, q: str, limit: int, popularity) -> list[tuple[int, str]]:
+        bounded("limit", limit)
+        needle = title_key(q) if kind == "track" else name_key(q)
+        if not needle:
+            raise InvalidValue("search query must contain at least one letter or digit")
+        blob, offsets, ids, short, full = self._search_index(kind)
+        hits: dict[int, int] = {}
+        at = blob.find(needle)
+        while at != -1:
+            i = bisect_right(offsets, at) - 1
+            if i not in hits:
+                s, f = short[i], full[i]
+                rank = 0 if needle in (s, f) else 1 if (s.startswith(needle) or f.startswith(needle)) else 2
+                hits[i] = rank
+            at = blob.find(needle, at + 1)
+        best = heapq.nsmallest(int(limit), hits.items(), key=lambda h: (h[1], -popularity(ids[h[0]]), ids[h[0]]))
+        return [(ids[i], ("exact", "prefix", "contains")[r]) for i, r in best]
+
+    def search_tracks(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Tracks whose normalized "artists title" contains q: exact > prefix > contains, plays desc, id asc."""
+        out = []
+        for tid, match in self._search_ids("track", q, limit, lambda i: self.tracks[i].plays):
+            d = self.tracks[tid].props()
+            d["match"] = match
+            out.append(d)
+        return out
+
+    def search_artists(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Artists whose name_key contains q: exact > prefix > contains, tracks desc, id asc."""
+        out = []
+        for aid, match in self._search_ids("artist", q, limit, lambda i: self.artists[i]["tracks"]):
+            d = dict(self.artists[aid])
+            d["match"] = match
+            out.append(d)
+        return out
+
+    # --- collaboration ---------------------------------------------------------------------------
+    def collaboration_network(self, artist_id: int, depth: int = 1, min_weight: int = 1, limit: int = 100) -> Subgraph:
+        bounded("depth", depth)
+        bounded("min_weight", min_weight)
+        bounded("limit", limit)
+        self._artist(artist_id)
+        adj = self.collab.adj
+        hops = {artist_id: 0}
+        frontier = [artist_id]
+        for d in range(1, int(depth) + 1):
+            nxt = []
+            for u in frontier:
+                for v, attrs in adj[u].items():
+                    if v not in hops and attrs["weight"] >= min_weight:
+                        hops[v] = d
+                        nxt.append(v)
+            frontier = nxt
+        order = sorted(hops, key=lambda n: (hops[n], -self.artists[n]["tracks"], n))
+        kept = order[: int(limit)]
+        keep = set(kept)
+        nodes = [
+            Node(f"Artist:{n}", "Artist", {"id": n, "name": self.artists[n]["name"],
+                                           "tracks": self.artists[n]["tracks"], "hops": hops[n]})
+            for n in kept
+        ]
+        edges = []
+        for u in sorted(keep):
+            for v, attrs in adj[u].items():
+                if u < v and v in keep and attrs["weight"] >= min_weight:
+                    edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(attrs)))
+        edges.sort(key=lambda e: (int(e.source[7:]), int(e.target[7:])))
+        return Subgraph(nodes=nodes, edges=edges, truncated=len(order) > len(kept))
+
+    def collaboration_paths(self, a: int, b: int, k: int = 3, max_hops: int = 6) -> list[list[dict[str, Any]]]:
+        """Up to k simple paths a..b over COLLABORATED_WITH ordered by (hops, total weight desc, ids).
+        Each path is a list of steps {"artist": {id, name}, "weight_to_next": int | None}."""
+        bounded("k", k)
+        bounded("max_hops", max_hops)
+        self._artist(a)
+        self._artist(b)
+        if a == b:
+            raise InvalidValue("a collaboration path needs two different artists")
+        G = self.collab
+        found: list[tuple[int, int, list[int]]] = []
+        try:
+            for n, path in enumerate(nx.shortest_simple_paths(G, a, b)):
+                h = len(path) - 1
+                if h > max_hops or (len(found) >= k and h > found[k - 1][0]) or n >= _MAX_SIMPLE_PATHS:
+                    break
+                w = sum(G.adj[x][y]["weight"] for x, y in zip(path, path[1:]))
+                found.append((h, w, path))
+        except nx.NetworkXNoPath:
+            return []
+        found.sort(key=lambda f: (f[0], -f[1], f[2]))
+        out = []
+        for _, _, path in found[: int(k)]:
+            steps = []
+            for i, x in enumerate(path):
+                w = G.adj[x][path[i + 1]]["weight"] if i + 1 < len(path) else None
+                steps.append({"artist": {"id": x, "name": self.artists[x]["name"]}, "weight_to_next": w})
+            out.append(steps)
+        return out
+
+    # --- next tracks -----------------------------------------------------------------------------
+    def _raw(self, t: _Track, move, pct, semis: int, pitched: bool, transitions: int) -> dict[str, Any]:
+        return {
+            "track_id": t.id, "title": t.title, "artists": t.artists, "bpm": t.bpm, "camelot": t.camelot,
+            "energy": t.energy, "genres": t.genres, "move": None if move is None else move.value,
+            "bpm_pct": pct, "pitch_shift": semis, "pitched": pitched, "transitions": transitions,
+        }
+
+    def _fit(self, s: _Track, t: _Track, allowed, w: float, half_double: bool, max_shift: int):
+        """Rule 3 constraints on data both tracks have: (move, pct, semis, pitched) or None."""
+        pct, semis, pitched, eff = None, 0, False, t.key
+        if s.bpm is not None and t.bpm is not None:
+            if max_shift > 0:
+                semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm)
+                if abs(semis) <= max_shift:
+                    pitched, pct = True, 0.0
+                    if eff is not None:
+                        eff = harmonic.shift_key(eff, semis)
+            if not pitched:
+                semis = 0
+                pct = _pct(s.bpm, t.bpm, half_double)
+                if pct > w:
+                    return None
+        move = None
+        if s.key is not None and eff is not None:
+            move = harmonic.classify_move(s.key, eff)
+            if move not in allowed:
+                return None
+        return move, pct, semis, pitched
+
+    def _window(self, camelot: str, sb: float, w: float, half_double: bool, max_shift: int,
+                skip: set[int]) -> Iterator[tuple[float, int]]:
+        """(pct, id) of tracks in ``camelot`` within the window, nearest first (ties: id asc); tracks
+        that would be pitched (|semis| <= max_shift) are left out (they are handled by _pitched)."""
+        idx = self.by_key.get(camelot)
+        if idx is None:
+            return iter(())
+        bpms, ids = idx
+        lo_ratio, hi_ratio = 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
+        streams = []
+        for f in ((1.0, 2.0, 0.5) if half_double else (1.0,)):
+            c = sb / f
+            streams.append(self._right(bpms, ids, c, c * hi_ratio, sb, w, half_double))
+            streams.append(self._left(bpms, ids, c, c * lo_ratio, sb, w, half_double))
+        merged = heapq.merge(*streams)
+        if max_shift <= 0 and not skip:
+            return merged
+        return (
+            (p, i) for p, i in merged
+            if i not in skip and not (
+                max_shift > 0 and abs(harmonic.semitone_shift_for_bpm(self.tracks[i].bpm, sb)) <= max_shift)
+        )
+
+    @staticmethod
+    def _right(bpms, ids, c, hi, sb, w, hd) -> Iterator[tuple[float, int]]:
+        for i in range(bisect_left(bpms, c), len(bpms)):
+            b = bpms[i]
+            if b > hi:
+                return
+            p = _pct(sb, b, hd)
+            if p > w:
+                return
+            yield p, ids[i]
+
+    @staticmethod
+    def _left(bpms, ids, c, lo, sb, w, hd) -> Iterator[tuple[float, int]]:
+        j = bisect_left(bpms, c)
+        while j > 0:
+            b = bpms[j - 1]
+            if b < lo:
+                return
+            p = _pct(sb, b, hd)
+            if p > w:
+                return
+            start = bisect_left(bpms, b, 0, j)
+            for i in range(start, j):
+                yield p, ids[i]
+            j = start
+
+    def _pitched(self, target: harmonic.Key, sb: float, max_shift: int, skip: set[int]) -> list[tuple[float, int]]:
+        """(0.0, id) of tracks whose key pitched to ``sb`` becomes ``target``, sorted by id."""
+        out = []
+        for semis in range(-max_shift, max_shift + 1):
+            original = harmonic.shift_key(target, -semis)
+            idx = self.by_key.get(original.camelot)
+            if idx is None:
+                continue
+            bpms, ids = idx
+            lo = sb / 2 ** ((semis + 0.5) / 12) * (1 - 1e-9)
+            hi = sb / 2 ** ((semis - 0.5) / 12) * (1 + 1e-9)
+            for i in range(bisect_left(bpms, lo), bisect_right(bpms, hi)):
+                if ids[i] not in skip and harmonic.semitone_shift_for_bpm(bpms[i], sb) == semis:
+                    out.append((0.0, ids[i]))
+        out.sort()
+        return out
+
+    def raw_candidates(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
+                       half_double: bool = True, max_pitch_shift: int = 0, cap: int = CANDIDATE_CAP,
+                       strict_only: bool = False) -> list[dict[str, Any]]:
+        """Graph rule 3: at most ``cap`` raw candidates in (transitions desc, move score desc, bpm_pct asc
+        nulls last, id asc) order. ``strict_only``: only candidates passing rule 3(b)."""
+        allowed = _strictness(strictness)
+        bounded("bpm_window_pct", bpm_window_pct)
+        bounded("max_pitch_shift", max_pitch_shift)
+        s = self._track(track_id)
+        w, P = float(bpm_window_pct), int(max_pitch_shift)
+        known = s.key is not None and s.bpm is not None
+        out: list[dict[str, Any]] = []
+        skip = {s.id}
+        ev = []
+        for tid, (n, _djs, _last) in self.trans_out.get(s.id, {}).items():
+            t = self.tracks[tid]
+            if strict_only and (t.key is None or t.bpm is None or not known):
+                continue
+            fit = self._fit(s, t, allowed, w, half_double, P)
+            if fit is not None:
+                move, pct, semis, pitched = fit
+                score = -1.0 if move is None else harmonic.MOVES[move]
+                ev.append(((-n, -score, math.inf if pct is None else pct, tid), t, fit, n))
+        ev.sort(key=lambda e: e[0])
+        for _, t, (move, pct, semis, pitched), n in ev[:cap]:
+            out.append(self._raw(t, move, pct, semis, pitched, n))
+            skip.add(t.id)
+        if not known or len(out) >= cap:
+            return out
+        compat = harmonic.compatible_keys(s.key, strictness)
+        for score, group in groupby(compat, key=lambda c: c[2]):
+            group = list(group)
+            streams = []
+            for key, move, _ in group:
+                streams.append(((p, i, move, False) for p, i in self._window(key.camelot, s.bpm, w, half_double, P, skip)))
+                if P > 0:
+                    streams.append(((p, i, move, True) for p, i in self._pitched(key, s.bpm, P, skip)))
+            for p, i, move, pitched in heapq.merge(*streams):
+                t = self.tracks[i]
+                semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm) if pitched else 0
+                out.append(self._raw(t, move, p, semis, pitched, 0))
+                if len(out) >= cap:
+                    return out
+        return out
+
+    def next_tracks(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
+                    half_double: bool = True, max_pitch_shift: int = 0, limit: int = 20) -> list[Candidate]:
+        bounded("limit", limit)
+        raw = self.raw_candidates(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                  half_double=half_double, max_pitch_shift=max_pitch_shift)
+        return rank_candidates(self.tracks[track_id].props(), raw, limit)
+
+    def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
+                       bpm_window_pct: float = 6.0) -> _paths.PathList:
+        """Graph rule 4 (see graphsvc.graph.paths); BPM windows allow half/double time."""
+        bounded("k", k)
+        bounded("max_len", max_len)
+        bounded("bpm_window_pct", bpm_window_pct)
+        _strictness(strictness)
+        self._track(a)
+        self._track(b)
+        return _paths.harmonic_paths(
+            a, b, k=k, max_len=max_len,
+            neighbours=lambda x: self.raw_candidates(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                                     strict_only=True),
+            source=lambda x: self.tracks[x].props(),
+        )
+
+    # --- neighbourhood ---------------------------------------------------------------------------
+    def _adjacent(self, node: tuple[str, Any]) -> list[tuple[str, Any]]:
+        label, key = node
+        if label == "Track":
+            t = self.tracks[key]
+            out = [("Artist", a) for a, _, _ in self.by_track.get(key, ())]
+            out += [("Track", x) for x in self.trans_out.get(key, ())]
+            out += [("Track", x) for x in self.trans_in.get(key, ())]
+            out += [("Set", s) for s, _ in self.track_sets.get(key, ())]
+            if t.camelot is not None:
+                out.append(("Key", t.camelot))
+            if t.label_id is not None:
+                out.append(("Label", t.label_id))
+            return out
+        if label == "Artist":
+            out = [("Track", t) for t, _, _ in self.by_artist.get(key, ())]
+            out += [("Artist", x) for x in self.collab.adj[key]]
+            out += [("Set", s) for s in self.played_artist.get(key, ())]
+            out += [("Artist", x) for x in self.sup_out.get(key, ())]
+            out += [("Artist", x) for x in self.sup_in.get(key, ())]
+            return out
+        if label == "Set":
+            return [("Track", t) for _, t in self.set_entries.get(key, ())] + [("Artist", a) for a in self.played_set.get(key, ())]
+        if label == "Key":
+            return [("Track", t) for t in self.key_tracks.get(key, ())]
+        return [("Track", t) for t in self.label_tracks.get(key, ())]
+
+    def _degree(self, node: tuple[str, Any]) -> int:
+        """Relationships of the node, COMPATIBLE excluded."""
+        label, key = node
+        if label == "Track":
+            t = self.tracks[key]
+            return (len(self.by_track.get(key, ())) + len(self.trans_out.get(key, ())) + len(self.trans_in.get(key, ()))
+                    + len(self.track_sets.get(key, ())) + (t.camelot is not None) + (t.label_id is not None))
+        if label == "Artist":
+            return (len(self.by_artist.get(key, ())) + len(self.collab.adj[key]) + len(self.played_artist.get(key, ()))
+                    + len(self.sup_out.get(key, ())) + len(self.sup_in.get(key, ())))
+        if label == "Set":
+            return len(self.set_entries.get(key, ())) + len(self.played_set.get(key, ()))
+        if label == "Key":
+            return len(self.key_tracks.get(key, ()))
+        return len(self.label_tracks.get(key, ()))
+
+    def _node_props(self, node: tuple[str, Any]) -> dict[str, Any]:
+        label, key = node
+        if label == "Track":
+            return self.tracks[key].props()
+        return dict({"Artist": self.artists, "Set": self.sets, "Key": self.keys, "Label": self.labels}[label][key])
+
+    def _edges_of(self, node: tuple[str, Any]) -> Iterator[tuple[tuple, tuple, str, dict]]:
+        """Each relationship once, from the side that owns it (Track: BY, TRANSITIONS_TO out, IN_KEY,
+        ON_LABEL; Artist: COLLABORATED_WITH (start < end), SUPPORTS out, PLAYED; Set: CONTAINS)."""
+        label, key = node
+        if label == "Track":
+            t = self.tracks[key]
+            for a, role, pos in self.by_track.get(key, ()):
+                yield node, ("Artist", a), "BY", {"role": role, "position": pos}
+            for x, (n, djs, last) in self.trans_out.get(key, {}).items():
+                yield node, ("Track", x), "TRANSITIONS_TO", {"count": n, "djs": djs, "last_seen": last}
+            if t.camelot is not None:
+                yield node, ("Key", t.camelot), "IN_KEY", {}
+            if t.label_id is not None:
+                yield node, ("Label", t.label_id), "ON_LABEL", {}
+        elif label == "Artist":
+            for x, attrs in self.collab.adj[key].items():
+                if key < x:
+                    yield node, ("Artist", x), "COLLABORATED_WITH", dict(attrs)
+            for x, n in self.sup_out.get(key, {}).items():
+                yield node, ("Artist", x), "SUPPORTS", {"count": n}
+            for s in self.played_artist.get(key, ()):
+                yield node, ("Set", s), "PLAYED", {}
+        elif label == "Set":
+            for pos, t in self.set_entries.get(key, ()):
+                yield node, ("Track", t), "CONTAINS", {"position": pos}
+
+    def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph:
+        """The node and nodes within ``depth`` (1..2) over every relationship but COMPATIBLE, ranked by
+        (hops asc, degree desc, label asc, key asc); edges among the kept nodes."""
+        bounded("depth", depth)
+        bounded("limit", limit)
+        if depth > 2:
+            raise InvalidValue(f"depth must be between 1 and 2 for a neighbourhood, got {depth!r}")
+        if kind == "track":
+            self._track(node_id)
+            start = ("Track", node_id)
+        elif kind == "artist":
+            self._artist(node_id)
+            start = ("Artist", node_id)
+        else:
+            raise InvalidValue(f"kind must be 'track' or 'artist', got {kind!r}")
+        hops = {start: 0}
+        frontier = [start]
+        for d in range(1, int(depth) + 1):
+            nxt = []
+            for n in frontier:
+                for m in self._adjacent(n):
+                    if m not in hops:
+                        hops[m] = d
+                        nxt.append(m)
+            frontier = nxt
+        ranked = heapq.nsmallest(int(limit), hops, key=lambda n: (hops[n], -self._degree(n), n[0], n[1]))
+        keep = set(ranked)
+        nodes = []
+        for n in ranked:
+            props = self._node_props(n)
+            props["hops"] = hops[n]
+            nodes.append(Node(f"{n[0]}:{n[1]}", n[0], props))
+        edges = [
+            Edge(f"{a[0]}:{a[1]}", f"{b[0]}:{b[1]}", typ, props)
+            for n in ranked for a, b, typ, props in self._edges_of(n) if b in keep
+        ]
+        return Subgraph(nodes=nodes, edges=edges, truncated=len(hops) > len(ranked))
+
+    # --- analytics -------------------------------------------------------------------------------
+    def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:
+        """{tracks, sets_played, avg_bpm, top_key, top_genres [{genre, tracks}] (top 5, count desc, name
+        asc), collaborators [{id, name, weight}] and supported_by [{id, name, count}] (top 10, desc, id)}."""
+        a = self.artists.get(artist_id)
+        if a is None:
+            return None
+        tids = sorted({t for t, _, _ in self.by_artist.get(artist_id, ())})
+        ts = [self.tracks[t] for t in tids]
+        bpms = [t.bpm for t in ts if t.bpm is not None]
+        keys = Counter(t.camelot for t in ts if t.camelot is not None)
+        genres = Counter(g for t in ts for g in set(t.genres or ()))
+        collab = sorted(((x, attrs["weight"]) for x, attrs in self.collab.adj[artist_id].items()),
+                        key=lambda p: (-p[1], p[0]))[:10]
+        sup = sorted(self.sup_in.get(artist_id, {}).items(), key=lambda p: (-p[1], p[0]))[:10]
+        return {
+            "id": artist_id, "name": a["name"], "tracks": a["tracks"], "sets_played": a["sets"],
+            "avg_bpm": sum(bpms) / len(bpms) if bpms else None,
+            "top_key": min(keys, key=lambda c: (-keys[c], _KEY_ORDER[c])) if keys else None,
+            "top_genres": [{"genre": g, "tracks": n} for g, n in sorted(genres.items(), key=lambda p: (-p[1], p[0]))[:5]],
+            "collaborators": [{"id": x, "name": self.artists[x]["name"], "weight": w} for x, w in collab],
+            "supported_by": [{"id": x, "name": self.artists[x]["name"], "count": n} for x, n in sup],
+        }
+
+    def set_analytics(self, set_id: int) -> dict[str, Any] | None:
+        """{tracks, harmonic_flow (mean move score over adjacent positions p, p+1 with both keys known),
+        compatible_share (share of those pairs whose move is not a clash), energy_curve, bpm_curve (by
+        position), genres {genre: share of entries with genres that carry it}}."""
+        s = self.sets.get(set_id)
+        if s is None:
+            return None
+        entries = self.set_entries.get(set_id, [])
+        ts = [self.tracks[t] for _, t in entries]
+        moves = []
+        for (p1, t1), (p2, t2) in zip(entries, entries[1:]):
+            k1, k2 = self.tracks[t1].key, self.tracks[t2].key
+            if p2 == p1 + 1 and k1 is not None and k2 is not None:
+                moves.append(harmonic.classify_move(k1, k2))
+        with_genres = [t for t in ts if t.genres]
+        genres = Counter(g for t in with_genres for g in set(t.genres))
+        return {
+            "id": set_id, "title": s["title"], "tracks": len(entries),
+            "harmonic_flow": sum(harmonic.MOVES[m] for m in moves) / len(moves) if moves else None,
+            "compatible_share": sum(m is not harmonic.Move.CLASH for m in moves) / len(moves) if moves else None,
+            "energy_curve": [t.energy for t in ts],
+            "bpm_curve": [t.bpm for t in ts],
+            "genres": {g: n / len(with_genres) for g, n in sorted(genres.items())},
+        }

@@ -1,0 +1,313 @@
+"""THE shared graph-store suite: every backend must give these answers on the fixture's gold data
+(tests/gold_fixture.py). The Neo4j leg runs only when NEO4J_TEST_URI points at a real Neo4j 5.26."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.gold import build_gold
+from graphsvc import harmonic
+from graphsvc.errors import InvalidValue, NotFound
+from graphsvc.graph.base import GraphStore
+from tests.gold_fixture import TRACKS, fill_silver
+
+UNKNOWN = 12345
+
+
+@pytest.fixture
+def gold(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        yield conn, fx
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request, gold):
+    conn, fx = gold
+    if request.param == "embedded":
+        from graphsvc.graph.embedded import EmbeddedStore
+
+        s = EmbeddedStore.from_gold(conn)
+    else:
+        uri = os.environ.get("NEO4J_TEST_URI")
+        if not uri:
+            pytest.skip("NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
+        from graphsvc.graph.neo4j_store import Neo4jStore
+
+        auth = (os.environ.get("NEO4J_TEST_USER", "neo4j"), os.environ.get("NEO4J_TEST_PASSWORD", "neo4j"))
+        s = Neo4jStore(uri, auth, os.environ.get("NEO4J_TEST_DATABASE", "neo4j"))
+        s.wipe()
+        s.ensure_schema()
+        s.project(conn, full=True)
+    s.fx = fx
+    yield s
+    s.close()
+
+
+def _codes(store, candidates) -> list[str]:
+    inv = {v: k for k, v in store.fx.track.items()}
+    return [inv[c.track_id] for c in candidates]
+
+
+def test_protocol_and_counts(store):
+    assert isinstance(store, GraphStore)
+    assert store.ping()
+    assert store.counts() == {
+        "Track": 40, "Artist": 15, "Key": 24, "Set": 6, "Label": 4, "BY": 55, "COLLABORATED_WITH": 12,
+        "TRANSITIONS_TO": 21, "IN_KEY": 38, "COMPATIBLE": 216, "CONTAINS": 30, "PLAYED": 7, "SUPPORTS": 18,
+        "ON_LABEL": 24,
+    }
+    fx = store.fx
+    assert store.ids("Track") == set(fx.track.values())
+    assert (fx.track["src"], fx.track["ev"], None) in store.ids("TRANSITIONS_TO")
+    assert (fx.track["c2"], fx.artist["Dixon"], "remixer") in store.ids("BY")
+
+
+# --- collaboration network ------------------------------------------------------------------
+def test_ego_network_depth_1(store):
+    a = store.fx.artist
+    g = store.collaboration_network(a["Dixon"], depth=1)
+    assert [n.properties["name"] for n in g.nodes] == ["Dixon", "Âme", "Solomun"]
+    assert [n.properties["hops"] for n in g.nodes] == [0, 1, 1]
+    assert g.nodes[0].id == f"Artist:{a['Dixon']}"
+    weights = {frozenset((e.source, e.target)): e.properties["weight"] for e in g.edges}
+    assert weights == {
+        frozenset((f"Artist:{a['Dixon']}", f"Artist:{a['Âme']}")): 2,
+        frozenset((f"Artist:{a['Dixon']}", f"Artist:{a['Solomun']}")): 1,
+    }
+    assert not g.truncated
+
+
+def test_ego_network_depth_2_truncation_and_min_weight(store):
+    a = store.fx.artist
+    g = store.collaboration_network(a["Dixon"], depth=2)
+    # hops asc, tracks desc (Kerri 3 and Tale Of Us 3 tie -> id asc), id asc
+    assert [n.properties["name"] for n in g.nodes] == [
+        "Dixon", "Âme", "Solomun", "Kerri Chandler", "Tale Of Us", "Henrik Schwarz"]
+    assert a["Kerri Chandler"] < a["Tale Of Us"]
+    assert len(g.edges) == 5
+    cut = store.collaboration_network(a["Dixon"], depth=2, limit=4)
+    assert cut.truncated and [n.properties["name"] for n in cut.nodes] == ["Dixon", "Âme", "Solomun", "Kerri Chandler"]
+    assert len(cut.edges) == 3  # Dixon-Ame, Dixon-Solomun, Ame-Kerri
+    heavy = store.collaboration_network(a["Dixon"], depth=2, min_weight=2)
+    assert [n.properties["name"] for n in heavy.nodes] == ["Dixon", "Âme", "Kerri Chandler"]
+    assert {e.properties["weight"] for e in heavy.edges} == {2}
+
+
+# --- collaboration paths ----------------------------------------------------------------------
+def _names(path):
+    return [step["artist"]["name"] for step in path]
+
+
+def test_collaboration_path_four_hops(store):
+    a = store.fx.artist
+    paths = store.collaboration_paths(a["Dixon"], a["Marc Romboy"], k=1)
+    assert [_names(p) for p in paths] == [["Dixon", "Âme", "Kerri Chandler", "Stephan Bodzin", "Marc Romboy"]]
+    assert [s["weight_to_next"] for s in paths[0]] == [2, 2, 1, 2, None]
+
+
+def test_k_collaboration_paths_ordering(store):
+    a = store.fx.artist
+    paths = store.collaboration_paths(a["Dixon"], a["Stephan Bodzin"], k=3, max_hops=6)
+    assert [_names(p) for p in paths] == [
+        ["Dixon", "Âme", "Kerri Chandler", "Stephan Bodzin"],  # 3 hops, weight 5
+        ["Dixon", "Âme", "Henrik Schwarz", "Stephan Bodzin"],  # 3 hops, weight 4
+        ["Dixon", "Solomun", "Tale Of Us", "Mind Against", "Adriatique", "Recondite", "Stephan Bodzin"],
+    ]
+    assert len(store.collaboration_paths(a["Dixon"], a["Stephan Bodzin"], k=3, max_hops=5)) == 2
+    assert store.collaboration_paths(a["Dixon"], a["Bicep"], k=3) == []
+
+
+# --- next tracks ----------------------------------------------------------------------------
+NORMAL = {"same", "rel", "ev", "adj", "half", "c5", "c6", "s9", "diag"}
+
+
+def test_next_tracks_strictness(store):
+    src = store.fx.track["src"]
+    assert set(_codes(store, store.next_tracks(src, limit=100))) == NORMAL
+    assert set(_codes(store, store.next_tracks(src, strictness="strict", limit=100))) == NORMAL - {"diag"}
+    relaxed = set(_codes(store, store.next_tracks(src, strictness="relaxed", limit=100)))
+    # relaxed adds two-step (10A, 6A) and semitone moves (3A, and 1A: 8 - 7)
+    assert relaxed == NORMAL | {"twostep", "semi", "c4", "c3", "clash", "s7"}
+    for c in store.next_tracks(src, strictness="relaxed", limit=100):
+        assert harmonic.Move(c.move) in harmonic.STRICTNESS["relaxed"]
+        assert c.bpm_pct <= 6.0
+
+
+def test_next_tracks_bpm_window_and_half_double(store):
+    src = store.fx.track["src"]
+    assert "half" not in _codes(store, store.next_tracks(src, half_double=False, limit=100))
+    tight = store.next_tracks(src, bpm_window_pct=1.0, limit=100)
+    assert set(_codes(store, tight)) == {"same", "ev", "rel", "half", "c5", "c6"}
+    half = next(c for c in tight if c.track_id == store.fx.track["half"])
+    assert half.bpm_pct == 0.0 and half.move == "same_key"
+
+
+def test_real_transition_evidence_ranks_first(store):
+    t = store.fx.track
+    ranked = store.next_tracks(t["src"], limit=100)
+    codes = _codes(store, ranked)
+    ev = ranked[codes.index("ev")]
+    assert ev.transitions == 3 and ev.breakdown["evidence_count"] == 3
+    # same move (adjacent) and similar tempo: the one DJs actually played ranks above the others
+    assert codes.index("ev") < codes.index("adj") < codes.index("s9")
+    # evidence never excuses a key clash; unknown key + evidence is a candidate
+    assert "evclash" not in _codes(store, store.next_tracks(t["src"], strictness="relaxed", limit=100))
+    after_ev = store.next_tracks(t["ev"], limit=100)
+    nokey = next(c for c in after_ev if c.track_id == t["nokey"])
+    assert nokey.move is None and nokey.transitions == 1
+    scores = [c.score for c in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pitch_shift(store):
+    t = store.fx.track
+    assert "pitch" not in _codes(store, store.next_tracks(t["src"], limit=100))
+    shifted = store.next_tracks(t["src"], max_pitch_shift=1, limit=100)
+    pitch = next(c for c in shifted if c.track_id == t["pitch"])
+    # 3A at 131.5 played at 124 BPM without key lock drops a semitone: 3A -> 8A
+    assert pitch.pitch_shift == -1 and pitch.bpm_pct == 0.0 and pitch.move == "same_key"
+    assert pitch.camelot == "3A"
+
+
+def test_harmonic_paths_obey_constraints(store):
+    t = store.fx.track
+    paths = store.harmonic_paths(t["src"], t["dest"], k=3, max_len=6)
+    assert len(paths) == 3
+    assert all(len(p) == 4 for p in paths)  # 8A -> 11A needs 3 hops at "normal"
+    assert all(p[0].track_id == t["src"] and p[-1].track_id == t["dest"] for p in paths)
+    sums = [sum(c.score for c in p[1:]) for p in paths]
+    assert sums == sorted(sums, reverse=True)
+    for p in paths:
+        _assert_hops(store, p, "normal", 6.0)
+    assert store.harmonic_paths(t["src"], t["dest"], k=3, max_len=3) == []
+
+
+def _assert_hops(store, path, strictness, window):
+    ids = [c.track_id for c in path]
+    assert len(set(ids)) == len(ids)
+    for x, y in zip(ids, ids[1:]):
+        a, b = store.get_track(x), store.get_track(y)
+        assert None not in (a["camelot"], b["camelot"], a["bpm"], b["bpm"])
+        move = harmonic.classify_move(harmonic.parse_key(a["camelot"]), harmonic.parse_key(b["camelot"]))
+        assert move in harmonic.STRICTNESS[strictness]
+        assert harmonic.bpm_distance_pct(a["bpm"], b["bpm"]) <= window
+
+
+KNOWN = sorted(code for code, row in TRACKS.items() if row[3] is not None and row[4] is not None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    a=st.sampled_from(KNOWN), b=st.sampled_from(KNOWN), k=st.integers(1, 4), max_len=st.integers(2, 6),
+    strictness=st.sampled_from(["strict", "normal", "relaxed"]), window=st.sampled_from([1.0, 3.0, 6.0, 10.0]),
+)
+def test_harmonic_paths_property(store, a, b, k, max_len, strictness, window):
+    if a == b:
+        return
+    t = store.fx.track
+    paths = store.harmonic_paths(t[a], t[b], k=k, max_len=max_len, strictness=strictness, bpm_window_pct=window)
+    assert len(paths) <= k
+    lengths = [len(p) for p in paths]
+    assert lengths == sorted(lengths) and all(2 <= n <= max_len for n in lengths)
+    for p in paths:
+        assert p[0].track_id == t[a] and p[-1].track_id == t[b]
+        _assert_hops(store, p, strictness, window)
+
+
+# --- bounds and unknown ids -------------------------------------------------------------------
+def test_bounds_rejected(store):
+    a, t = store.fx.artist, store.fx.track
+    with pytest.raises(InvalidValue, match="depth"):
+        store.collaboration_network(a["Dixon"], depth=4)
+    with pytest.raises(InvalidValue, match="limit"):
+        store.next_tracks(t["src"], limit=0)
+    with pytest.raises(InvalidValue, match="k must"):
+        store.collaboration_paths(a["Dixon"], a["Âme"], k=11)
+    with pytest.raises(InvalidValue, match="max_len"):
+        store.harmonic_paths(t["src"], t["dest"], max_len=13)
+    with pytest.raises(InvalidValue, match="strictness"):
+        store.next_tracks(t["src"], strictness="loose")
+    with pytest.raises(InvalidValue, match="depth"):
+        store.neighbourhood("track", t["src"], depth=3)
+    with pytest.raises(InvalidValue, match="max_pitch_shift"):
+        store.next_tracks(t["src"], max_pitch_shift=3)
+
+
+def test_unknown_ids(store):
+    a, t = store.fx.artist, store.fx.track
+    for call in (
+        lambda: store.collaboration_network(UNKNOWN),
+        lambda: store.collaboration_paths(a["Dixon"], UNKNOWN),
+        lambda: store.next_tracks(UNKNOWN),
+        lambda: store.harmonic_paths(t["src"], UNKNOWN),
+        lambda: store.neighbourhood("artist", UNKNOWN),
+    ):
+        with pytest.raises(NotFound):
+            call()
+    assert store.get_track(UNKNOWN) is None and store.get_artist(UNKNOWN) is None
+    assert store.artist_analytics(UNKNOWN) is None and store.set_analytics(UNKNOWN) is None
+
+
+# --- search, neighbourhood, analytics -------------------------------------------------------
+def test_search(store):
+    assert [r["name"] for r in store.search_artists("AME")] == ["Âme"]
+    # all prefix matches: ranked by plays desc (Opal 4, Apricots 3, Glue 1, Atlas 0)
+    assert [r["title"] for r in store.search_tracks("bicep")] == ["Opal", "Apricots", "Glue", "Atlas"]
+    # exact title beats a prefix of a longer title
+    assert [r["title"] for r in store.search_tracks("atlas")][:2] == ["Atlas", "Atlas Mind"]
+    assert [r["title"] for r in store.search_tracks("bicep", limit=2)] == ["Opal", "Apricots"]
+    assert store.search_artists("nobody at all") == []
+
+
+def test_neighbourhood(store):
+    fx = store.fx
+    g = store.neighbourhood("track", fx.track["src"], depth=1, limit=100)
+    ids = {n.id for n in g.nodes}
+    t, s = fx.track, fx.set
+    assert ids == {
+        f"Track:{t['src']}", f"Track:{t['ev']}", f"Track:{t['evclash']}", f"Track:{t['nokey']}", f"Track:{t['c10']}",
+        f"Artist:{fx.artist['Bicep']}", "Key:8A", f"Label:{fx.label['Feel My Bicep']}",
+        f"Set:{s['set1']}", f"Set:{s['set2']}", f"Set:{s['set5']}",
+    }
+    assert g.nodes[0].id == f"Track:{t['src']}" and not g.truncated
+    assert all(e.source in ids and e.target in ids for e in g.edges)
+    assert ("COMPATIBLE" not in {e.type for e in g.edges}) and {"IN_KEY", "ON_LABEL", "BY", "CONTAINS"} <= {e.type for e in g.edges}
+    # set5 contains src twice (positions 1 and 4): two CONTAINS edges
+    assert sum(e.type == "CONTAINS" and e.source == f"Set:{s['set5']}" and e.target == f"Track:{t['src']}"
+               for e in g.edges) == 2
+    cut = store.neighbourhood("track", fx.track["src"], depth=2, limit=5)
+    assert cut.truncated and len(cut.nodes) == 5 and cut.nodes[0].id == f"Track:{t['src']}"
+    assert all(n.properties["hops"] <= 1 for n in cut.nodes)
+
+
+def test_artist_analytics(store):
+    a = store.artist_analytics(store.fx.artist["Bicep"])
+    assert a["tracks"] == 4 and a["sets_played"] == 0
+    assert a["avg_bpm"] == pytest.approx((124 + 125 + 122 + 123) / 4)
+    assert a["top_key"] == "8A"  # 8A and 9A both twice: wheel order decides
+    assert a["top_genres"] == [{"genre": "house", "tracks": 4}]
+    assert [(s["name"], s["count"]) for s in a["supported_by"]] == [("Dixon", 8), ("Kerri Chandler", 3)]
+    d = store.artist_analytics(store.fx.artist["Dixon"])
+    assert d["sets_played"] == 3
+    assert [(c["name"], c["weight"]) for c in d["collaborators"]] == [("Âme", 2), ("Solomun", 1)]
+
+
+def test_set_analytics(store):
+    s = store.set_analytics(store.fx.set["set3"])
+    # c7 4A -> c8 4A (same key, 1.0); gap; c9 4B -> c3 6A (clash, 0.0)
+    assert s["tracks"] == 4
+    assert s["harmonic_flow"] == pytest.approx(0.5)
+    assert s["compatible_share"] == pytest.approx(0.5)
+    assert s["energy_curve"] == pytest.approx([0.6, 0.6, 0.6, 0.5])
+    assert s["bpm_curve"] == [122.0, 121.0, 123.0, 120.0]
+    assert s["genres"] == {"deep house": 1.0}
+    s5 = store.set_analytics(store.fx.set["set5"])
+    assert s5["energy_curve"][2] is None and s5["tracks"] == 6

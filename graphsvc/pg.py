@@ -111,3 +111,12 @@ def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
         raise DatabaseError(f"cannot connect to Postgres: {e}") from e
     with conn:
         yield conn
+
+
+def conninfo_of(conn: psycopg.Connection) -> str:
+    """A connection string for a second connection to the same database as ``conn`` (password included)."""
+    params = conn.info.get_parameters()
+    password = conn.pgconn.password
+    if password:
+        params["password"] = password.decode()
+    return psycopg.conninfo.make_conninfo(**params)

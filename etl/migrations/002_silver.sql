@@ -24,7 +24,7 @@ CREATE TABLE silver.artist (
 CREATE TABLE silver.artist_alias (
     alias      text PRIMARY KEY,              -- the spelling as met
     alias_key  text NOT NULL,
-    artist_id  bigint NOT NULL REFERENCES silver.artist (artist_id),
+    artist_id  bigint NOT NULL,
     strategy   text NOT NULL,                 -- canonical | normalized | fuzzy:<scorer>>=<threshold>
     score      real NOT NULL
 );
@@ -66,8 +66,8 @@ CREATE TABLE silver.track (
 CREATE INDEX track_needs_enrichment_idx ON silver.track (track_id) WHERE needs_enrichment;
 
 CREATE TABLE silver.track_artist (
-    track_id  bigint NOT NULL REFERENCES silver.track (track_id),
-    artist_id bigint NOT NULL REFERENCES silver.artist (artist_id),
+    track_id  bigint NOT NULL,
+    artist_id bigint NOT NULL,
     role      text NOT NULL CHECK (role IN ('primary', 'featured', 'remixer')),
     position  smallint NOT NULL,
     PRIMARY KEY (track_id, artist_id, role)
@@ -78,7 +78,7 @@ CREATE INDEX track_artist_artist_idx ON silver.track_artist (artist_id);
 CREATE TABLE silver.track_identifier (
     scheme   text NOT NULL,
     value    text NOT NULL,
-    track_id bigint NOT NULL REFERENCES silver.track (track_id),
+    track_id bigint NOT NULL,
     PRIMARY KEY (scheme, value)
 );
 CREATE INDEX track_identifier_track_idx ON silver.track_identifier (track_id);
@@ -105,18 +105,18 @@ CREATE TABLE silver.dj_set (
 );
 
 CREATE TABLE silver.set_dj (
-    set_id    bigint NOT NULL REFERENCES silver.dj_set (set_id),
-    artist_id bigint NOT NULL REFERENCES silver.artist (artist_id),
+    set_id    bigint NOT NULL,
+    artist_id bigint NOT NULL,
     position  smallint NOT NULL,
     PRIMARY KEY (set_id, artist_id)
 );
 
 CREATE TABLE silver.set_entry (
-    set_id     bigint NOT NULL REFERENCES silver.dj_set (set_id),
+    set_id     bigint NOT NULL,
     position   int NOT NULL,                  -- 1-based order in the set (gaps included)
     cue        text,                          -- "05", "12:20", "1:02:03"
     cue_seconds int,
-    track_id   bigint NOT NULL REFERENCES silver.track (track_id),
+    track_id   bigint NOT NULL,
     record_id  bigint NOT NULL,
     item_index int NOT NULL,                  -- index inside the bronze record (-1: the record itself)
     raw_title  text NOT NULL,
@@ -127,7 +127,7 @@ CREATE INDEX set_entry_track_idx ON silver.set_entry (track_id);
 
 -- Unidentified entries ("ID - ID", "?", "unknown"): they keep their place in the set but are no tracks.
 CREATE TABLE silver.set_gap (
-    set_id     bigint NOT NULL REFERENCES silver.dj_set (set_id),
+    set_id     bigint NOT NULL,
     position   int NOT NULL,
     cue        text,
     record_id  bigint NOT NULL,
@@ -140,9 +140,9 @@ CREATE TABLE silver.set_gap (
 
 -- 1001Tracklists mashups: the parts of a mashup played at a set position.
 CREATE TABLE silver.mashup_component (
-    set_id     bigint NOT NULL REFERENCES silver.dj_set (set_id),
+    set_id     bigint NOT NULL,
     position   int NOT NULL,
-    track_id   bigint NOT NULL REFERENCES silver.track (track_id),
+    track_id   bigint NOT NULL,
     record_id  bigint NOT NULL,
     item_index int NOT NULL,
     PRIMARY KEY (set_id, position, track_id),
@@ -156,7 +156,7 @@ CREATE TABLE silver.observation (
     source         text NOT NULL,             -- rekordbox | features:<file stem> | 1001tracklists | mixesdb
     record_id      bigint NOT NULL,
     item_index     int NOT NULL,
-    track_id       bigint REFERENCES silver.track (track_id),
+    track_id       bigint,
     match_strategy text,                      -- track_key | identifier:<scheme> | fuzzy:<score>
     artist_raw     text,
     title_raw      text,

@@ -47,7 +47,7 @@ CREATE INDEX processing_status_run_idx ON ops.processing_status (run_id);
 
 CREATE TABLE enrichment.attempt (
     attempt_id  bigserial PRIMARY KEY,
-    run_id      bigint NOT NULL REFERENCES ops.run (run_id),
+    run_id      bigint NOT NULL,              -- ops.run; no FK: millions of rows come in by COPY
     replay_id   bigint,
     entity_type text NOT NULL,                -- track
     entity_id   bigint NOT NULL,
@@ -66,7 +66,7 @@ CREATE INDEX attempt_entity_idx ON enrichment.attempt (entity_type, entity_id, f
 -- Every winning value ever written to a silver field; the current one is the latest.
 CREATE TABLE enrichment.field_history (
     history_id  bigserial PRIMARY KEY,
-    run_id      bigint NOT NULL REFERENCES ops.run (run_id),
+    run_id      bigint NOT NULL,              -- ops.run; no FK (bulk-loaded, see attempt)
     replay_id   bigint,
     entity_type text NOT NULL,
     entity_id   bigint NOT NULL,

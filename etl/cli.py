@@ -1,0 +1,279 @@
+"""The ``etl`` command: ingest, run, replay, status, reconcile.
+
+Every command connects to ``DATABASE_URL`` or starts the embedded PostgreSQL, applies pending
+migrations, does its work with progress bars, and ends with a summary. Errors a user can act on are
+printed as one clear line and exit with status 1 (2 for bad usage).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.migrate import migrate
+from graphsvc.errors import GraphsvcError
+from graphsvc.pg import database_url
+
+app = typer.Typer(help="graphsvc ETL: bronze ingestion, silver enrichment, gold and graph projection.",
+                  no_args_is_help=True, add_completion=False)
+ingest_app = typer.Typer(help="Load a source file into bronze (raw, append-only).", no_args_is_help=True)
+config_app = typer.Typer(help="Show or change the waterfall enrichment config.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(config_app, name="config")
+
+console = Console(stderr=True)
+out = Console()
+
+
+@contextmanager
+def _db() -> Iterator[psycopg.Connection]:
+    conn = psycopg.connect(database_url())
+    try:
+        migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, transient=False, disable=not console.is_terminal)
+
+    def task(description: str, total: int | None) -> Callable[[int], None]:
+        tid = progress.add_task(description, total=total)
+        return lambda n: progress.advance(tid, n)
+
+    with progress:
+        yield task
+
+
+def _fail(e: Exception) -> None:
+    console.print(f"[bold red]error:[/] {e}")
+    raise typer.Exit(1)
+
+
+def _ingest(source: str, paths: list[Path]) -> None:
+    from etl.pipeline import Inputs, Pipeline
+
+    field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
+             "features": "features"}[source]
+    try:
+        with _db() as conn, _progress() as progress:
+            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}))
+    except GraphsvcError as e:
+        _fail(e)
+    table = Table(title=f"bronze ingest (run {summary.run_id})")
+    for col in ("file", "read", "new", "rejected", "note"):
+        table.add_column(col)
+    for s in summary.steps:
+        d = s.detail
+        table.add_row(Path(d["path"]).name, str(d["read"]), str(d["new"]), str(d["rejected"]),
+                      "already ingested: nothing added" if d["already_ingested"] else "")
+    out.print(table)
+    for s in summary.steps:
+        for pos, reason in s.detail["rejects"][:10]:
+            out.print(f"  [yellow]rejected[/] {Path(s.detail['path']).name} record {pos}: {reason}")
+    out.print(f"done in {summary.seconds:.2f} s")
+
+
+@ingest_app.command("mixesdb")
+def ingest_mixesdb(path: Path) -> None:
+    """A DJ Mix Dataset / MixesDB JSON file (.json or .json.gz)."""
+    _ingest("mixesdb", [path])
+
+
+@ingest_app.command("1001tracklists")
+def ingest_1001(paths: list[Path]) -> None:
+    """One or more 1001Tracklists CSV exports."""
+    _ingest("1001tracklists", paths)
+
+
+@ingest_app.command("rekordbox")
+def ingest_rekordbox(path: Path) -> None:
+    """A rekordbox XML collection export (File > Export Collection in xml format)."""
+    _ingest("rekordbox", [path])
+
+
+@ingest_app.command("features")
+def ingest_features(path: Path) -> None:
+    """A CSV of track features: artist/title (or an id) plus any of bpm, key, energy."""
+    _ingest("features", [path])
+
+
+def _run_summary(summary: Any) -> None:
+    table = Table(title=f"run {summary.run_id} ({summary.mode}): {summary.status} in {summary.seconds:.2f} s")
+    for col in ("layer", "table", "status", "rows out", "rejected", "seconds"):
+        table.add_column(col)
+    for s in summary.steps:
+        table.add_row(s.layer, s.table, s.status, str(s.records), str(s.rejected), f"{s.seconds:.2f}")
+    out.print(table)
+
+
+@app.command()
+def run(
+    mode: Annotated[str, typer.Option(help="complete | bronze_only | silver_only | gold_only")] = "complete",
+    mixesdb: Annotated[Optional[list[Path]], typer.Option(help="MixesDB JSON(.gz) to ingest first")] = None,
+    tracklists: Annotated[Optional[list[Path]], typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
+    rekordbox: Annotated[Optional[list[Path]], typer.Option(help="rekordbox XML collection")] = None,
+    features: Annotated[Optional[list[Path]], typer.Option(help="feature CSV (bpm/key/energy)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
+) -> None:
+    """Run the pipeline in a processing mode; incremental and idempotent."""
+    from etl.pipeline import MODES, Inputs, Pipeline
+
+    if mode not in MODES:
+        console.print(f"[bold red]error:[/] unknown mode {mode!r}; modes are {', '.join(MODES)}")
+        raise typer.Exit(2)
+    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [])
+    try:
+        with _db() as conn, _progress() as progress:
+            summary = Pipeline(conn, progress=progress).run(mode, inputs)
+    except GraphsvcError as e:
+        _fail(e)
+    if json_out:
+        out.print_json(json.dumps(summary.as_dict(), default=str))
+    else:
+        _run_summary(summary)
+
+
+@app.command()
+def replay(
+    fields: Annotated[str, typer.Option(help="comma-separated fields, e.g. bpm,key")],
+    reason: Annotated[str, typer.Option(help="why this replay is needed (kept in the queue)")],
+    track_id: Annotated[Optional[list[int]], typer.Option("--track-id", help="tracks to replay")] = None,
+    filter_json: Annotated[Optional[str], typer.Option("--filter", help='JSON filter, e.g. {"provider": "features"}')] = None,
+    config_run: Annotated[Optional[int], typer.Option(help="use the config snapshot of this historical run")] = None,
+) -> None:
+    """Re-run enrichment of some fields under the current or a historical config; prints old vs new."""
+    from etl.enrichment.config import start_run
+    from etl.enrichment.replay import enqueue_replay, process_replays
+
+    try:
+        flt = json.loads(filter_json) if filter_json else None
+    except json.JSONDecodeError as e:
+        console.print(f"[bold red]error:[/] --filter is not valid JSON: {e}")
+        raise typer.Exit(2)
+    try:
+        with _db() as conn:
+            replay_id = enqueue_replay(conn, fields=[f.strip() for f in fields.split(",") if f.strip()],
+                                       reason=reason, track_ids=track_id, filter=flt, config_run_id=config_run)
+            conn.commit()
+            run_id = start_run(conn, "replay", None)
+            conn.commit()
+            results = process_replays(conn, run_id)
+            conn.commit()
+            diffs = conn.execute(
+                """SELECT entity_id, field, old_value, new_value, old_provider, new_provider, changed
+                   FROM enrichment.replay_diff WHERE replay_id = %s ORDER BY entity_id, field""",
+                (replay_id,)).fetchall()
+    except GraphsvcError as e:
+        _fail(e)
+    table = Table(title=f"replay {replay_id} (run {run_id})")
+    for col in ("track", "field", "old", "new", "old provider", "new provider", "changed"):
+        table.add_column(col)
+    for d in diffs[:200]:
+        table.add_row(*(str(x) for x in d))
+    out.print(table)
+    changed = sum(1 for d in diffs if d[-1])
+    out.print(f"{len(diffs)} field values replayed, {changed} changed; results: {[r.__dict__ for r in results]}")
+
+
+@app.command()
+def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+    """Counts per layer (mixes, entries, tracks, artists, gaps, rejects) and the latest runs."""
+    from etl.status import status as get_status
+
+    try:
+        with _db() as conn:
+            st = get_status(conn)
+    except GraphsvcError as e:
+        _fail(e)
+    if json_out:
+        sys.stdout.write(json.dumps(st, default=str, indent=2) + "\n")
+        return
+    for layer in ("bronze", "silver", "enrichment", "gold"):
+        if layer in st:
+            table = Table(title=layer)
+            table.add_column("what")
+            table.add_column("count", justify="right")
+            for k, v in st[layer].items():
+                table.add_row(k, str(v))
+            out.print(table)
+    for r in st["runs"]:
+        out.print(f"run {r['run_id']} {r['kind']}/{r['mode']}: {r['status']} {r['started_at']}"
+                  + (f" error: {r['error']}" if r["error"] else ""))
+
+
+@app.command()
+def checksum(schema: Annotated[Optional[list[str]], typer.Option(help="schemas to include")] = None) -> None:
+    """Row counts and a content checksum per table (JSON), to compare two databases or two runs."""
+    from etl.checksum import LAYERS, table_checksums
+
+    with _db() as conn:
+        sums = table_checksums(conn, tuple(schema or LAYERS))
+    sys.stdout.write(json.dumps(sums, indent=2) + "\n")
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Apply pending schema migrations."""
+    try:
+        with psycopg.connect(database_url()) as conn:
+            applied = migrate(conn)
+    except GraphsvcError as e:
+        _fail(e)
+    out.print(f"applied {applied}" if applied else "schema is up to date")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """The waterfall config: per field, providers in priority order with their thresholds."""
+    from etl.enrichment.config import load_config
+
+    with _db() as conn:
+        rows = load_config(conn)
+    table = Table(title="metadata_enrichment_config")
+    for col in ("field", "priority", "provider", "min_confidence", "enabled"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.field, str(r.priority), r.provider, f"{r.min_confidence:g}", str(r.enabled))
+    out.print(table)
+
+
+@config_app.command("set")
+def config_set(
+    field: str, provider: str,
+    priority: Annotated[Optional[int], typer.Option()] = None,
+    min_confidence: Annotated[Optional[float], typer.Option()] = None,
+    enabled: Annotated[Optional[bool], typer.Option("--enabled/--disabled")] = None,
+) -> None:
+    """Change one (field, provider) row; the next run snapshots the new config."""
+    from etl.enrichment.config import set_config
+
+    try:
+        with _db() as conn:
+            row = set_config(conn, field, provider, priority=priority, min_confidence=min_confidence, enabled=enabled)
+            conn.commit()
+    except GraphsvcError as e:
+        _fail(e)
+    out.print(f"{row}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

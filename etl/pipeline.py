@@ -1,0 +1,219 @@
+"""The orchestration: processing modes, runs and processing status.
+
+Modes
+    ``bronze_only``  ingest the given input files into bronze;
+    ``silver_only``  process every unprocessed bronze record into silver, then enrich flagged tracks;
+    ``gold_only``    rebuild gold from silver and project it into the graph;
+    ``complete``     all of the above in order.
+
+Every step is incremental and idempotent: running any mode twice changes no data (only the run log grows).
+Each step is recorded in ``ops.processing_status`` (layer, table, status, records, started, completed,
+error) under an ``ops.run`` bound to a snapshot of the enrichment config.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import psycopg
+
+from etl.enrichment.config import start_run
+from graphsvc.settings import get_settings
+
+MODES = ("bronze_only", "silver_only", "gold_only", "complete")
+
+
+@dataclass
+class Inputs:
+    mixesdb: list[Path] = field(default_factory=list)
+    tracklists1001: list[Path] = field(default_factory=list)
+    rekordbox: list[Path] = field(default_factory=list)
+    features: list[Path] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not (self.mixesdb or self.tracklists1001 or self.rekordbox or self.features)
+
+
+@dataclass
+class StepResult:
+    layer: str
+    table: str
+    status: str
+    records: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    mode: str
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    status: str = "running"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "mode": self.mode, "status": self.status, "seconds": round(self.seconds, 3),
+            "steps": [s.__dict__ for s in self.steps],
+        }
+
+
+Progress = Callable[[str, int | None], Callable[[int], None]]  # (description, total) -> advance(n)
+
+
+def _no_progress(_desc: str, _total: int | None) -> Callable[[int], None]:
+    return lambda _n: None
+
+
+class Pipeline:
+    def __init__(self, conn: psycopg.Connection, *, progress: Progress | None = None,
+                 chunk_records: int | None = None) -> None:
+        self.conn = conn
+        self.progress = progress or _no_progress
+        self.chunk_records = chunk_records or get_settings().etl_chunk_records
+
+    @contextmanager
+    def _step(self, summary: RunSummary, layer: str, table: str) -> Iterator[StepResult]:
+        (status_id,) = self.conn.execute(
+            "INSERT INTO ops.processing_status (run_id, layer, table_name, status) VALUES (%s, %s, %s, 'running')"
+            " RETURNING status_id", (summary.run_id, layer, table)).fetchone()
+        self.conn.commit()
+        step = StepResult(layer, table, "running")
+        t0 = time.perf_counter()
+        try:
+            yield step
+        except BaseException as e:
+            self.conn.rollback()
+            step.status = "failed"
+            self.conn.execute(
+                "UPDATE ops.processing_status SET status = 'failed', completed_at = now(), error = %s,"
+                " records = %s WHERE status_id = %s", (f"{type(e).__name__}: {e}", step.records, status_id))
+            self.conn.commit()
+            summary.steps.append(step)
+            raise
+        step.seconds = time.perf_counter() - t0
+        if step.status == "running":
+            step.status = "succeeded"
+        self.conn.execute(
+            "UPDATE ops.processing_status SET status = %s, records = %s, completed_at = now() WHERE status_id = %s",
+            (step.status, step.records, status_id))
+        self.conn.commit()
+        summary.steps.append(step)
+
+    def run(self, mode: str, inputs: Inputs | None = None, *, max_silver_chunks: int | None = None) -> RunSummary:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
+        inputs = inputs or Inputs()
+        run_id = start_run(self.conn, "pipeline", mode)
+        self.conn.commit()
+        summary = RunSummary(run_id, mode)
+        t0 = time.perf_counter()
+        try:
+            if mode in ("bronze_only", "complete"):
+                self.bronze(summary, inputs)
+            if mode in ("silver_only", "complete"):
+                self.silver(summary, max_chunks=max_silver_chunks)
+            if mode in ("gold_only", "complete"):
+                self.gold(summary)
+        except BaseException as e:
+            summary.status = "failed"
+            summary.seconds = time.perf_counter() - t0
+            self.conn.rollback()
+            self.conn.execute(
+                "UPDATE ops.run SET status = 'failed', completed_at = now(), error = %s, stats = %s WHERE run_id = %s",
+                (f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}",
+                 psycopg.types.json.Jsonb(summary.as_dict()), run_id))
+            self.conn.commit()
+            raise
+        summary.status = "succeeded"
+        summary.seconds = time.perf_counter() - t0
+        self.conn.execute(
+            "UPDATE ops.run SET status = 'succeeded', completed_at = now(), stats = %s WHERE run_id = %s",
+            (psycopg.types.json.Jsonb(summary.as_dict()), run_id))
+        self.conn.commit()
+        return summary
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def bronze(self, summary: RunSummary, inputs: Inputs) -> None:
+        from etl import importers
+
+        if inputs.empty():
+            with self._step(summary, "bronze", "raw_record") as step:
+                step.status = "skipped"
+                step.detail["reason"] = "no input files given"
+            return
+        jobs: list[tuple[str, Path, Callable]] = (
+            [("mixesdb", p, importers.ingest_mixesdb) for p in inputs.mixesdb]
+            + [("1001tracklists", p, lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
+               for p in inputs.tracklists1001]
+            + [("rekordbox", p, importers.ingest_rekordbox) for p in inputs.rekordbox]
+            + [("features", p, importers.ingest_features) for p in inputs.features]
+        )
+        for source, path, fn in jobs:
+            with self._step(summary, "bronze", f"raw_record:{source}") as step:
+                advance = self.progress(f"bronze {source} {Path(path).name}", None)
+                result = fn(self.conn, Path(path), progress=advance)
+                step.records = result.records_new
+                step.rejected = result.records_rejected
+                step.detail.update(path=str(path), read=result.records_read, new=result.records_new,
+                                   rejected=result.records_rejected, already_ingested=result.already_ingested,
+                                   rejects=[list(r) for r in result.rejects[:20]])
+
+    def silver(self, summary: RunSummary, *, max_chunks: int | None = None) -> None:
+        from etl.enrichment.waterfall import enrich
+        from etl.silver import build_silver
+
+        with self._step(summary, "silver", "set_entry") as step:
+            (todo,) = self.conn.execute(
+                "SELECT count(*) FROM bronze.raw_record r WHERE NOT EXISTS"
+                " (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)").fetchone()
+            self.conn.commit()
+            advance = self.progress("silver records", todo)
+            stats = build_silver(self.conn, summary.run_id, chunk_records=self.chunk_records, progress=advance,
+                                 max_chunks=max_chunks)
+            step.records = stats.entries
+            step.rejected = stats.rejects
+            step.detail.update(stats.as_dict())
+        if max_chunks is not None:
+            return
+        with self._step(summary, "silver", "track:enrichment") as step:
+            (todo,) = self.conn.execute("SELECT count(*) FROM silver.track WHERE needs_enrichment").fetchone()
+            self.conn.commit()
+            advance = self.progress("enrichment tracks", todo)
+            estats = enrich(self.conn, summary.run_id, progress=advance)
+            step.records = estats.tracks
+            step.detail.update(estats.as_json())
+
+    def gold(self, summary: RunSummary) -> None:
+        try:
+            from etl.gold import build_gold
+        except ImportError:  # the gold layer is optional until it lands
+            with self._step(summary, "gold", "*") as step:
+                step.status = "skipped"
+                step.detail["reason"] = "gold layer not available"
+            return
+        with self._step(summary, "gold", "*") as step:
+            counts = build_gold(self.conn, summary.run_id)
+            step.records = sum(v for v in counts.values() if isinstance(v, int))
+            step.detail.update(counts)
+        from etl.graph import project_graph
+
+        with self._step(summary, "graph", "*") as step:
+            stats = project_graph(self.conn)
+            step.records = sum(stats.nodes.values()) + sum(stats.relationships.values())
+            step.detail.update(backend=stats.backend, nodes=stats.nodes, relationships=stats.relationships,
+                               seconds=round(stats.seconds, 3))
+
+
+def run_pipeline(conn: psycopg.Connection, mode: str, inputs: Inputs | None = None, **kwargs: Any) -> RunSummary:
+    return Pipeline(conn, progress=kwargs.pop("progress", None), chunk_records=kwargs.pop("chunk_records", None)).run(
+        mode, inputs, **kwargs)

@@ -1,0 +1,825 @@
+"""Bronze -> silver: parse, validate, resolve identities and write sets, entries, tracks and artists.
+
+Guarantees:
+
+* **Incremental**: only bronze records without a ``silver.processed_record`` row are read.
+* **Exactly one place**: every bronze record, and every item inside one (a tracklist entry, a playlist
+  entry), lands in exactly one of: a silver row (set entry, mashup component, library track,
+  observation), ``silver.set_gap``, or ``silver.reject`` with the reason. Invalid *values* inside a
+  row that did land (BPM 999, key 13A) are kept in ``silver.invalid_value``.
+* **Crash-safe**: records are processed in chunks; a chunk's rows and its ``processed_record`` marks
+  are committed in one transaction, so a killed run loses at most the chunk in progress, and the next
+  run continues where it stopped. Ids are deterministic, so the result equals an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from etl.credits import CreditSplitter
+from etl.identity import ArtistResolver, TrackResolver, track_key
+from etl.mixtitle import parse_mix_title
+from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
+from graphsvc.errors import InvalidValue
+from graphsvc.harmonic import Key, parse_bpm, parse_energy, parse_key
+from graphsvc.ids import stable_id
+from graphsvc.pg import conninfo_of
+
+log = logging.getLogger(__name__)
+
+_CUE_ARTIST = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(.+?)\s+-\s+(.*)$")
+
+# (source, record_type) in processing order: library tracks before the playlists that reference them,
+# tracks before the feature rows that are matched against them.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("rekordbox", "library_track"),
+    ("mixesdb", "mix"),
+    ("1001tracklists", "tracklist_row"),
+    ("rekordbox", "library_playlist"),
+    ("features", "feature_row"),
+)
+
+
+@dataclass
+class SilverStats:
+    records: int = 0
+    sets: int = 0
+    entries: int = 0
+    gaps: int = 0
+    components: int = 0
+    rejects: int = 0
+    observations: int = 0
+    invalid_values: int = 0
+    tracks_new: int = 0
+    artists_new: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# ----------------------------------------------------------------------------------------------
+# row buffers, written with COPY at the end of each chunk
+
+
+_TABLES: dict[str, tuple[str, ...]] = {
+    "artist": ("artist_id", "canonical_name", "name_key", "first_record_id"),
+    "artist_alias": ("alias", "alias_key", "artist_id", "strategy", "score"),
+    "track": (
+        "track_id", "track_key", "title", "version", "artists_display", "catalog_number", "duration_s",
+        "first_record_id",
+    ),
+    "track_artist": ("track_id", "artist_id", "role", "position"),
+    "track_alias": ("alias_key", "track_id", "strategy"),
+    "track_identifier": ("scheme", "value", "track_id"),
+    "dj_set": (
+        "set_id", "source", "source_key", "record_id", "title", "dj_display", "set_date", "date_precision",
+        "venue", "event", "show", "url", "audio_url", "tags", "entry_count", "gap_count",
+    ),
+    "set_dj": ("set_id", "artist_id", "position"),
+    "set_entry": ("set_id", "position", "cue", "cue_seconds", "track_id", "record_id", "item_index", "raw_title"),
+    "set_gap": ("set_id", "position", "cue", "record_id", "item_index", "raw_title", "reason"),
+    "mashup_component": ("set_id", "position", "track_id", "record_id", "item_index"),
+    "observation": (
+        "observation_id", "source", "record_id", "item_index", "track_id", "match_strategy", "artist_raw",
+        "title_raw", "bpm", "key_pitch_class", "key_mode", "energy", "genres", "label", "catalog_number",
+        "duration_s", "rating", "extra",
+    ),
+    "reject": ("record_id", "item_index", "reason", "raw_text", "run_id"),
+    "invalid_value": ("record_id", "item_index", "field", "raw_value", "reason", "run_id"),
+    "processed_record": ("record_id", "run_id", "outcome"),
+}
+# write order respects foreign keys
+_WRITE_ORDER = (
+    "artist", "artist_alias", "track", "track_artist", "track_alias", "track_identifier", "dj_set", "set_dj",
+    "set_entry", "set_gap", "mashup_component", "observation", "reject", "invalid_value", "processed_record",
+)
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = defaultdict(list)
+        self.dirty_tracks: set[int] = set()
+        self.set_count_bumps: list[tuple[int, int, int]] = []  # (entries, gaps, set_id)
+
+    def add(self, table: str, *values: Any) -> None:
+        self.rows[table].append(values)
+
+    def write(self, conn: psycopg.Connection) -> None:
+        with conn.cursor() as cur:
+            for table in _WRITE_ORDER:
+                rows = self.rows.get(table)
+                if not rows:
+                    continue
+                cols = ", ".join(_TABLES[table])
+                with cur.copy(f"COPY silver.{table} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            if self.set_count_bumps:
+                cur.executemany(
+                    "UPDATE silver.dj_set SET entry_count = entry_count + %s, gap_count = gap_count + %s"
+                    " WHERE set_id = %s", self.set_count_bumps)
+            if self.dirty_tracks:
+                cur.execute(
+                    "UPDATE silver.track SET needs_enrichment = true WHERE track_id = ANY(%s) AND NOT needs_enrichment",
+                    (list(self.dirty_tracks),),
+                )
+
+
+class ChunkWriter:
+    """Writes chunks on its own connection in a background thread, one transaction per chunk, in order.
+
+    Parsing (Python, this process) and loading (COPY, the Postgres server process) then run at the
+    same time on two cores. At most one chunk waits in the queue, so memory stays bounded, and a chunk
+    is only ever committed whole: a kill loses at most the chunks not yet committed, which the next
+    run redoes.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url)
+        # a lost last commit on a server crash is redone by the next run (its processed marks are lost too)
+        self.conn.execute("SET synchronous_commit = off")
+        self.conn.commit()
+        self.queue: queue.Queue[Rows | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._loop, name="silver-writer", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            rows = self.queue.get()
+            try:
+                if rows is None:
+                    return
+                if self.error is None:
+                    with self.conn.transaction():
+                        rows.write(self.conn)
+            except BaseException as e:  # handed to the producer, which raises it
+                self.error = e
+            finally:
+                self.queue.task_done()
+
+    def submit(self, rows: Rows) -> None:
+        self.check()
+        self.queue.put(rows)
+
+    def drain(self) -> None:
+        self.queue.join()
+        self.check()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self.conn.close()
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+class SilverBuilder:
+    def __init__(self, conn: psycopg.Connection, run_id: int, *, chunk_records: int = 500,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.chunk_records = chunk_records
+        self.progress = progress
+        self.stats = SilverStats()
+        self.artists = ArtistResolver.load(conn)
+        self.tracks = TrackResolver.load(conn)
+        self.set_ids: set[int] = {r[0] for r in conn.execute("SELECT set_id FROM silver.dj_set")}
+        self.splitter: CreditSplitter | None = None
+        self.rows = Rows()
+        self.writer: ChunkWriter | None = None
+
+    # -- driving ---------------------------------------------------------------------------
+
+    def pending(self) -> dict[tuple[str, str], list[int]]:
+        out: dict[tuple[str, str], list[int]] = defaultdict(list)
+        cur = self.conn.execute(
+            """SELECT r.source, r.record_type, r.record_id FROM bronze.raw_record r
+               WHERE NOT EXISTS (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)
+               ORDER BY r.record_id"""
+        )
+        for source, rtype, rid in cur:
+            out[(source, rtype)].append(rid)
+        self.conn.commit()
+        return out
+
+    def run(self, max_chunks: int | None = None) -> SilverStats:
+        self.writer = ChunkWriter(conninfo_of(self.conn))
+        try:
+            return self._run(max_chunks)
+        finally:
+            self.writer.close()
+
+    def _run(self, max_chunks: int | None) -> SilverStats:
+        t0 = time.perf_counter()
+        pending = self.pending()
+        if any(pending.get(k) for k in (("mixesdb", "mix"), ("1001tracklists", "tracklist_row"))):
+            self.splitter = CreditSplitter.from_corpus(*self._corpus_texts())
+        else:
+            self.splitter = CreditSplitter.from_corpus(())
+        for stage in STAGES:
+            ids = pending.get(stage, [])
+            if not ids:
+                continue
+            handler = getattr(self, f"_do_{stage[1]}")
+            for chunk in self._chunks(stage, ids):
+                for rec in chunk:
+                    handler(rec)
+                self._flush()
+                if max_chunks is not None and self.stats.chunks >= max_chunks:
+                    self.writer.drain()
+                    self.stats.seconds = time.perf_counter() - t0
+                    return self.stats
+        self.writer.drain()
+        self._rematch_observations()
+        self.stats.seconds = time.perf_counter() - t0
+        return self.stats
+
+    def _chunks(self, stage: tuple[str, str], ids: list[int]) -> Iterator[list[dict]]:
+        if stage == ("1001tracklists", "tracklist_row"):
+            # one tracklist per chunk: mashup components refer to the row above them
+            rows = self._fetch(ids)
+            groups: dict[str, list[dict]] = defaultdict(list)
+            for rec in rows:
+                groups[str(rec["payload"].get("tracklist_id", ""))].append(rec)
+            for key in sorted(groups, key=lambda k: groups[k][0]["record_id"]):
+                yield [{"group": groups[key]}]
+            return
+        for i in range(0, len(ids), self.chunk_records):
+            yield self._fetch(ids[i : i + self.chunk_records])
+
+    def _fetch(self, ids: list[int]) -> list[dict]:
+        cur = self.conn.execute(
+            """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
+               FROM bronze.raw_record WHERE record_id = ANY(%s) ORDER BY record_id""",
+            (ids,),
+        )
+        cols = [d.name for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur]
+
+    def _flush(self) -> None:
+        new_artists, new_aliases = self.artists.drain()
+        for row in new_artists:
+            self.rows.add("artist", *row)
+        for row in new_aliases:
+            self.rows.add("artist_alias", *row)
+        new_tracks, track_aliases, idents = self.tracks.drain()
+        for t in new_tracks:
+            self.rows.add("track", *(t[c] for c in _TABLES["track"]))
+            for artist_id, role, pos in t["credits"]:
+                self.rows.add("track_artist", t["track_id"], artist_id, role, pos)
+        for row in track_aliases:
+            self.rows.add("track_alias", *row)
+        for row in idents:
+            self.rows.add("track_identifier", *row)
+        self.stats.artists_new += len(new_artists)
+        self.stats.tracks_new += len(new_tracks)
+        self.conn.commit()  # end the read transaction of this chunk
+        self.writer.submit(self.rows)
+        self.rows = Rows()
+        self.stats.chunks += 1
+
+    def _corpus_texts(self) -> tuple[list[str], list[str]]:
+        """Artist credits and titles of every tracklist entry in bronze: what the corpus knows about
+        which names stand alone (duo names vs collaborations, descriptive mix names vs remixers)."""
+        texts: list[str] = []
+        titles: list[str] = []
+        cur = self.conn.execute(
+            """SELECT e->>'title' FROM bronze.raw_record r, jsonb_array_elements(
+                   CASE WHEN jsonb_typeof(r.payload->'tracklist') = 'array' THEN r.payload->'tracklist' ELSE '[]' END) e
+               WHERE r.source = 'mixesdb' AND jsonb_typeof(e) = 'object'
+               UNION ALL
+               SELECT payload->>'name' FROM bronze.raw_record WHERE source = '1001tracklists'"""
+        )
+        for (raw,) in cur:
+            if raw:
+                m = _CUE_ARTIST.match(raw)
+                if m:
+                    texts.append(m.group(1))
+                    titles.append(m.group(2))
+        self.conn.commit()
+        return texts, titles
+
+    # -- shared pieces ------------------------------------------------------------------------
+
+    def _processed(self, rec: dict, outcome: str) -> None:
+        self.rows.add("processed_record", rec["record_id"], self.run_id, outcome)
+        self.stats.records += 1
+        if self.progress:
+            self.progress(1)
+
+    def _reject(self, record_id: int, item_index: int, reason: str, raw: Any) -> None:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        self.rows.add("reject", record_id, item_index, reason, text, self.run_id)
+        self.stats.rejects += 1
+
+    def _invalid(self, record_id: int, item_index: int, fld: str, raw: Any, reason: str) -> None:
+        self.rows.add("invalid_value", record_id, item_index, fld, str(raw), reason, self.run_id)
+        self.stats.invalid_values += 1
+
+    def _parse(self, raw: str) -> ParsedEntry:
+        return parse_entry(raw, self.splitter)
+
+    def _track_for(self, p: ParsedEntry, record_id: int, identifiers: list[tuple[str, str]],
+                   duration_s: float | None = None) -> int:
+        """Resolve (or create) the track of a parsed entry. Raises EntryParseError when it has no artist."""
+        credit_ids: list[tuple[int, str, int]] = []
+        seen: set[tuple[int, str]] = set()
+        for pos, c in enumerate(p.credits):
+            artist_id = self.artists.resolve(c.name, record_id)
+            if artist_id is None:
+                raise EntryParseError(f"artist name {c.name!r} has no letters or digits")
+            if (artist_id, c.role) not in seen:
+                seen.add((artist_id, c.role))
+                credit_ids.append((artist_id, c.role, pos))
+        primaries = [a for a, role, _ in credit_ids if role == "primary"]
+        if not primaries:
+            raise EntryParseError("no primary artist")
+        if not p.title:
+            raise EntryParseError("no title")
+        key = track_key(primaries, p.title, p.version)
+
+        def make_row(track_id: int) -> dict:
+            return {
+                "track_id": track_id, "track_key": key, "title": p.title, "version": p.version,
+                "artists_display": _artists_display(p.credits), "catalog_number": p.catalog,
+                "duration_s": duration_s, "first_record_id": record_id, "credits": credit_ids,
+            }
+
+        track_id, _ = self.tracks.resolve(key, identifiers, make_row)
+        return track_id
+
+    def _observation(self, source: str, record_id: int, item_index: int, track_id: int | None,
+                     match: str | None, **values: Any) -> None:
+        obs_id = stable_id("observation", f"{record_id}:{item_index}")
+        extra = values.pop("extra", {}) or {}
+        self.rows.add(
+            "observation", obs_id, source, record_id, item_index, track_id, match,
+            values.get("artist_raw"), values.get("title_raw"), values.get("bpm"),
+            values.get("key_pitch_class"), values.get("key_mode"), values.get("energy"),
+            values.get("genres") or [], values.get("label"), values.get("catalog_number"),
+            values.get("duration_s"), values.get("rating"), Jsonb(extra),
+        )
+        if track_id is not None:
+            self.rows.dirty_tracks.add(track_id)
+        self.stats.observations += 1
+
+    def _validated(self, record_id: int, item_index: int, raw: dict[str, Any]) -> dict[str, Any]:
+        """Validate bpm / key / energy values; invalid ones are recorded and dropped."""
+        out: dict[str, Any] = {}
+        for fld, parser in (("bpm", parse_bpm), ("energy", parse_energy)):
+            value = raw.get(fld)
+            if value in (None, ""):
+                continue
+            try:
+                out[fld] = parser(value)
+            except InvalidValue as e:
+                self._invalid(record_id, item_index, fld, value, str(e))
+        key = raw.get("key")
+        if isinstance(key, Key):
+            out["key_pitch_class"], out["key_mode"] = key.pitch_class, key.mode
+        elif key not in (None, ""):
+            try:
+                k = parse_key(key)
+                out["key_pitch_class"], out["key_mode"] = k.pitch_class, k.mode
+            except InvalidValue as e:
+                self._invalid(record_id, item_index, "key", key, str(e))
+        return out
+
+    def _new_set(self, set_id: int, **values: Any) -> None:
+        self.set_ids.add(set_id)
+        self.rows.add("dj_set", *(values.get(c) if c != "set_id" else set_id for c in _TABLES["dj_set"]))
+        self.stats.sets += 1
+
+    def _set_djs(self, set_id: int, names: Iterable[str], record_id: int) -> None:
+        seen: set[int] = set()
+        for pos, name in enumerate(names):
+            artist_id = self.artists.resolve(name, record_id)
+            if artist_id is not None and artist_id not in seen:
+                seen.add(artist_id)
+                self.rows.add("set_dj", set_id, artist_id, pos)
+
+    # -- MixesDB --------------------------------------------------------------------------------
+
+    def _do_mix(self, rec: dict) -> None:
+        rid, payload = rec["record_id"], rec["payload"]
+        tracklist = payload.get("tracklist") if isinstance(payload, dict) else None
+        mix_id = payload.get("id") if isinstance(payload, dict) else None
+        if not isinstance(tracklist, list) or not mix_id or not isinstance(payload.get("title"), str):
+            self._reject(rid, -1, "mix needs an id, a title and a tracklist list", payload)
+            self._processed(rec, "rejected")
+            return
+        set_id = stable_id("set", f"mixesdb:{mix_id}")
+        if set_id in self.set_ids:
+            self._reject(rid, -1, f"mix {mix_id} is already in silver from an earlier record", payload.get("title"))
+            self._processed(rec, "rejected")
+            return
+        info = parse_mix_title(payload["title"], payload.get("tags") or ())
+        entries = gaps = 0
+        for i, item in enumerate(tracklist):
+            raw = item.get("title") if isinstance(item, dict) else None
+            if not isinstance(raw, str) or not raw.strip():
+                self._reject(rid, i, "tracklist entry has no title text", item)
+                continue
+            try:
+                p = self._parse(raw)
+                if p.is_gap:
+                    self.rows.add("set_gap", set_id, i + 1, p.cue, rid, i, raw, p.gap_reason or "unidentified")
+                    gaps += 1
+                    continue
+                yt = item.get("id")
+                track_id = self._track_for(p, rid, [("youtube", yt)] if isinstance(yt, str) and yt else [])
+            except EntryParseError as e:
+                self._reject(rid, i, str(e), raw)
+                continue
+            self.rows.add("set_entry", set_id, i + 1, p.cue, p.cue_seconds, track_id, rid, i, raw)
+            entries += 1
+            if p.label or p.catalog or p.year:
+                self._observation(
+                    "mixesdb", rid, i, track_id, "entry", artist_raw=p.artist_text, title_raw=p.title,
+                    label=p.label, catalog_number=p.catalog, extra={"year": p.year} if p.year else {},
+                )
+        self._new_set(
+            set_id, source="mixesdb", source_key=str(mix_id), record_id=rid, title=payload["title"],
+            dj_display=info.dj_display, set_date=info.date, date_precision=info.date_precision,
+            venue=info.venue, event=info.event, show=info.show, url=payload.get("url"),
+            audio_url=payload.get("audio_url"), tags=[str(t) for t in payload.get("tags") or []],
+            entry_count=entries, gap_count=gaps,
+        )
+        self._set_djs(set_id, info.djs, rid)
+        self.stats.entries += entries
+        self.stats.gaps += gaps
+        self._processed(rec, "set")
+
+    # -- 1001Tracklists -------------------------------------------------------------------------
+
+    def _do_tracklist_row(self, group_rec: dict) -> None:
+        group = group_rec["group"]
+        first = group[0]["payload"]
+        tl_id = str(first.get("tracklist_id") or "").strip()
+        set_id = stable_id("set", f"1001tracklists:{tl_id}")
+        if not tl_id:
+            for rec in group:
+                self._reject(rec["record_id"], -1, "row has no tracklist_id", rec["payload"])
+                self._processed(rec, "rejected")
+            return
+        new_set = set_id not in self.set_ids
+        taken: set[int] = set()
+        if not new_set:
+            self.writer.drain()  # positions written by earlier chunks must be visible
+            taken = {p for (p,) in self.conn.execute(
+                "SELECT position FROM silver.set_entry WHERE set_id = %s UNION SELECT position FROM silver.set_gap"
+                " WHERE set_id = %s", (set_id, set_id))}
+        entries = gaps = 0
+        parent_pos: int | None = None
+        ordered = sorted(group, key=lambda r: (_int_or(r["payload"].get("index"), 10**9), r["record_id"]))
+        for rec in ordered:
+            rid, row = rec["record_id"], rec["payload"]
+            raw = (row.get("name") or "").strip()
+            number = (row.get("track_number") or "").strip()
+            if not raw:
+                self._reject(rid, -1, "row has no track name", row)
+                self._processed(rec, "rejected")
+                continue
+            try:
+                p = self._parse(raw)
+            except EntryParseError as e:
+                self._reject(rid, -1, str(e), raw)
+                self._processed(rec, "rejected")
+                continue
+            if number:
+                position = _int_or(number, None)
+                if position is None or position < 1:
+                    self._reject(rid, -1, f"track_number {number!r} is not a positive integer", raw)
+                    self._processed(rec, "rejected")
+                    continue
+                if position in taken:
+                    self._reject(rid, -1, f"position {position} of tracklist {tl_id} is already taken", raw)
+                    self._processed(rec, "rejected")
+                    continue
+                taken.add(position)
+                parent_pos = position
+                if p.is_gap:
+                    self.rows.add("set_gap", set_id, position, row.get("time", "").strip() or None, rid, -1, raw,
+                                  p.gap_reason or "unidentified")
+                    gaps += 1
+                    self._processed(rec, "set_row")
+                    continue
+            elif parent_pos is None or _truthy(row.get("mashup")) is False:
+                self._reject(rid, -1, "row has no track_number and is not part of a mashup", raw)
+                self._processed(rec, "rejected")
+                continue
+            elif p.is_gap:
+                self._reject(rid, -1, "unidentified mashup component", raw)
+                self._processed(rec, "rejected")
+                continue
+            idents = [(scheme, str(row[col]).strip()) for scheme, col in
+                      (("spotify", "spotify0"), ("beatport", "beatport0"), ("1001tracklists", "id_x"))
+                      if str(row.get(col) or "").strip()]
+            duration = _float_or(row.get("duration_ms"))
+            try:
+                track_id = self._track_for(p, rid, idents, duration / 1000 if duration else None)
+            except EntryParseError as e:
+                self._reject(rid, -1, str(e), raw)
+                self._processed(rec, "rejected")
+                continue
+            if number:
+                cue = (row.get("time") or "").strip() or None
+                self.rows.add("set_entry", set_id, parent_pos, cue, _cue_seconds(cue), track_id, rid, -1, raw)
+                entries += 1
+            else:
+                self.rows.add("mashup_component", set_id, parent_pos, track_id, rid, -1)
+                self.stats.components += 1
+            values = self._spotify_values(rid, row)
+            if values or row.get("genres"):
+                genres = [g.strip() for g in (row.get("genres") or "").split(",") if g.strip()]
+                self._observation(
+                    "1001tracklists", rid, -1, track_id, "row", artist_raw=p.artist_text, title_raw=p.title,
+                    genres=genres, duration_s=duration / 1000 if duration else None, **values,
+                )
+            self._processed(rec, "set_row")
+        if new_set:
+            name = str(first.get("tracklist_name") or tl_id)
+            dj = (first.get("DJ0") or "").strip() or (name.split(" @ ")[0].strip() if " @ " in name else None)
+            d = _date_1001(first.get("tracklist_date"), name)
+            self._new_set(
+                set_id, source="1001tracklists", source_key=tl_id, record_id=None, title=name, dj_display=dj,
+                set_date=d, date_precision="day" if d else None,
+                venue=name.split(" @ ", 1)[1].split(",")[0].strip() if " @ " in name else None,
+                event=(first.get("Open Air / Festival0") or first.get("Label Events0") or "").strip() or None,
+                url=f"https://www.1001tracklists.com/tracklist/{tl_id}/", tags=[
+                    g for g in (first.get("genre0"),) if g], entry_count=entries, gap_count=gaps,
+            )
+            if dj:
+                self._set_djs(set_id, [dj], group[0]["record_id"])
+        else:
+            self._bump_set_counts(set_id, entries, gaps)
+        self.stats.entries += entries
+        self.stats.gaps += gaps
+
+    def _bump_set_counts(self, set_id: int, entries: int, gaps: int) -> None:
+        self.rows.set_count_bumps.append((entries, gaps, set_id))
+
+    def _spotify_values(self, rid: int, row: dict) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        tempo = (row.get("tempo") or "").strip()
+        if tempo:
+            raw["bpm"] = tempo
+        energy = (row.get("energy") or "").strip()
+        if energy:
+            raw["energy"] = energy
+        key, mode = (row.get("key") or "").strip(), (row.get("mode") or "").strip()
+        if key and mode:
+            try:
+                raw["key"] = Key.from_spotify(int(float(key)), int(float(mode)))
+            except (InvalidValue, ValueError) as e:
+                self._invalid(rid, -1, "key", f"{key}/{mode}", f"spotify key {key!r} mode {mode!r}: {e}")
+        return self._validated(rid, -1, raw)
+
+    # -- rekordbox ------------------------------------------------------------------------------
+
+    def _do_library_track(self, rec: dict) -> None:
+        rid, t = rec["record_id"], rec["payload"]
+        track_no = str(t.get("TrackID") or "").strip()
+        name, artist = (t.get("Name") or "").strip(), (t.get("Artist") or "").strip()
+        if not track_no or not name or not artist:
+            self._reject(rid, -1, "rekordbox TRACK needs TrackID, Name and Artist", t)
+            self._processed(rec, "rejected")
+            return
+        try:
+            p = self._parse(f"{artist} - {name}")
+            remixer = (t.get("Remixer") or "").strip()
+            if remixer and not any(c.role == "remixer" for c in p.credits):
+                p = _with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in self.splitter.split(remixer)))
+            duration = _float_or(t.get("TotalTime"))
+            track_id = self._track_for(p, rid, [("rekordbox", track_no)], duration)
+        except EntryParseError as e:
+            self._reject(rid, -1, str(e), t)
+            self._processed(rec, "rejected")
+            return
+        values = self._validated(rid, -1, {"bpm": t.get("AverageBpm"), "key": t.get("Tonality")})
+        rating = _int_or(t.get("Rating"), None)
+        genres = [g.strip() for g in re.split(r"[/,;]", t.get("Genre") or "") if g.strip()]
+        self._observation(
+            "rekordbox", rid, -1, track_id, "library", artist_raw=artist, title_raw=name, genres=genres,
+            label=(t.get("Label") or "").strip() or None, duration_s=_float_or(t.get("TotalTime")),
+            rating=round(rating / 51) if rating is not None and 0 <= rating <= 255 else None,
+            extra={k: t[k] for k in ("Year", "Location", "Album") if t.get(k)}, **values,
+        )
+        self._processed(rec, "library_track")
+
+    def _do_library_playlist(self, rec: dict) -> None:
+        rid, pl = rec["record_id"], rec["payload"]
+        path = pl.get("path") or []
+        key = "/".join(str(p) for p in path) if path else str(pl.get("name") or "")
+        entries = pl.get("entries")
+        if not key or not isinstance(entries, list):
+            self._reject(rid, -1, "playlist needs a name and a list of entries", pl)
+            self._processed(rec, "rejected")
+            return
+        set_id = stable_id("set", f"rekordbox:{key}")
+        if set_id in self.set_ids:
+            self._reject(rid, -1, f"playlist {key!r} is already in silver from an earlier record", key)
+            self._processed(rec, "rejected")
+            return
+        by_location = str(pl.get("key_type", "0")) == "1"
+        count = 0
+        for i, entry in enumerate(entries):
+            ident = ("rekordbox_location" if by_location else "rekordbox", str(entry))
+            track_id = self.tracks.by_ident.get(ident)
+            if track_id is None:
+                self._reject(rid, i, f"playlist entry {entry!r} is not a track of the library", entry)
+                continue
+            self.rows.add("set_entry", set_id, i + 1, None, None, track_id, rid, i, str(entry))
+            count += 1
+        self._new_set(set_id, source="rekordbox", source_key=key, record_id=rid, title=str(pl.get("name") or key),
+                      tags=[], entry_count=count, gap_count=0)
+        self.stats.entries += count
+        self._processed(rec, "library_playlist")
+
+    # -- feature files --------------------------------------------------------------------------
+
+    def _do_feature_row(self, rec: dict) -> None:
+        rid, row = rec["record_id"], rec["payload"]
+        cols = row.get("_columns") or {}
+        get = lambda role: (str(row.get(cols[role]) or "").strip() if cols.get(role) else "")  # noqa: E731
+        artist, title, ident = get("artist"), get("title"), get("id")
+        stem = PurePath(str(row.get("_file") or "features")).stem
+        if not ((artist and title) or ident):
+            self._reject(rid, -1, "feature row has neither artist and title nor an id", row)
+            self._processed(rec, "rejected")
+            return
+        identifiers = [(cols.get("id_scheme") or "beatport", ident)] if ident else []
+        track_id, match = None, None
+        parsed: ParsedEntry | None = None
+        if artist and title:
+            try:
+                parsed = self._parse(f"{artist} - {_beatport_title(title)}")
+            except EntryParseError:
+                parsed = None
+        track_id = self.tracks.find("", identifiers) if identifiers else None
+        if track_id is not None:
+            match = f"identifier:{identifiers[0][0]}"
+        elif parsed is not None:
+            key = self._lookup_key(parsed)
+            if key is not None:
+                track_id = self.tracks.by_key.get(key)
+                match = "track_key" if track_id is not None else None
+        values = self._validated(rid, -1, {"bpm": get("bpm"), "key": get("key"), "energy": get("energy")})
+        genres = [get("genre")] if get("genre") else []
+        self._observation(
+            f"features:{stem}", rid, -1, track_id, match, artist_raw=artist or None, title_raw=title or None,
+            genres=genres, extra={"id": ident} if ident else {}, **values,
+        )
+        self._processed(rec, "feature")
+
+    def _lookup_key(self, p: ParsedEntry) -> str | None:
+        """The track key of a parsed entry using only KNOWN artists (a lookup must not create artists)."""
+        ids = []
+        for c in p.credits:
+            if c.role != "primary":
+                continue
+            artist_id = self.artists.by_alias.get(c.name)
+            if artist_id is None:
+                from graphsvc.names import display_name, name_key
+
+                artist_id = self.artists.by_key.get(name_key(display_name(c.name)))
+            if artist_id is None:
+                return None
+            ids.append(artist_id)
+        return track_key(ids, p.title, p.version) if ids and p.title else None
+
+    def _rematch_observations(self) -> None:
+        """Observations that matched no track when they arrived may match tracks created since."""
+        rows = self.conn.execute(
+            """SELECT observation_id, artist_raw, title_raw, extra->>'id' FROM silver.observation
+               WHERE track_id IS NULL AND source LIKE 'features:%%'"""
+        ).fetchall()
+        updates = []
+        for obs_id, artist, title, ident in rows:
+            track_id = self.tracks.by_ident.get(("beatport", ident)) if ident else None
+            match = "identifier:beatport" if track_id else None
+            if track_id is None and artist and title:
+                try:
+                    key = self._lookup_key(self._parse(f"{artist} - {_beatport_title(title)}"))
+                except EntryParseError:
+                    key = None
+                track_id = self.tracks.by_key.get(key) if key else None
+                match = "track_key" if track_id else None
+            if track_id is not None:
+                updates.append((track_id, match, obs_id))
+        if updates:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE silver.observation SET track_id = %s, match_strategy = %s WHERE observation_id = %s",
+                        updates,
+                    )
+                    cur.execute(
+                        "UPDATE silver.track SET needs_enrichment = true WHERE track_id = ANY(%s)",
+                        ([u[0] for u in updates],),
+                    )
+        self.conn.commit()
+
+
+# ----------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _artists_display(credits: tuple[Credit, ...]) -> str:
+    primary = [c.name for c in credits if c.role == "primary"]
+    featured = [c.name for c in credits if c.role == "featured"]
+    text = " & ".join(primary)
+    if featured:
+        text += " feat. " + " & ".join(featured)
+    return text
+
+
+def _with_credits(p: ParsedEntry, credits: tuple[Credit, ...]) -> ParsedEntry:
+    from dataclasses import replace
+
+    return replace(p, credits=credits)
+
+
+def _beatport_title(title: str) -> str:
+    """Beatport exports write ``Title-Original Mix``; turn the suffix into a version in parentheses."""
+    m = re.match(r"^(.*\S)-((?:[^-]*\b(?:Mix|Remix|Edit|Dub|Version|Rework|Instrumental)\b[^-]*))$", title)
+    return f"{m.group(1)} ({m.group(2).strip()})" if m else title
+
+
+def _int_or(value: Any, default: Any) -> Any:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def _float_or(value: Any) -> float | None:
+    try:
+        f = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return f if f == f and f not in (float("inf"), float("-inf")) else None
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def _cue_seconds(cue: str | None) -> int | None:
+    if not cue:
+        return None
+    parts = cue.split(":")
+    try:
+        nums = [int(x) for x in parts]
+    except ValueError:
+        return None
+    total = 0
+    for n in nums:
+        total = total * 60 + n
+    return total if len(nums) >= 2 else None
+
+
+def _date_1001(text: Any, name: str) -> date | None:
+    m = re.search(r"(\d{4}-\d{2}-\d{2})\s*$", name or "")
+    if m:
+        try:
+            return date.fromisoformat(m.group(1))
+        except ValueError:
+            pass
+    if text:
+        for fmt in ("%a, %b %d %Y", "%b %d %Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(str(text).strip(), fmt).date()
+            except ValueError:
+                continue
+    return None
+
+
+def build_silver(conn: psycopg.Connection, run_id: int, *, chunk_records: int = 500,
+                 progress: Callable[[int], None] | None = None, max_chunks: int | None = None) -> SilverStats:
+    """Process every unprocessed bronze record into silver (see module docstring)."""
+    return SilverBuilder(conn, run_id, chunk_records=chunk_records, progress=progress).run(max_chunks)

@@ -1,0 +1,81 @@
+"""What the pipeline holds: counts per layer, the last runs and their processing status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+_COUNTS = {
+    "bronze": {
+        "files": "SELECT count(*) FROM bronze.ingest_file",
+        "records": "SELECT count(*) FROM bronze.raw_record",
+        "mixes": "SELECT count(*) FROM bronze.raw_record WHERE source = 'mixesdb' AND record_type = 'mix'",
+        "entries": """SELECT coalesce(sum(jsonb_array_length(payload->'tracklist')), 0)::bigint
+                      FROM bronze.raw_record WHERE source = 'mixesdb' AND jsonb_typeof(payload->'tracklist') = 'array'""",
+        "rejects": "SELECT count(*) FROM bronze.reject",
+        "provider_responses": "SELECT count(*) FROM bronze.provider_response",
+    },
+    "silver": {
+        "processed_records": "SELECT count(*) FROM silver.processed_record",
+        "unprocessed_records": """SELECT count(*) FROM bronze.raw_record r WHERE NOT EXISTS
+                                  (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)""",
+        "sets": "SELECT count(*) FROM silver.dj_set",
+        "mixes": "SELECT count(*) FROM silver.dj_set WHERE source = 'mixesdb'",
+        "entries": "SELECT count(*) FROM silver.set_entry",
+        "gaps": "SELECT count(*) FROM silver.set_gap",
+        "mashup_components": "SELECT count(*) FROM silver.mashup_component",
+        "tracks": "SELECT count(*) FROM silver.track",
+        "artists": "SELECT count(*) FROM silver.artist",
+        "artist_aliases": "SELECT count(*) FROM silver.artist_alias",
+        "fuzzy_merges": "SELECT count(*) FROM silver.artist_alias WHERE strategy LIKE 'fuzzy:%'",
+        "observations": "SELECT count(*) FROM silver.observation",
+        "rejects": "SELECT count(*) FROM silver.reject",
+        "invalid_values": "SELECT count(*) FROM silver.invalid_value",
+        "tracks_needing_enrichment": "SELECT count(*) FROM silver.track WHERE needs_enrichment",
+        "tracks_with_bpm": "SELECT count(*) FROM silver.track WHERE bpm IS NOT NULL",
+        "tracks_with_key": "SELECT count(*) FROM silver.track WHERE key_pitch_class IS NOT NULL",
+    },
+    "enrichment": {
+        "attempts": "SELECT count(*) FROM enrichment.attempt",
+        "history": "SELECT count(*) FROM enrichment.field_history",
+        "replays_queued": "SELECT count(*) FROM enrichment.replay_queue WHERE status = 'queued'",
+    },
+}
+
+
+def _table_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+
+
+def status(conn: psycopg.Connection, runs: int = 5) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for layer, queries in _COUNTS.items():
+        out[layer] = {name: conn.execute(q).fetchone()[0] for name, q in queries.items()}
+    if _table_exists(conn, "gold.track"):
+        out["gold"] = {
+            t: conn.execute(f"SELECT count(*) FROM gold.{t}").fetchone()[0]  # noqa: S608 - fixed table names
+            for t in ("track", "artist", "set", "label", "transitions_to", "collaborated_with", "supports")
+            if _table_exists(conn, f"gold.{t}")
+        }
+    out["silver"]["validation"] = dict(conn.execute(
+        "SELECT validation_status, count(*) FROM silver.track GROUP BY 1 ORDER BY 1").fetchall())
+    recent = conn.execute(
+        """SELECT run_id, kind, mode, status, started_at, completed_at, error FROM ops.run
+           ORDER BY run_id DESC LIMIT %s""", (runs,)).fetchall()
+    out["runs"] = []
+    for run_id, kind, mode, st, started, completed, error in recent:
+        steps = conn.execute(
+            """SELECT layer, table_name, status, records, started_at, completed_at, error
+               FROM ops.processing_status WHERE run_id = %s ORDER BY status_id""", (run_id,)).fetchall()
+        out["runs"].append({
+            "run_id": run_id, "kind": kind, "mode": mode, "status": st,
+            "started_at": started.isoformat() if started else None,
+            "completed_at": completed.isoformat() if completed else None,
+            "error": error.splitlines()[0] if error else None,
+            "steps": [{"layer": s[0], "table": s[1], "status": s[2], "records": s[3],
+                       "started_at": s[4].isoformat() if s[4] else None,
+                       "completed_at": s[5].isoformat() if s[5] else None, "error": s[6]} for s in steps],
+        })
+    conn.commit()
+    return out

@@ -12,7 +12,9 @@ Artist matching strategy, recorded per alias:
                 leading "The": ``The Chemical Brothers`` = ``Chemical Brothers``, ``Âme`` = ``Ame``);
 ``fuzzy:ratio>=94``  a near-identical key (rapidfuzz ``fuzz.ratio``) among known artists sharing the
                 first two characters; only for keys of 6+ characters, because short names differ by a
-                letter and are still different artists (``Sasha`` / ``Sash``).
+                letter and are still different artists (``Sasha`` / ``Sash``). Candidates are blocked by
+                those two characters and by length: a ratio of 94 needs lengths within 12.8% of each
+                other, so only those blocks are scanned.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class ArtistResolver:
     def __init__(self) -> None:
         self.by_alias: dict[str, int] = {}
         self.by_key: dict[str, int] = {}
-        self.blocks: dict[str, list[str]] = defaultdict(list)
+        self.blocks: dict[tuple[str, int], list[str]] = defaultdict(list)
         self.new_artists: list[tuple] = []
         self.new_aliases: list[tuple] = []
 
@@ -50,7 +52,18 @@ class ArtistResolver:
     def _add_key(self, key: str, artist_id: int) -> None:
         self.by_key[key] = artist_id
         if len(key) >= FUZZY_MIN_LEN:
-            self.blocks[key[:2]].append(key)
+            self.blocks[(key[:2], len(key))].append(key)
+
+    def _fuzzy_candidates(self, key: str) -> list[str]:
+        n = len(key)
+        # ratio = 2 * matches / (n + m) >= t  implies  |n - m| <= n * (200 / t - 2)
+        spread = int(n * (200.0 / FUZZY_THRESHOLD - 2.0))
+        out: list[str] = []
+        for m in range(n - spread, n + spread + 1):
+            block = self.blocks.get((key[:2], m))
+            if block:
+                out.extend(block)
+        return out
 
     def resolve(self, name: str, record_id: int) -> int | None:
         """The artist id of a spelling; None when the name has no letters or digits."""
@@ -64,7 +77,7 @@ class ArtistResolver:
         artist_id = self.by_key.get(key)
         strategy, score = "normalized", 100.0
         if artist_id is None and len(key) >= FUZZY_MIN_LEN:
-            block = self.blocks.get(key[:2])
+            block = self._fuzzy_candidates(key)
             if block:
                 hit = process.extractOne(key, block, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
                 if hit is not None:

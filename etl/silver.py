@@ -500,9 +500,22 @@ class SilverBuilder:
             rid, row = rec["record_id"], rec["payload"]
             raw = (row.get("name") or "").strip()
             number = (row.get("track_number") or "").strip()
+            layered = number.lower() == "w/"  # played together with the track above: a component of it
+            if layered:
+                number = ""
             if not raw:
-                self._reject(rid, -1, "row has no track name", row)
-                self._processed(rec, "rejected")
+                position = _int_or(number, None)
+                if position is not None and position >= 1 and position not in taken:
+                    # a numbered row without a name is a track 1001Tracklists could not identify
+                    taken.add(position)
+                    parent_pos = position
+                    cue = (row.get("time") or "").strip() or None
+                    self.rows.add("set_gap", set_id, position, cue, rid, -1, f"#{number} (no name)", "unidentified")
+                    gaps += 1
+                    self._processed(rec, "set_row")
+                else:
+                    self._reject(rid, -1, "row has no track name", row)
+                    self._processed(rec, "rejected")
                 continue
             try:
                 p = self._parse(raw)
@@ -528,8 +541,9 @@ class SilverBuilder:
                     gaps += 1
                     self._processed(rec, "set_row")
                     continue
-            elif parent_pos is None or _truthy(row.get("mashup")) is False:
-                self._reject(rid, -1, "row has no track_number and is not part of a mashup", raw)
+            elif parent_pos is None or not (layered or _truthy(row.get("mashup"))):
+                self._reject(rid, -1, "row has no track_number and is neither part of a mashup nor played"
+                             " with (w/) a numbered track", raw)
                 self._processed(rec, "rejected")
                 continue
             elif p.is_gap:
@@ -563,18 +577,23 @@ class SilverBuilder:
             self._processed(rec, "set_row")
         if new_set:
             name = str(first.get("tracklist_name") or tl_id)
-            dj = (first.get("DJ0") or "").strip() or (name.split(" @ ")[0].strip() if " @ " in name else None)
+            djs = [str(first[k]).strip() for k in sorted(first, key=_dj_column_order)
+                   if re.fullmatch(r"DJ\d+", k) and str(first[k] or "").strip()]
+            if not djs and " @ " in name:
+                djs = [name.split(" @ ")[0].strip()]
+            dj = " & ".join(djs) or None
             d = _date_1001(first.get("tracklist_date"), name)
             self._new_set(
                 set_id, source="1001tracklists", source_key=tl_id, record_id=None, title=name, dj_display=dj,
                 set_date=d, date_precision="day" if d else None,
                 venue=name.split(" @ ", 1)[1].split(",")[0].strip() if " @ " in name else None,
                 event=(first.get("Open Air / Festival0") or first.get("Label Events0") or "").strip() or None,
+                show=(first.get("Radio Show0") or "").strip() or None,
                 url=f"https://www.1001tracklists.com/tracklist/{tl_id}/", tags=[
                     g for g in (first.get("genre0"),) if g], entry_count=entries, gap_count=gaps,
             )
-            if dj:
-                self._set_djs(set_id, [dj], group[0]["record_id"])
+            if djs:
+                self._set_djs(set_id, djs, group[0]["record_id"])
         else:
             self._bump_set_counts(set_id, entries, gaps)
         self.stats.entries += entries
@@ -615,7 +634,10 @@ class SilverBuilder:
             if remixer and not any(c.role == "remixer" for c in p.credits):
                 p = _with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in self.splitter.split(remixer)))
             duration = _float_or(t.get("TotalTime"))
-            track_id = self._track_for(p, rid, [("rekordbox", track_no)], duration)
+            idents = [("rekordbox", track_no)]
+            if (t.get("Location") or "").strip():
+                idents.append(("rekordbox_location", t["Location"].strip()))
+            track_id = self._track_for(p, rid, idents, duration)
         except EntryParseError as e:
             self._reject(rid, -1, str(e), t)
             self._processed(rec, "rejected")
@@ -633,8 +655,8 @@ class SilverBuilder:
 
     def _do_library_playlist(self, rec: dict) -> None:
         rid, pl = rec["record_id"], rec["payload"]
-        path = pl.get("path") or []
-        key = "/".join(str(p) for p in path) if path else str(pl.get("name") or "")
+        # bronze's source_key is the folder path plus the playlist name ("Warm-up/Opening")
+        key = str(rec.get("source_key") or "/".join([*map(str, pl.get("path") or []), str(pl.get("name") or "")]))
         entries = pl.get("entries")
         if not key or not isinstance(entries, list):
             self._reject(rid, -1, "playlist needs a name and a list of entries", pl)
@@ -768,6 +790,11 @@ def _beatport_title(title: str) -> str:
     """Beatport exports write ``Title-Original Mix``; turn the suffix into a version in parentheses."""
     m = re.match(r"^(.*\S)-((?:[^-]*\b(?:Mix|Remix|Edit|Dub|Version|Rework|Instrumental)\b[^-]*))$", title)
     return f"{m.group(1)} ({m.group(2).strip()})" if m else title
+
+
+def _dj_column_order(column: str) -> int:
+    m = re.fullmatch(r"DJ(\d+)", column)
+    return int(m.group(1)) if m else 10**6
 
 
 def _int_or(value: Any, default: Any) -> Any:

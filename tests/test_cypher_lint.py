@@ -16,9 +16,24 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT = ROOT / "tools" / "cypher-lint"
 IN_CI = os.environ.get("CI") == "true"
 
-if (shutil.which("node") is None or not (LINT / "node_modules").is_dir()) and not IN_CI:
-    pytest.skip("node or tools/cypher-lint/node_modules missing (run `npm ci` in tools/cypher-lint); "
-                "CI always runs this lint", allow_module_level=True)
+
+def _install_linter() -> str | None:
+    """Install the pinned linter from package-lock.json on first use; returns why it is unavailable."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node/npm not installed"
+    if not (LINT / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
+        res = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LINT,
+                             capture_output=True, text=True, timeout=600)
+        if res.returncode != 0:
+            return f"npm ci in tools/cypher-lint failed: {res.stderr[-2000:]}"
+    return None
+
+
+_why_not = _install_linter()
+if _why_not:
+    if IN_CI:
+        raise RuntimeError(f"the Cypher lint must run in CI: {_why_not}")
+    pytest.skip(f"{_why_not}; CI always runs this lint", allow_module_level=True)
 
 
 def run_lint(*files: str) -> subprocess.CompletedProcess[str]:

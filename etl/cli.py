@@ -32,6 +32,10 @@ config_app = typer.Typer(help="Show or change the waterfall enrichment config.",
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(config_app, name="config")
 
+from etl.evaluation.cli import eval_app  # noqa: E402  (etl eval transitions | split)
+
+app.add_typer(eval_app, name="eval")
+
 console = Console(stderr=True)
 out = Console()
 
@@ -114,10 +118,11 @@ def ingest_features(path: Path) -> None:
 
 def _run_summary(summary: Any) -> None:
     table = Table(title=f"run {summary.run_id} ({summary.mode}): {summary.status} in {summary.seconds:.2f} s")
-    for col in ("layer", "table", "status", "rows out", "rejected", "seconds"):
+    for col in ("layer", "table", "status", "rows in", "rows out", "rejected", "seconds"):
         table.add_column(col)
     for s in summary.steps:
-        table.add_row(s.layer, s.table, s.status, str(s.records), str(s.rejected), f"{s.seconds:.2f}")
+        table.add_row(s.layer, s.table, s.status, str(s.records_in), str(s.records), str(s.rejected),
+                      f"{s.seconds:.2f}")
     out.print(table)
 
 
@@ -224,6 +229,36 @@ def checksum(schema: Annotated[Optional[list[str]], typer.Option(help="schemas t
     with _db() as conn:
         sums = table_checksums(conn, tuple(schema or LAYERS))
     sys.stdout.write(json.dumps(sums, indent=2) + "\n")
+
+
+@app.command()
+def reconcile() -> None:
+    """Compare ids and counts per label/relationship type between gold and the graph; exit 1 on drift."""
+    from etl.reconcile import open_graph
+    from etl.reconcile import reconcile as run_reconcile
+
+    try:
+        with _db() as conn:
+            store = open_graph(conn)
+            try:
+                drifts = run_reconcile(conn, store)
+            finally:
+                store.close()
+    except GraphsvcError as e:
+        _fail(e)
+    table = Table(title=f"gold vs graph ({store.backend})")
+    for col in ("label/type", "gold", "graph", "missing in graph", "extra in graph", "sample ids"):
+        table.add_column(col)
+    for d in drifts:
+        sample = ", ".join(map(str, (d.sample_missing + d.sample_extra)[:3]))
+        style = "red" if d.drifted else None
+        table.add_row(d.kind, str(d.gold), str(d.graph), str(d.missing), str(d.extra), sample, style=style)
+    out.print(table)
+    bad = [d.kind for d in drifts if d.drifted]
+    if bad:
+        out.print(f"drift in {len(bad)} of {len(drifts)}: {', '.join(bad)}")
+        raise typer.Exit(1)
+    out.print("no drift")
 
 
 @app.command("migrate")

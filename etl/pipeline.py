@@ -45,8 +45,9 @@ class StepResult:
     layer: str
     table: str
     status: str
-    records: int = 0
+    records: int = 0  # rows out
     rejected: int = 0
+    records_in: int = 0
     seconds: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -162,6 +163,7 @@ class Pipeline:
             with self._step(summary, "bronze", f"raw_record:{source}") as step:
                 advance = self.progress(f"bronze {source} {Path(path).name}", None)
                 result = fn(self.conn, Path(path), progress=advance)
+                step.records_in = result.records_read
                 step.records = result.records_new
                 step.rejected = result.records_rejected
                 step.detail.update(path=str(path), read=result.records_read, new=result.records_new,
@@ -180,6 +182,7 @@ class Pipeline:
             advance = self.progress("silver records", todo)
             stats = build_silver(self.conn, summary.run_id, chunk_records=self.chunk_records, progress=advance,
                                  max_chunks=max_chunks)
+            step.records_in = stats.records
             step.records = stats.entries
             step.rejected = stats.rejects
             step.detail.update(stats.as_dict())
@@ -190,6 +193,7 @@ class Pipeline:
             self.conn.commit()
             advance = self.progress("enrichment tracks", todo)
             estats = enrich(self.conn, summary.run_id, progress=advance)
+            step.records_in = todo
             step.records = estats.tracks
             step.detail.update(estats.as_json())
 
@@ -203,13 +207,14 @@ class Pipeline:
             return
         with self._step(summary, "gold", "*") as step:
             counts = build_gold(self.conn, summary.run_id)
-            step.records = sum(v for v in counts.values() if isinstance(v, int))
+            step.records_in = sum(v for k, v in counts.items() if "." not in k)  # rows gold holds
+            step.records = sum(v for k, v in counts.items() if k.endswith(".changed"))  # rows written now
             step.detail.update(counts)
         from etl.graph import project_graph
 
         with self._step(summary, "graph", "*") as step:
             stats = project_graph(self.conn)
-            step.records = sum(stats.nodes.values()) + sum(stats.relationships.values())
+            step.records_in = step.records = sum(stats.nodes.values()) + sum(stats.relationships.values())
             step.detail.update(backend=stats.backend, nodes=stats.nodes, relationships=stats.relationships,
                                seconds=round(stats.seconds, 3))
 

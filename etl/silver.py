@@ -205,9 +205,9 @@ class SilverBuilder:
         self.chunk_records = chunk_records
         self.progress = progress
         self.stats = SilverStats()
-        self.artists = ArtistResolver.load(conn)
-        self.tracks = TrackResolver.load(conn)
-        self.set_ids: set[int] = {r[0] for r in conn.execute("SELECT set_id FROM silver.dj_set")}
+        self.artists = ArtistResolver()
+        self.tracks = TrackResolver()
+        self.set_ids: set[int] = set()
         self.splitter: CreditSplitter | None = None
         self.rows = Rows()
         self.writer: ChunkWriter | None = None
@@ -236,6 +236,13 @@ class SilverBuilder:
     def _run(self, max_chunks: int | None) -> SilverStats:
         t0 = time.perf_counter()
         pending = self.pending()
+        if not any(pending.values()):  # nothing new since the last run: nothing to resolve or rematch
+            self.stats.seconds = time.perf_counter() - t0
+            return self.stats
+        self.artists = ArtistResolver.load(self.conn)
+        self.tracks = TrackResolver.load(self.conn)
+        self.set_ids = {r[0] for r in self.conn.execute("SELECT set_id FROM silver.dj_set")}
+        self.conn.commit()
         if any(pending.get(k) for k in (("mixesdb", "mix"), ("1001tracklists", "tracklist_row"))):
             self.splitter = CreditSplitter.from_corpus(*self._corpus_texts())
         else:

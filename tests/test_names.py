@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 
 import pytest
 
@@ -119,11 +118,7 @@ def test_splitter_on_the_real_corpus(mixesdb_file):
                 artists.append(parse_entry(t["title"]).artist_text)
             except EntryParseError:
                 pass
-    start = time.perf_counter()
-    sp = CreditSplitter.from_corpus(artists)
-    elapsed = time.perf_counter() - start
-    print(f"\nfrom_corpus over {len(artists)} credits: {elapsed:.2f}s")
-    assert elapsed < 1.5  # < 1 s on an idle core; slack for a loaded CI box
+    sp = CreditSplitter.from_corpus(artists)  # its speed is measured by scripts/bench_parsing.py
     assert sp.split("Above & Beyond") == ["Above & Beyond"]
     assert sp.split("Sasha & John Digweed") == ["Sasha", "John Digweed"]
     assert sp.split("Loco & Jam") == ["Loco & Jam"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -248,19 +247,15 @@ def test_reject_reasons(raw, reason):
 
 
 # ---------------------------------------------------------------- the whole corpus
-def test_whole_corpus_parses_fast(corpus_titles, splitter):
-    start = time.process_time()
+def test_whole_corpus_parses(corpus_titles, splitter):
+    """Almost every real entry parses (speed is measured by scripts/bench_parsing.py, not asserted)."""
     errors = 0
     for t in corpus_titles:
         try:
             parse_entry(t, splitter)
         except EntryParseError:
             errors += 1
-    elapsed = time.process_time() - start
-    rate = len(corpus_titles) / elapsed
-    print(f"\nparsed {len(corpus_titles)} entries in {elapsed:.2f}s CPU ({rate:,.0f}/s), {errors} rejected")
     assert errors < 0.005 * len(corpus_titles)
-    assert rate > 20_000  # the ETL budget; ~60k/s on an idle core
 
 
 # ---------------------------------------------------------------- acceptance: hand-labelled titles

@@ -178,6 +178,8 @@ def replay(
             run_id = start_run(conn, "replay", None)
             conn.commit()
             results = process_replays(conn, run_id)
+            conn.execute("UPDATE ops.run SET status = %s, completed_at = now() WHERE run_id = %s",
+                         ("failed" if any(getattr(r, "error", None) for r in results) else "succeeded", run_id))
             conn.commit()
             diffs = conn.execute(
                 """SELECT entity_id, field, old_value, new_value, old_provider, new_provider, changed
@@ -192,7 +194,12 @@ def replay(
         table.add_row(*(str(x) for x in d))
     out.print(table)
     changed = sum(1 for d in diffs if d[-1])
-    out.print(f"{len(diffs)} field values replayed, {changed} changed; results: {[r.__dict__ for r in results]}")
+    out.print(f"{len(diffs)} field values replayed, {changed} changed")
+    for r in results:
+        out.print(f"replay {r.replay_id}: {r.status}, {r.tracks} tracks, {r.changed} changed"
+                  + (f", error: {r.error}" if r.error else ""))
+    if changed:
+        out.print("run `etl run --mode gold_only` to carry the new values into gold and the graph")
 
 
 @app.command()

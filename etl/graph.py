@@ -29,8 +29,8 @@ def open_store(conn: psycopg.Connection, settings: Settings | None = None):
     if settings.neo4j_uri:
         from graphsvc.graph.neo4j_store import Neo4jStore
 
-        auth = (settings.neo4j_user, settings.neo4j_password or "") if settings.neo4j_user else None
-        return Neo4jStore(settings.neo4j_uri, auth, settings.neo4j_database)
+        return Neo4jStore(settings.neo4j_uri, user=settings.neo4j_user, password=settings.neo4j_password,
+                          database=settings.neo4j_database)
     from graphsvc.graph.embedded import EmbeddedStore
 
     return EmbeddedStore.from_gold(conn)

@@ -54,6 +54,19 @@ class Settings(BaseSettings):
 
     api_key: str | None = Field(default=None, description="Key for admin endpoints (X-API-Key)")
 
+    # HTTP API (graphsvc serve)
+    api_host: str = Field(default="127.0.0.1", description="Interface `graphsvc serve` binds to")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `graphsvc serve` listens on")
+    api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes (each loads the graph)")
+    db_pool_min: int = Field(default=1, ge=0, description="Postgres connections the API pool keeps open")
+    db_pool_max: int = Field(default=8, ge=1, description="Most Postgres connections the API pool opens")
+    graph_timeout_s: float = Field(default=5.0, gt=0, description="A graph query running longer answers 504")
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After (seconds) sent with 503 answers")
+    graph_refresh_s: float = Field(
+        default=30.0, ge=0, description="Embedded graph: reload from gold when it changed, checked this often (0: off)"
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list)")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

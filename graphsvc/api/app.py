@@ -1,0 +1,181 @@
+"""The FastAPI application: factory, lifespan (pool + graph store) and error mapping.
+
+Errors a client can act on map to plain ``{"detail": message}`` answers:
+NotFound -> 404, InvalidValue and request validation -> 422, GraphUnavailable / database down -> 503
+with ``Retry-After``, a graph query over ``graph_timeout_s`` -> 504.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from graphsvc import __version__
+from graphsvc.api.deps import GraphTimeout
+from graphsvc.api.state import ApiState
+from graphsvc.errors import DatabaseError, GraphUnavailable, InvalidValue, NotFound
+from graphsvc.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Graph-native recommendations for DJs: next tracks that mix (harmonic key moves, BPM, energy, genre and
+real DJ transitions), harmonic paths between two tracks, a set builder, artist collaboration networks and
+analytics, and the lineage of every track back to its raw source records.
+
+Graph endpoints answer `{nodes, edges}`; add `?format=d3|cytoscape|graphology` for visualisation libraries.
+Admin endpoints (`POST /v1/pipeline/...`) need the `X-API-Key` header.
+"""
+
+TAGS = [
+    {"name": "tracks", "description": "Search, next-track recommendations, harmonic paths, lineage"},
+    {"name": "artists", "description": "Search, collaboration networks and paths, analytics"},
+    {"name": "sets", "description": "Set builder and set analytics"},
+    {"name": "camelot", "description": "The Camelot wheel: keys and compatible moves"},
+    {"name": "pipeline", "description": "ETL runs and status; admin triggers"},
+    {"name": "health", "description": "Liveness and readiness probes"},
+]
+
+
+def _open_state(settings: Settings) -> ApiState:
+    from etl.graph import open_store
+    from etl.migrate import migrate
+    from graphsvc.pg import database_url
+
+    url = database_url(settings)
+    try:
+        with psycopg.connect(url) as conn:
+            migrate(conn)
+    except psycopg.OperationalError as e:
+        raise DatabaseError(f"cannot connect to Postgres to apply migrations: {e}") from e
+    pool = ConnectionPool(url, min_size=settings.db_pool_min, max_size=max(settings.db_pool_max, settings.db_pool_min),
+                          open=False, check=ConnectionPool.check_connection, name="graphsvc-api")
+    pool.open(wait=True, timeout=30)
+    try:
+        with pool.connection() as conn:
+            store = open_store(conn, settings)
+    except BaseException:
+        pool.close()
+        raise
+    return ApiState(settings, pool, store, url)
+
+
+async def _refresh_loop(state: ApiState, every: float) -> None:
+    """Reload the embedded graph when gold changed (another process ran the pipeline)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await anyio.to_thread.run_sync(state.refresh_graph)
+        except Exception:  # noqa: BLE001 - a failed check is retried next time
+            log.warning("graph refresh check failed", exc_info=True)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    state = await anyio.to_thread.run_sync(_open_state, settings)
+    app.state.api = state
+    task = None
+    if state.store.backend == "embedded" and settings.graph_refresh_s > 0:
+        task = asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state.store.close()
+        state.pool.close()
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = []
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        where = ".".join(loc) or "request"
+        msg = err.get("msg", "invalid value")
+        got = err.get("input")
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        parts.append(f"{where}: {msg}{shown}")
+        errors.append({"field": where, "message": msg})
+    return "; ".join(parts) or "invalid request", errors
+
+
+def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
+    retry = {"Retry-After": str(settings.retry_after_s)}
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(InvalidValue)
+    async def invalid(_: Request, exc: InvalidValue) -> JSONResponse:
+        return _error(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message, errors = _validation_message(exc)
+        return _error(422, message, errors=errors)
+
+    @app.exception_handler(GraphUnavailable)
+    async def graph_down(_: Request, exc: GraphUnavailable) -> JSONResponse:
+        return _error(503, f"the graph backend is unavailable: {exc}", retry)
+
+    @app.exception_handler(GraphTimeout)
+    async def graph_timeout(_: Request, exc: GraphTimeout) -> JSONResponse:
+        return _error(504, str(exc))
+
+    @app.exception_handler(DatabaseError)
+    async def db_error(_: Request, exc: DatabaseError) -> JSONResponse:
+        return _error(503, f"the database is unavailable: {exc}", retry)
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def db_down(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        return _error(503, f"the database is unavailable: {exc}", retry)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
+        return _error(503, "no database connection available right now; retry shortly", retry)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API application. ``settings`` default to the environment (``get_settings()``)."""
+    from graphsvc.api.routes import artists, camelot, health, pipeline, sets, tracks
+
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="graphsvc",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["*"])
+    _install_error_handlers(app, settings)
+    for module in (tracks, artists, sets, camelot, pipeline, health):
+        app.include_router(module.router, prefix="/v1")
+    return app

@@ -1,0 +1,70 @@
+"""Track lineage queries: from the graph node back to silver, enrichment and the raw bronze records.
+
+For a MixesDB entry the bronze excerpt is the tracklist item itself (``payload->'tracklist'->item_index``)
+instead of the whole mix; other records (a 1001Tracklists row, a rekordbox TRACK) are small and shown whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from graphsvc.errors import NotFound
+
+_EXCERPT = """CASE WHEN {i} >= 0 AND jsonb_typeof(r.payload->'tracklist') = 'array'
+                   THEN r.payload->'tracklist'->{i} ELSE r.payload END"""
+
+_QUERIES: dict[str, str] = {
+    "credits": """SELECT ta.artist_id, a.canonical_name AS name, ta.role, ta.position
+                  FROM silver.track_artist ta JOIN silver.artist a USING (artist_id)
+                  WHERE ta.track_id = %(id)s ORDER BY ta.position, ta.role LIMIT %(n)s""",
+    "identifiers": """SELECT scheme, value FROM silver.track_identifier WHERE track_id = %(id)s
+                      ORDER BY scheme, value LIMIT %(n)s""",
+    "set_entries": f"""
+        SELECT e.set_id, s.title AS set_title, s.source AS set_source, e.position, e.cue, e.raw_title,
+               e.record_id, e.item_index, r.source, r.record_type, r.source_key AS source_record_id,
+               r.source_url, f.path AS file, r.position AS record_position, r.importer_version, r.ingested_at,
+               {_EXCERPT.format(i="e.item_index")} AS raw
+        FROM silver.set_entry e
+        JOIN silver.dj_set s ON s.set_id = e.set_id
+        JOIN bronze.raw_record r ON r.record_id = e.record_id
+        JOIN bronze.ingest_file f ON f.file_id = r.file_id
+        WHERE e.track_id = %(id)s ORDER BY e.record_id, e.item_index LIMIT %(n)s""",
+    "observations": f"""
+        SELECT o.observation_id, o.source, o.match_strategy, o.artist_raw, o.title_raw, o.bpm::float8 AS bpm,
+               o.key_pitch_class, o.key_mode, o.energy::float8 AS energy, o.genres, o.label, o.catalog_number,
+               o.duration_s::float8 AS duration_s, o.rating, o.extra, o.record_id, o.item_index,
+               r.record_type, r.source_key AS source_record_id, f.path AS file, r.position AS record_position,
+               r.ingested_at, {_EXCERPT.format(i="o.item_index")} AS raw
+        FROM silver.observation o
+        JOIN bronze.raw_record r ON r.record_id = o.record_id
+        JOIN bronze.ingest_file f ON f.file_id = r.file_id
+        WHERE o.track_id = %(id)s ORDER BY o.record_id, o.item_index LIMIT %(n)s""",
+    "attempts": """SELECT attempt_id, run_id, replay_id, field, provider, priority, input, output,
+                          confidence::float8 AS confidence, success, error, attempted_at
+                   FROM enrichment.attempt WHERE entity_type = 'track' AND entity_id = %(id)s
+                   ORDER BY field, attempt_id LIMIT %(n)s""",
+    "field_history": """SELECT history_id, run_id, replay_id, field, value, provider,
+                               confidence::float8 AS confidence, fetched_at, recorded_at
+                        FROM enrichment.field_history WHERE entity_type = 'track' AND entity_id = %(id)s
+                        ORDER BY field, history_id LIMIT %(n)s""",
+}
+
+
+def track_lineage(conn: psycopg.Connection, track_id: int, limit: int = 100) -> dict[str, Any]:
+    """Everything behind one track; each list holds at most ``limit`` rows (``truncated`` says which were cut)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute("SELECT to_jsonb(t) AS row FROM silver.track t WHERE t.track_id = %s",
+                          (track_id,)).fetchone()
+        if row is None:
+            conn.rollback()
+            raise NotFound(f"track {track_id} does not exist")
+        out: dict[str, Any] = {"track_id": track_id, "silver": row["row"], "truncated": {}}
+        for name, query in _QUERIES.items():
+            rows = cur.execute(query, {"id": track_id, "n": limit + 1}).fetchall()
+            out["truncated"][name] = len(rows) > limit
+            out[name] = rows[:limit]
+    conn.commit()
+    return out

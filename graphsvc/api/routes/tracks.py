@@ -1,0 +1,138 @@
+"""Tracks: search, get, neighbourhood, next-track recommendations, harmonic paths, lineage."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from graphsvc.api import lineage as lineage_q
+from graphsvc.api.deps import ConnDep, SettingsDep, StoreDep, run_graph
+from graphsvc.api.formats import render
+from graphsvc.api.routes import COMMON, NOT_FOUND
+from graphsvc.api.schemas import (
+    AnyGraph,
+    GraphFormat,
+    HarmonicPathsOut,
+    LineageOut,
+    RecommendationsOut,
+    Strictness,
+    TrackOut,
+    TrackSearchOut,
+)
+from graphsvc.errors import NotFound
+from graphsvc.graph.base import BOUNDS
+
+router = APIRouter(prefix="/tracks", tags=["tracks"], responses=COMMON)
+
+TrackId = Annotated[int, Path(description="Track id (gold.track.id)", examples=[4187263])]
+
+
+def _b(name: str) -> dict[str, float]:
+    lo, hi = BOUNDS[name]
+    return {"ge": lo, "le": hi}
+
+
+def _bi(name: str) -> dict[str, int]:
+    lo, hi = BOUNDS[name]
+    return {"ge": int(lo), "le": int(hi)}
+
+
+Limit = Annotated[int, Query(description="Most results", **_bi("limit"))]
+StrictnessQ = Annotated[Strictness, Query(description="Which Camelot moves are allowed: strict (same, adjacent, "
+                                                      "relative), normal (+ diagonal), relaxed (+ two-step, "
+                                                      "semitone), any")]
+BpmWindow = Annotated[float, Query(description="Largest BPM difference in percent", **_b("bpm_window_pct"))]
+
+
+def _track(store: Any, track_id: int) -> dict[str, Any]:
+    t = store.get_track(track_id)
+    if t is None:
+        raise NotFound(f"track {track_id} does not exist")
+    return t
+
+
+def _cand(c: Any) -> dict[str, Any]:
+    return c.__dict__
+
+
+@router.get("", response_model=TrackSearchOut, summary="Search tracks by artist and title")
+async def search_tracks(
+    store: StoreDep, settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words of the artists or title",
+                            examples=["nightfall"])],
+    limit: Limit = 20,
+) -> dict:
+    results = await run_graph(settings, store.search_tracks, q, limit)
+    return {"query": q, "results": results}
+
+
+@router.get("/{track_id}", response_model=TrackOut, responses=NOT_FOUND, summary="A track")
+async def get_track(track_id: TrackId, store: StoreDep, settings: SettingsDep) -> dict:
+    return await run_graph(settings, _track, store, track_id)
+
+
+@router.get("/{track_id}/neighbourhood", response_model=AnyGraph, responses=NOT_FOUND,
+            summary="The track and what is around it (artists, sets, transitions, key, label)")
+async def track_neighbourhood(
+    track_id: TrackId, store: StoreDep, settings: SettingsDep,
+    depth: Annotated[int, Query(ge=1, le=2, description="Hops from the track (1-2)")] = 1,
+    limit: Annotated[int, Query(description="Most nodes", **_bi("limit"))] = 100,
+    format: Annotated[GraphFormat, Query(description="Payload format")] = GraphFormat.json,  # noqa: A002
+) -> dict:
+    sub = await run_graph(settings, store.neighbourhood, "track", track_id, depth, limit)
+    return render(sub, format)
+
+
+@router.get("/{track_id}/recommendations", response_model=RecommendationsOut, responses=NOT_FOUND,
+            summary="Next tracks that mix well after this one, each with why")
+async def recommendations(
+    track_id: TrackId, store: StoreDep, settings: SettingsDep,
+    strictness: StrictnessQ = "normal",
+    bpm_window_pct: BpmWindow = 6.0,
+    half_double: Annotated[bool, Query(description="Allow half/double-time matches (87 BPM after 174)")] = True,
+    max_pitch_shift: Annotated[int, Query(description="Semitones a candidate may be pitched to fit",
+                                          **_bi("max_pitch_shift"))] = 0,
+    limit: Limit = 20,
+) -> dict:
+    def work() -> dict:
+        source = _track(store, track_id)
+        cands = store.next_tracks(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                  half_double=half_double, max_pitch_shift=max_pitch_shift, limit=limit)
+        return {"source": source,
+                "parameters": {"strictness": strictness, "bpm_window_pct": bpm_window_pct,
+                               "half_double": half_double, "max_pitch_shift": max_pitch_shift, "limit": limit},
+                "recommendations": [_cand(c) for c in cands]}
+
+    return await run_graph(settings, work)
+
+
+@router.get("/{a}/harmonic-path/{b}", response_model=HarmonicPathsOut, responses=NOT_FOUND,
+            summary="Harmonic-mixing paths from track a to track b (every hop mixes)")
+async def harmonic_path(
+    a: TrackId, b: TrackId, store: StoreDep, settings: SettingsDep,
+    k: Annotated[int, Query(description="Most paths", **_bi("k"))] = 3,
+    max_len: Annotated[int, Query(description="Most tracks per path, ends included", **_bi("max_len"))] = 6,
+    strictness: StrictnessQ = "normal",
+    bpm_window_pct: BpmWindow = 6.0,
+) -> dict:
+    paths = await run_graph(settings, store.harmonic_paths, a, b, k=k, max_len=max_len, strictness=strictness,
+                            bpm_window_pct=bpm_window_pct)
+    return {
+        "from_id": a, "to_id": b,
+        "parameters": {"k": k, "max_len": max_len, "strictness": strictness, "bpm_window_pct": bpm_window_pct},
+        "paths": [{"hops": len(p) - 1, "total_score": sum(c.score for c in p[1:]), "tracks": [_cand(c) for c in p]}
+                  for p in paths],
+        "budget_exhausted": bool(getattr(paths, "budget_exhausted", False)),
+    }
+
+
+@router.get("/{track_id}/lineage", response_model=LineageOut, responses=NOT_FOUND,
+            summary="Where the track comes from: bronze records, enrichment attempts, history, silver, graph")
+def lineage(
+    track_id: TrackId, conn: ConnDep, store: StoreDep,
+    limit: Annotated[int, Query(description="Most rows per list", **_bi("limit"))] = 100,
+) -> dict:
+    out = lineage_q.track_lineage(conn, track_id, limit)
+    out["graph_node"] = store.get_track(track_id)
+    return out

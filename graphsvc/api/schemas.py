@@ -1,0 +1,402 @@
+"""Request and response models of the API (they make the OpenAPI document, examples included)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from graphsvc.graph.base import BOUNDS
+
+Strictness = Literal["strict", "normal", "relaxed", "any"]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(examples=["track 42 does not exist"])
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems (422 only)")
+
+
+class GraphFormat(StrEnum):
+    json = "json"
+    d3 = "d3"
+    cytoscape = "cytoscape"
+    graphology = "graphology"
+
+
+# --- tracks and artists ---------------------------------------------------------------------------
+class TrackOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 4187263, "title": "Nightfall", "version": "Extended Mix", "artists": "Mira Solen feat. Kaito Varn",
+        "bpm": 124.0, "key_pc": 9, "key_mode": 0, "camelot": "8A", "energy": 0.72, "genres": ["house"],
+        "plays": 14, "sets": 12, "quality": 0.9, "label": "Solar Records", "year": 2016, "duration_s": 402.0}]})
+
+    id: int
+    title: str
+    version: str | None = None
+    artists: str | None = None
+    bpm: float | None = None
+    key_pc: int | None = None
+    key_mode: int | None = None
+    camelot: str | None = None
+    energy: float | None = None
+    genres: list[str] = []
+    plays: int | None = None
+    sets: int | None = None
+    quality: float | None = None
+    label: str | None = None
+    year: int | None = None
+    duration_s: float | None = None
+    match: Literal["exact", "prefix", "contains"] | None = Field(default=None, description="Search hits only")
+
+
+class ArtistOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 912733, "name": "Mira Solen", "name_key": "mira solen", "tracks": 31, "sets": 9}]})
+
+    id: int
+    name: str
+    name_key: str | None = None
+    tracks: int | None = None
+    sets: int | None = None
+    match: Literal["exact", "prefix", "contains"] | None = None
+
+
+class TrackSearchOut(BaseModel):
+    query: str
+    results: list[TrackOut]
+
+
+class ArtistSearchOut(BaseModel):
+    query: str
+    results: list[ArtistOut]
+
+
+# --- graph payloads -------------------------------------------------------------------------------
+class GraphNodeOut(BaseModel):
+    id: str = Field(examples=["Artist:912733"])
+    kind: str = Field(description="Node label: Track, Artist, Set, Key or Label", examples=["Artist"])
+    label: str = Field(description="Display text", examples=["Mira Solen"])
+    size: int = Field(description="Size hint: the node's degree inside this subgraph", examples=[4])
+    community: int = Field(description="Louvain community (fixed seed), for colouring", examples=[0])
+    properties: dict[str, Any]
+
+
+class GraphEdgeOut(BaseModel):
+    id: str = Field(examples=["e0"])
+    source: str
+    target: str
+    type: str = Field(examples=["COLLABORATED_WITH"])
+    properties: dict[str, Any]
+
+
+class GraphOut(BaseModel):
+    """The default (``format=json``) graph payload."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "nodes": [
+            {"id": "Artist:1", "kind": "Artist", "label": "Mira Solen", "size": 1, "community": 0,
+             "properties": {"id": 1, "name": "Mira Solen", "tracks": 31, "hops": 0}},
+            {"id": "Artist:2", "kind": "Artist", "label": "Kaito Varn", "size": 1, "community": 0,
+             "properties": {"id": 2, "name": "Kaito Varn", "tracks": 12, "hops": 1}}],
+        "edges": [{"id": "e0", "source": "Artist:1", "target": "Artist:2", "type": "COLLABORATED_WITH",
+                   "properties": {"weight": 3, "first_year": 2014, "last_year": 2017}}],
+        "truncated": False, "communities": 1}]})
+
+    nodes: list[GraphNodeOut]
+    edges: list[GraphEdgeOut]
+    truncated: bool = Field(description="The node limit cut the result")
+    communities: int
+
+
+class D3Graph(BaseModel):
+    """``format=d3``: d3-force input."""
+
+    nodes: list[dict[str, Any]] = Field(description="{id, label, kind, size, community, ...properties}")
+    links: list[dict[str, Any]] = Field(description="{source, target, type, ...properties}")
+    truncated: bool
+
+
+class CytoscapeGraph(BaseModel):
+    """``format=cytoscape``: Cytoscape.js elements."""
+
+    elements: dict[str, list[dict[str, Any]]] = Field(
+        description="{nodes: [{data: {id, label, ...}}], edges: [{data: {id, source, target, ...}}]}")
+    truncated: bool
+
+
+class GraphologyGraph(BaseModel):
+    """``format=graphology``: graphology's serialized graph (``Graph.import``)."""
+
+    attributes: dict[str, Any]
+    options: dict[str, Any]
+    nodes: list[dict[str, Any]] = Field(description="[{key, attributes}]")
+    edges: list[dict[str, Any]] = Field(description="[{key, source, target, attributes}]")
+
+
+AnyGraph = GraphOut | D3Graph | CytoscapeGraph | GraphologyGraph
+
+
+# --- collaboration paths --------------------------------------------------------------------------
+class ArtistRef(BaseModel):
+    id: int
+    name: str
+
+
+class PathStep(BaseModel):
+    artist: ArtistRef
+    weight_to_next: int | None = Field(description="Shared tracks with the next artist; null on the last step")
+
+
+class CollabPath(BaseModel):
+    hops: int
+    total_weight: int
+    steps: list[PathStep]
+
+
+class CollabPathsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"from_id": 1, "to_id": 3, "paths": [{
+        "hops": 2, "total_weight": 5, "steps": [
+            {"artist": {"id": 1, "name": "Mira Solen"}, "weight_to_next": 3},
+            {"artist": {"id": 2, "name": "Kaito Varn"}, "weight_to_next": 2},
+            {"artist": {"id": 3, "name": "Oda Lume"}, "weight_to_next": None}]}]}]})
+
+    from_id: int
+    to_id: int
+    paths: list[CollabPath]
+
+
+# --- recommendations and harmonic paths -----------------------------------------------------------
+class CandidateOut(BaseModel):
+    track_id: int
+    title: str
+    artists: str | None
+    bpm: float | None
+    camelot: str | None
+    energy: float | None
+    move: str | None = Field(description="Camelot move: same_key, adjacent, relative, two_step, diagonal, "
+                                         "semitone, clash; null when a key is unknown")
+    bpm_pct: float | None = Field(description="BPM distance in percent (half/double time allowed)")
+    pitch_shift: int = Field(description="Semitones the track is pitched to reach the source tempo")
+    transitions: int = Field(description="Times DJs played this pair in this order")
+    score: float
+    breakdown: dict[str, Any] = Field(description="Why: per-axis scores (key, bpm, energy, genre, evidence), "
+                                                  "weights and missing data")
+
+
+class RecommendationsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source": TrackOut.model_config["json_schema_extra"]["examples"][0],
+        "parameters": {"strictness": "normal", "bpm_window_pct": 6.0, "half_double": True, "max_pitch_shift": 0,
+                       "limit": 20},
+        "recommendations": [{
+            "track_id": 5512, "title": "Low Tide", "artists": "Oda Lume", "bpm": 125.0, "camelot": "9A",
+            "energy": 0.75, "move": "adjacent", "bpm_pct": 0.8, "pitch_shift": 0, "transitions": 3,
+            "score": 0.87, "breakdown": {"axes": {"key": 0.9, "bpm": 0.9, "energy": 0.94, "genre": 1.0,
+                                                  "evidence": 0.78}}}]}]})
+
+    source: TrackOut
+    parameters: dict[str, Any]
+    recommendations: list[CandidateOut]
+
+
+class HarmonicPath(BaseModel):
+    hops: int
+    total_score: float = Field(description="Sum of the hop scores")
+    tracks: list[CandidateOut] = Field(description="Start track first; each later entry scored against the one "
+                                                   "before it")
+
+
+class HarmonicPathsOut(BaseModel):
+    from_id: int
+    to_id: int
+    parameters: dict[str, Any]
+    paths: list[HarmonicPath]
+    budget_exhausted: bool = Field(description="The search budget ran out: longer or lower-ranked paths may be "
+                                               "missing")
+
+
+# --- set builder ----------------------------------------------------------------------------------
+EnergyTemplate = Literal["warm-up", "build", "peak", "release"]
+
+
+class SetRequest(BaseModel):
+    """Constraints of the set builder (``graphsvc.setbuilder.build_set``). Every hop must mix: both keys and
+    BPMs known, the key move allowed by ``strictness``, the BPM step within ``max_bpm_step_pct``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "start_track_id": 4187263, "length": 12, "strictness": "normal", "max_bpm_step_pct": 4.0,
+        "max_total_bpm_drift_pct": 10.0, "energy_curve": "build", "artist_gap": 3, "alternatives": 2}]})
+
+    start_track_id: int
+    end_track_id: int | None = Field(default=None, description="Track the set must end on (at `length`)")
+    waypoints: list[int] = Field(default=[], max_length=20, description="Tracks the set must pass, in order")
+    length: int = Field(default=12, ge=int(BOUNDS["set_length"][0]), le=int(BOUNDS["set_length"][1]),
+                        description="Tracks in the set, start (and end) included")
+    strictness: Strictness = "normal"
+    max_bpm_step_pct: float = Field(default=6.0, ge=0, le=BOUNDS["bpm_window_pct"][1],
+                                    description="Largest BPM change per hop, percent")
+    max_total_bpm_drift_pct: float | None = Field(default=None, ge=0, le=100,
+                                                  description="Largest distance of any track from the start tempo")
+    energy_curve: EnergyTemplate | list[float] | None = Field(
+        default=None, description="A template (warm-up, build, peak, release) or 1-60 target energies (0-1), "
+                                  "spread over the set")
+    artist_gap: int = Field(default=0, ge=0, le=60, description="No artist twice within this many consecutive "
+                                                                "tracks (0: off)")
+    exclude_track_ids: list[int] = Field(default=[], max_length=1000)
+    target_duration_min: float | None = Field(default=None, ge=1, le=600)
+    alternatives: int = Field(default=3, ge=1, le=10, description="Sets returned, best first")
+    beam_width: int = Field(default=8, ge=1, le=64, description="Search breadth (more: slower, maybe better)")
+
+    @model_validator(mode="after")
+    def _curve(self) -> SetRequest:
+        if isinstance(self.energy_curve, list):
+            if not 1 <= len(self.energy_curve) <= 60 or any(not 0.0 <= e <= 1.0 for e in self.energy_curve):
+                raise ValueError("a custom energy_curve must be 1 to 60 energies between 0 and 1")
+        if self.artist_gap > self.length:
+            raise ValueError(f"artist_gap must be between 0 and the set length {self.length}")
+        return self
+
+
+class BuiltSetOut(BaseModel):
+    tracks: list[dict[str, Any]] = Field(description="In order: id, title, artists, bpm, camelot, energy, "
+                                                     "target_energy, duration_s")
+    transitions: list[dict[str, Any]] = Field(description="One per hop: key move, BPM step, score breakdown")
+    total_score: float
+    mean_hop_score: float
+    energy_deviation: float | None
+    duration_min: float
+
+
+class SetResultOut(BaseModel):
+    sets: list[BuiltSetOut]
+    diagnosis: str | None = Field(description="Why no set exists (when `sets` is empty)")
+    binding: str | None = Field(description="The constraint that binds (a request field, start_track or data)")
+    warnings: list[str]
+    expansions: int
+
+
+# --- analytics ------------------------------------------------------------------------------------
+class ArtistAnalyticsOut(BaseModel):
+    id: int
+    name: str
+    tracks: int | None
+    sets_played: int | None
+    avg_bpm: float | None
+    top_key: str | None
+    top_genres: list[dict[str, Any]]
+    collaborators: list[dict[str, Any]]
+    supported_by: list[dict[str, Any]]
+
+
+class SetAnalyticsOut(BaseModel):
+    id: int
+    title: str | None
+    tracks: int
+    harmonic_flow: float | None
+    compatible_share: float | None
+    energy_curve: list[float | None]
+    bpm_curve: list[float | None]
+    genres: dict[str, float]
+
+
+# --- Camelot --------------------------------------------------------------------------------------
+class MoveOut(BaseModel):
+    camelot: str
+    open_key: str
+    name: str
+    move: str
+    score: float
+    strictness: Strictness = Field(description="The strictest level that allows this move")
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "camelot": "8A", "open_key": "1m", "name": "A minor", "short_name": "Am", "pitch_class": 9, "mode": 0,
+        "compatible": [{"camelot": "8A", "open_key": "1m", "name": "A minor", "move": "same_key", "score": 1.0,
+                        "strictness": "strict"}]}]})
+
+    camelot: str
+    open_key: str
+    name: str
+    short_name: str
+    pitch_class: int
+    mode: int
+    compatible: list[MoveOut]
+
+
+# --- lineage --------------------------------------------------------------------------------------
+class LineageOut(BaseModel):
+    track_id: int
+    silver: dict[str, Any] = Field(description="The silver.track row, provenance per field included")
+    credits: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+    set_entries: list[dict[str, Any]] = Field(description="Set entries naming the track, with their bronze record "
+                                                          "(mix id, item index, raw title)")
+    observations: list[dict[str, Any]] = Field(description="What sources said about the track, with their "
+                                                           "bronze record")
+    attempts: list[dict[str, Any]] = Field(description="Every enrichment attempt, per field")
+    field_history: list[dict[str, Any]]
+    graph_node: dict[str, Any] | None
+    truncated: dict[str, bool] = Field(description="Lists cut at the per-list limit")
+
+
+# --- pipeline -------------------------------------------------------------------------------------
+class RunOut(BaseModel):
+    run_id: int
+    kind: str
+    mode: str | None
+    status: str
+    started_at: str | None
+    completed_at: str | None
+    error: str | None
+    stats: dict[str, Any] | None = None
+
+
+class RunsOut(BaseModel):
+    runs: list[RunOut]
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"mode": "complete"}]})
+    mode: Literal["bronze_only", "silver_only", "gold_only", "complete"] = "complete"
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"fields": ["bpm", "key"], "reason": "rekordbox export re-analysed", "filter": {"source": "rekordbox"}},
+        {"fields": ["energy"], "reason": "check one track", "track_ids": [4187263]}]})
+
+    fields: list[str] = Field(min_length=1, max_length=16)
+    reason: str = Field(min_length=1, max_length=2000)
+    track_ids: list[int] | None = Field(default=None, max_length=100_000)
+    filter: dict[str, str] | None = None
+    config_run_id: int | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ReplayRequest:
+        if (self.track_ids is None) == (self.filter is None):
+            raise ValueError("give exactly one of track_ids or filter")
+        return self
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    mode: str | None
+    status: str
+    started_at: float
+    completed_at: float | None
+    run_ids: list[int]
+    replay_id: int | None
+    summary: dict[str, Any] | None
+    error: str | None
+    graph_refreshed: bool
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, Any] = {}
+
+

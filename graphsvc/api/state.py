@@ -1,0 +1,122 @@
+"""What the running API holds: the Postgres pool, the graph store and the admin jobs.
+
+The graph store is swapped as a whole (one attribute assignment) when gold changed, so a request that
+already holds the old store finishes on consistent data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from graphsvc.graph.base import GraphStore
+from graphsvc.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def gold_change_seq(conn: psycopg.Connection) -> int:
+    """The last change_seq handed out in gold (0 before the first build)."""
+    row = conn.execute(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM gold.change_seq_seq").fetchone()
+    return int(row[0])
+
+
+@dataclass
+class Job:
+    """An admin job (pipeline run or replay) running in a background thread."""
+
+    job_id: str
+    kind: str  # pipeline | replay
+    mode: str | None
+    status: str = "queued"  # queued | running | succeeded | failed
+    started_at: float = field(default_factory=time.time)
+    completed_at: float | None = None
+    run_ids: list[int] = field(default_factory=list)
+    replay_id: int | None = None
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    graph_refreshed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ApiState:
+    def __init__(self, settings: Settings, pool: ConnectionPool, store: GraphStore, db_url: str) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.store = store
+        self.db_url = db_url
+        self.jobs: dict[str, Job] = {}
+        self._job_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+
+    # --- graph refresh ---------------------------------------------------------------------------
+    def refresh_graph(self, conn: psycopg.Connection | None = None, *, force: bool = False) -> bool:
+        """Reload the embedded store when gold changed since it was loaded (Neo4j is projected by the
+        pipeline itself: nothing to do). True when a new store was swapped in."""
+        if self.store.backend != "embedded":
+            return False
+        from graphsvc.graph.embedded import EmbeddedStore
+
+        with self._refresh_lock:
+            if conn is None:
+                with self.pool.connection() as c:
+                    return self._refresh_with(c, force, EmbeddedStore)
+            return self._refresh_with(conn, force, EmbeddedStore)
+
+    def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type) -> bool:
+        seq = gold_change_seq(conn)
+        conn.commit()
+        if not force and seq == getattr(self.store, "watermark", None):
+            return False
+        fresh = cls.from_gold(conn)
+        conn.commit()
+        self.store = fresh  # atomic swap; the old store is left to the garbage collector
+        log.info("graph reloaded from gold (change_seq %s)", seq)
+        return True
+
+    # --- admin jobs --------------------------------------------------------------------------------
+    def running_job(self) -> Job | None:
+        return next((j for j in self.jobs.values() if j.status in ("queued", "running")), None)
+
+    def start_job(self, kind: str, mode: str | None, work: Callable[[psycopg.Connection, Job], None]) -> Job | None:
+        """Start ``work`` in a thread with its own connection; None when another job is still running."""
+        with self._job_lock:
+            if self.running_job() is not None:
+                return None
+            job = Job(job_id=uuid.uuid4().hex[:12], kind=kind, mode=mode)
+            self.jobs[job.job_id] = job
+            if len(self.jobs) > 100:  # keep the last 100 jobs
+                for old in sorted(self.jobs.values(), key=lambda j: j.started_at)[:-100]:
+                    self.jobs.pop(old.job_id, None)
+        threading.Thread(target=self._run_job, args=(job, work), name=f"graphsvc-{kind}-{job.job_id}",
+                         daemon=True).start()
+        return job
+
+    def _run_job(self, job: Job, work: Callable[[psycopg.Connection, Job], None]) -> None:
+        job.status = "running"
+        try:
+            with psycopg.connect(self.db_url) as conn:
+                before = gold_change_seq(conn)
+                conn.commit()
+                work(conn, job)
+                changed = gold_change_seq(conn) != before
+                conn.commit()
+                if changed:
+                    job.graph_refreshed = self.refresh_graph(conn)
+            job.status = "succeeded"
+        except Exception as e:  # noqa: BLE001 - the job records the failure; nobody awaits the thread
+            log.exception("admin job %s failed", job.job_id)
+            job.status = "failed"
+            job.error = f"{type(e).__name__}: {e}"
+        finally:
+            job.completed_at = time.time()

@@ -1,0 +1,159 @@
+"""The ``graphsvc`` command: ``serve`` the API, or run a self-contained ``demo``.
+
+``graphsvc demo`` needs nothing running: it starts the embedded PostgreSQL (unless ``DATABASE_URL`` is set),
+generates a seeded demo dataset (or imports ``--mixesdb PATH``), runs the whole pipeline with progress
+bars, prints the URL and example calls with real ids, and serves the API.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from graphsvc.errors import GraphsvcError
+
+app = typer.Typer(help="graphsvc: graph-native recommendations for DJs (HTTP API and demo).",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+
+def _fail(e: Exception) -> None:
+    console.print(f"[bold red]error:[/] {e}")
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, disable=not console.is_terminal)
+
+    def task(description: str, total: int | None) -> Callable[[int], None]:
+        tid = progress.add_task(description, total=total)
+        return lambda n: progress.advance(tid, n)
+
+    with progress:
+        yield task
+
+
+def _serve(host: str, port: int, workers: int, log_level: str, settings=None) -> None:
+    import uvicorn
+
+    if workers > 1:
+        # each worker builds its own app (and graph) from the environment's settings
+        uvicorn.run("graphsvc.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level)
+        return
+    from graphsvc.api import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Serve the HTTP API (migrations are applied at startup; the graph loads from gold)."""
+    from graphsvc.settings import get_settings
+
+    s = get_settings()
+    try:
+        _serve(host or s.api_host, port or s.api_port, workers or s.api_workers, log_level)
+    except GraphsvcError as e:
+        _fail(e)
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{shown}:{port}"
+
+
+def example_calls(base: str, ids: dict[str, int | None]) -> list[str]:
+    """Three ``curl`` lines with real ids (recommendations, collaboration network, a path)."""
+    t, a, b = ids.get("track_id"), ids.get("artist_id"), ids.get("other_artist_id")
+    calls = []
+    if t is not None:
+        calls.append(f"curl '{base}/v1/tracks/{t}/recommendations?limit=5'")
+    if a is not None:
+        calls.append(f"curl '{base}/v1/artists/{a}/collaborations?depth=2&limit=50&format=d3'")
+    if a is not None and b is not None:
+        calls.append(f"curl '{base}/v1/artists/{a}/collaborations/path/{b}?k=3'")
+    elif ids.get("set_id") is not None:
+        calls.append(f"curl '{base}/v1/sets/{ids['set_id']}/analytics'")
+    while len(calls) < 3:
+        calls.append(f"curl '{base}/v1/camelot/8A'")
+    return calls
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    mixesdb: Annotated[Optional[Path], typer.Option(help="Import this MixesDB JSON(.gz) instead of generated data",
+                                                    exists=True, dir_okay=False)] = None,
+    tracks: Annotated[int, typer.Option(min=50, max=20_000, help="Tracks in the generated catalogue")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same data)")] = 7,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after loading and printing the examples")] = False,
+) -> None:
+    """Load a demo dataset through the full pipeline and serve the API: no servers or data needed."""
+    import psycopg
+
+    from etl.migrate import migrate
+    from etl.pipeline import Inputs, Pipeline
+    from graphsvc import demo as demo_data
+    from graphsvc.pg import database_url
+    from graphsvc.settings import get_settings
+
+    settings = get_settings()
+    try:
+        if not settings.database_url:
+            console.print(f"starting the embedded PostgreSQL under {settings.data_dir / 'pg'}")
+        url = database_url(settings)
+        if mixesdb is not None:
+            inputs = Inputs(mixesdb=[mixesdb])
+        else:
+            folder = settings.data_dir / "demo" / f"seed{seed}-tracks{tracks}"
+            console.print(f"generating the demo dataset (seed {seed}, {tracks} tracks) in {folder}")
+            files = demo_data.generate(folder, tracks=tracks, seed=seed)
+            inputs = Inputs(mixesdb=[files.mixesdb], tracklists1001=[files.tracklists1001],
+                            rekordbox=[files.rekordbox])
+        with psycopg.connect(url) as conn:
+            migrate(conn)
+            with _progress() as progress:
+                summary = Pipeline(conn, progress=progress).run("complete", inputs)
+            ids = demo_data.example_ids(conn)
+            counts = conn.execute(
+                "SELECT (SELECT count(*) FROM gold.track), (SELECT count(*) FROM gold.artist),"
+                " (SELECT count(*) FROM gold.set), (SELECT count(*) FROM gold.transitions_to)").fetchone()
+    except GraphsvcError as e:
+        _fail(e)
+    console.print(f"pipeline run {summary.run_id}: {summary.status} in {summary.seconds:.1f} s - "
+                  f"{counts[0]} tracks, {counts[1]} artists, {counts[2]} sets, {counts[3]} transitions")
+    base = _base_url(host, port)
+    print(f"API: {base}/v1  (docs: {base}/docs)")
+    for line in example_calls(base, ids):
+        print(line)
+    sys.stdout.flush()
+    if no_serve:
+        return
+    try:
+        _serve(host, port, 1, "info", settings)
+    except GraphsvcError as e:
+        _fail(e)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Load test of the API on loopback: requests/s and p50/p95 latency for recommendations and the
+collaboration network.
+
+By default it starts a real ``graphsvc serve`` (uvicorn) on a free port against ``DATABASE_URL`` (load the
+demo first: ``graphsvc demo --no-serve``), or pass ``--url`` to measure a running server.
+
+    python scripts/bench_api.py --connections 32 --requests 4000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graphsvc.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=os.environ.copy())
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/v1/health/ready", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("server not ready within 120 s")
+
+
+def pick_ids(base: str, n: int) -> tuple[list[int], list[int]]:
+    """Track ids with a key and BPM, and artist ids, found through the API's own search."""
+    tracks: set[int] = set()
+    artists: set[int] = set()
+    for q in "aeiou":
+        for t in httpx.get(f"{base}/v1/tracks", params={"q": q, "limit": 500}, timeout=10).json()["results"]:
+            if t["camelot"] and t["bpm"]:
+                tracks.add(t["id"])
+        for a in httpx.get(f"{base}/v1/artists", params={"q": q, "limit": 500}, timeout=10).json()["results"]:
+            artists.add(a["id"])
+    rng = random.Random(1)
+    return rng.sample(sorted(tracks), min(n, len(tracks))), rng.sample(sorted(artists), min(n, len(artists)))
+
+
+class _Conn:
+    """A minimal HTTP/1.1 keep-alive client connection: httpx.AsyncClient spends more CPU per request than
+    the server under test (it cannot drive 32 connections past ~200 req/s on 2 cores), so the load
+    generator speaks plain HTTP over asyncio streams."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept: application/json\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = next(int(v) for k, _, v in (h.partition(":") for h in lines[1:]) if k.lower() == "content-length")
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def run_load(base: str, paths: list[str], connections: int, total: int, max_seconds: float) -> dict:
+    """``total`` GETs over ``connections`` keep-alive connections (stops at ``max_seconds``)."""
+    url = httpx.URL(base)
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(range(total))
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        conn = _Conn(url.host, url.port or 80)
+        try:
+            for i in queue:
+                if time.perf_counter() > deadline:
+                    return
+                t0 = time.perf_counter()
+                status = await conn.get(paths[i % len(paths)])
+                latencies.append(time.perf_counter() - t0)
+                errors += status != 200
+        finally:
+            await conn.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    wall = time.perf_counter() - t0
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [latencies[0]] * 99
+    return {"requests": len(latencies), "errors": errors, "seconds": wall, "rps": len(latencies) / wall,
+            "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "max_ms": latencies[-1] * 1000}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", help="measure a running server instead of starting one")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn workers of the started server")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--requests", type=int, default=4000, help="requests per scenario (bounded)")
+    ap.add_argument("--max-seconds", type=float, default=60.0, help="time limit per scenario")
+    args = ap.parse_args()
+    proc = None
+    base = args.url
+    if base is None:
+        proc, base = start_server(args.workers)
+    try:
+        tracks, artists = pick_ids(base, 200)
+        scenarios = {
+            "recommendations": [f"/v1/tracks/{t}/recommendations?limit=20" for t in tracks],
+            "collaboration network (depth 2)": [f"/v1/artists/{a}/collaborations?depth=2&limit=100" for a in artists],
+        }
+        print(f"server {base}  workers {args.workers if proc else '?'}  connections {args.connections}  "
+              f"cores {os.cpu_count()}  (client and server share the machine)")
+        asyncio.run(run_load(base, scenarios["recommendations"], args.connections, 300, 30))  # warm-up
+        for name, paths in scenarios.items():
+            res = asyncio.run(run_load(base, paths, args.connections, args.requests, args.max_seconds))
+            print(f"{name:34s} {res['requests']:6d} req  {res['rps']:8.1f} req/s  p50 {res['p50_ms']:6.1f} ms  "
+                  f"p95 {res['p95_ms']:6.1f} ms  max {res['max_ms']:6.1f} ms  errors {res['errors']}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

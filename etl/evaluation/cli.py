@@ -1,0 +1,70 @@
+"""The ``etl eval`` sub-commands (registered in ``etl/cli.py``): ``transitions`` and ``split``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from graphsvc.errors import GraphsvcError
+
+eval_app = typer.Typer(help="Offline evaluation of recommendations on real DJ mixes.", no_args_is_help=True)
+
+console = Console(stderr=True)
+
+
+def _fail(e: Exception) -> None:
+    console.print(f"[bold red]error:[/] {e}")
+    raise typer.Exit(1)
+
+
+@eval_app.command("transitions")
+def transitions(
+    train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
+    test: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the test mixes")],
+    k: Annotated[int, typer.Option(help="cut-off of the headline HR@k / NDCG@k (also the tuning target)")] = 10,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="also write the figures as JSON here")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the random baseline and of the tuning sample")] = 0,
+) -> None:
+    """Next-track ranking quality (HR@1/k/50, MRR, NDCG@k) of random, popularity, co-occurrence and the graph
+    recommender: train is built in a fresh database (dropped afterwards), test pairs are ranked among all
+    known tracks."""
+    from etl.evaluation.transitions import markdown_table, run_transitions_eval
+
+    for p in (train, test):
+        if not p.is_file():
+            console.print(f"[bold red]error:[/] {p} does not exist or is not a file")
+            raise typer.Exit(2)
+    try:
+        report = run_transitions_eval(train, test, k=k, seed=seed, log=lambda m: console.print(m, highlight=False))
+    except GraphsvcError as e:
+        _fail(e)
+    sys.stdout.write(markdown_table(report) + "\n")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
+@eval_app.command("split")
+def split(
+    input: Annotated[Path, typer.Option("--input", help="MixesDB JSON(.gz) to split")],
+    train_until: Annotated[int, typer.Option(help="last year of the training mixes (title date)")],
+    train: Annotated[Path, typer.Option(help="where to write the training mixes (.json or .json.gz)")],
+    test: Annotated[Path, typer.Option(help="where to write the test mixes (.json or .json.gz)")],
+    test_until: Annotated[Optional[int], typer.Option(help="last year of the test mixes (default: all later)")] = None,
+    max_train: Annotated[Optional[int], typer.Option(help="keep only the latest N training mixes")] = None,
+    max_test: Annotated[Optional[int], typer.Option(help="keep only the earliest N test mixes")] = None,
+) -> None:
+    """Temporal split by the date that starts each mix title: train <= --train-until < test."""
+    from etl.evaluation.split import write_split
+
+    try:
+        stats = write_split(input, train_until, train, test, test_until=test_until, max_train=max_train,
+                            max_test=max_test)
+    except GraphsvcError as e:
+        _fail(e)
+    sys.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False) + "\n")

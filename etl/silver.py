@@ -138,7 +138,9 @@ class Rows:
                     " WHERE set_id = %s", self.set_count_bumps)
             if self.dirty_tracks:
                 cur.execute(
-                    "UPDATE silver.track SET needs_enrichment = true WHERE track_id = ANY(%s) AND NOT needs_enrichment",
+                    # always touch the row (even if already flagged): a concurrent enrichment pass then sees
+                    # a new row version and keeps the flag instead of clearing it over the new observation
+                    "UPDATE silver.track SET needs_enrichment = true WHERE track_id = ANY(%s)",
                     (list(self.dirty_tracks),),
                 )
 

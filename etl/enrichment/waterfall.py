@@ -24,15 +24,20 @@ Decisions (documented here because callers rely on them):
   'valid' when title, artists, BPM and key are present; otherwise 'incomplete'.
 - ``quality_score`` = sum over fields of weight x confidence of the current value (:data:`QUALITY_WEIGHTS`,
   summing to 1; a value without a recorded confidence, e.g. set by the silver builder, counts 0.5).
-- Work happens in chunks, one transaction each, tracks locked ``FOR NO KEY UPDATE`` while they are
-  computed (a concurrent silver builder that flags a track again waits and its flag survives).
-  ``needs_enrichment`` is the cursor: a killed run loses at most the chunk in progress. The flag is
-  cleared only when all fields were evaluated (a replay of ``bpm`` alone leaves a pending full
-  enrichment pending).
+- Work happens in chunks, one transaction each (labels, track UPDATE, attempts, history, diffs),
+  written by a background thread on a second connection while the next chunk is computed
+  (:mod:`etl.enrichment.writer`). ``needs_enrichment`` is the cursor: a killed run loses at most the
+  chunks not yet committed. Nothing is locked while computing: the flag is cleared only if the track
+  row is still the version that was read (``xmin``), so a track changed meanwhile (flagged again by a
+  silver builder, say) keeps its flag and is redone. The flag is cleared only when all fields were
+  evaluated (a replay of ``bpm`` alone leaves a pending full enrichment pending).
+- A label is stored as a reference to the shared ``silver.label`` row of its name key: a winner that
+  differs from the stored label only in spelling ("TRESOR" vs "Tresor") is unchanged (no history).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import time
@@ -51,26 +56,22 @@ from etl.enrichment.providers import (
     ProviderError,
     ProviderValue,
     TrackInput,
+    bigint_array,
     build_providers,
     load_observations,
 )
+from etl.enrichment.writer import BackgroundWriter, ChunkRows, prepare, write_chunk
 from graphsvc.errors import InvalidValue
-from graphsvc.ids import stable_id
+from graphsvc.pg import conninfo_of
 
-try:  # orjson is ~10x faster on the many small attempt documents; json is the fallback
-    import orjson
+import orjson  # ~10x faster than json on the many small attempt documents
 
-    def _dumps(obj: Any) -> str:
-        return orjson.dumps(obj, default=str).decode()
 
-    _loads: Callable[[Any], Any] = orjson.loads
-except ImportError:  # pragma: no cover
-    import json
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj, default=str).decode()
 
-    def _dumps(obj: Any) -> str:
-        return json.dumps(obj, default=str, separators=(",", ":"))
 
-    _loads = json.loads
+_loads: Callable[[Any], Any] = orjson.loads
 
 
 QUALITY_WEIGHTS: dict[str, float] = {
@@ -158,50 +159,34 @@ def _normalize(field_name: str, v: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------
-# loading and writing a chunk
+# reading a chunk
 
-_TRACK_SQL = """
+_TRACK_COLUMNS = """
 SELECT t.track_id, t.title, t.artists_display, t.version, t.duration_s,
        t.bpm::float8, t.key_pitch_class, t.key_mode, t.energy, t.genres, l.name, t.release_year, t.isrc,
-       t.provenance, t.field_confidence
+       t.provenance, t.field_confidence, t.xmin::text
 FROM silver.track t LEFT JOIN silver.label l ON l.label_id = t.label_id
-WHERE t.track_id = ANY(%s)
-ORDER BY t.track_id
-FOR NO KEY UPDATE OF t
 """
+# the next flagged tracks after the cursor: the flag is the queue, no separate id query
+_FLAGGED_SQL = _TRACK_COLUMNS + " WHERE t.needs_enrichment AND t.track_id > %s ORDER BY t.track_id LIMIT %s"
+_BY_ID_SQL = _TRACK_COLUMNS + " WHERE t.track_id = ANY(%s::bigint[]) ORDER BY t.track_id"
 
-_TMP_SQL = """
-CREATE TEMP TABLE IF NOT EXISTS enrich_track_update (
-    track_id bigint PRIMARY KEY, bpm numeric(6,2), key_pitch_class smallint, key_mode smallint, camelot text,
-    energy real, genres text[], label text, release_year smallint, isrc text, provenance jsonb,
-    field_confidence jsonb, quality_score real, validation_status text, clear_flag boolean
-) ON COMMIT DELETE ROWS
-"""
+# COPY text format: NULL, and the escapes a text value needs
+_NULL = "\\N"
+_ESC = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-_UPDATE_SQL = """
-UPDATE silver.track t SET
-    bpm = u.bpm, key_pitch_class = u.key_pitch_class, key_mode = u.key_mode, camelot = u.camelot,
-    energy = u.energy, genres = u.genres,
-    label_id = CASE WHEN u.label IS NULL THEN t.label_id ELSE l.label_id END,
-    release_year = u.release_year, isrc = u.isrc, provenance = u.provenance, field_confidence = u.field_confidence,
-    quality_score = u.quality_score, validation_status = u.validation_status,
-    needs_enrichment = CASE WHEN u.clear_flag THEN false ELSE t.needs_enrichment END, updated_at = now()
-FROM enrich_track_update u LEFT JOIN silver.label l ON l.name_key = u.label
-WHERE t.track_id = u.track_id
-"""
 
-_ATTEMPT_COPY = (
-    "COPY enrichment.attempt (run_id, replay_id, entity_type, entity_id, field, provider, priority, input,"
-    " output, confidence, success, error) FROM STDIN"
-)
-_HISTORY_COPY = (
-    "COPY enrichment.field_history (run_id, replay_id, entity_type, entity_id, field, value, provider,"
-    " confidence, fetched_at) FROM STDIN"
-)
-_DIFF_COPY = (
-    "COPY enrichment.replay_diff (replay_id, entity_type, entity_id, field, old_value, new_value, old_provider,"
-    " new_provider, old_confidence, new_confidence, changed) FROM STDIN"
-)
+def _text(s: str | None) -> str:
+    return _NULL if s is None else s.translate(_ESC)
+
+
+def _json(s: str) -> str:
+    """JSON text as a COPY field: orjson escapes control characters itself, only backslashes double."""
+    return s.replace("\\", "\\\\") if "\\" in s else s
+
+
+def _num(v: Any) -> str:
+    return _NULL if v is None else repr(float(v))
 
 
 def _label_keyer() -> Callable[[str], str]:
@@ -217,7 +202,7 @@ _name_key = _label_keyer()
 
 
 def _current_values(row: tuple) -> dict[str, Any]:
-    (_, _, _, _, _, bpm, pc, mode, energy, genres, label, year, isrc, _, _) = row
+    (_, _, _, _, _, bpm, pc, mode, energy, genres, label, year, isrc, _, _, _) = row
     return {
         "bpm": bpm,
         "key": {"pitch_class": pc, "mode": mode} if pc is not None and mode is not None else None,
@@ -258,15 +243,20 @@ def enrich(
     fields: Sequence[str] | None = None,
     snapshot_id: int | None = None,
     replay_id: int | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int = 4000,
     progress: Callable[[int], None] | None = None,
     providers: dict[str, Provider] | None = None,
     refetch: bool = False,
+    background: bool = True,
 ) -> EnrichStats:
     """Run the waterfall for ``track_ids`` (None: every track with ``needs_enrichment``) and ``fields``
     (None: all) under config ``snapshot_id`` (None: the run's snapshot, else a snapshot of the current
     config, recorded on the run). With ``replay_id`` the old/new values go to ``enrichment.replay_diff``.
-    Commits once per chunk. ``progress(tracks_done)`` is called after each chunk."""
+
+    One transaction per chunk. With ``background`` (the default) chunks are written by a thread on a
+    second connection while the next chunk is computed; without it, on ``conn``. Either way every chunk
+    handed to the writer is committed before this returns (or raises), and ``progress(tracks_done)`` is
+    called after each chunk is handed over."""
     started = time.perf_counter()
     fields = list(FIELDS if fields is None else dict.fromkeys(fields))
     unknown = [f for f in fields if f not in FIELDS]
@@ -300,32 +290,61 @@ def enrich(
             prov = providers.get(pname)
             if prov is not None and f in prov.fields:
                 wanted[pname] = wanted.get(pname, frozenset()) | {f}
+    waterfall = _Waterfall(fields, plan, wanted, providers, run_id, replay_id,
+                           clear_flag=set(fields) >= set(FIELDS),
+                           known_labels={k for (k,) in conn.execute("SELECT name_key FROM silver.label")})
     needs_observations = any(not providers[p].online for p in wanted)
-    clear_flag = set(fields) >= set(FIELDS)
 
     stats = EnrichStats(disabled_providers=sorted(disabled))
     ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch)
     explicit = sorted(set(track_ids)) if track_ids is not None else None
-    cursor = -1
-    pos = 0
-    while True:
-        if explicit is not None:
-            chunk = explicit[pos:pos + chunk_size]
-            pos += chunk_size
-        else:
-            chunk = [r[0] for r in conn.execute(
-                "SELECT track_id FROM silver.track WHERE needs_enrichment AND track_id > %s"
-                " ORDER BY track_id LIMIT %s", (cursor, chunk_size))]
-        if not chunk:
-            break
-        cursor = chunk[-1]
-        with conn.transaction():
-            _run_chunk(conn, ctx, chunk, fields, plan, wanted, providers, needs_observations, clear_flag,
-                       run_id, replay_id, stats)
-        conn.commit()
-        stats.chunks += 1
-        if progress is not None:
-            progress(stats.tracks)
+    writer = BackgroundWriter(conninfo_of(conn)) if background else None
+    if writer is None:
+        prepare(conn)
+    try:
+        cursor, pos = -1, 0
+        while True:
+            t0 = time.perf_counter()
+            if explicit is not None:
+                ids = explicit[pos:pos + chunk_size]
+                pos += chunk_size
+                if not ids:
+                    break
+                rows = _read(conn, _BY_ID_SQL, (bigint_array(ids),))
+            else:
+                rows = _read(conn, _FLAGGED_SQL, (cursor, chunk_size))
+                if not rows:
+                    break
+                cursor = rows[-1][0]
+            ctx.observations = (load_observations(conn, [r[0] for r in rows])
+                                if needs_observations and rows else {})
+            conn.commit()  # end the read snapshot (nothing is locked)
+            t1 = time.perf_counter()
+            stats.read_s += t1 - t0
+            out = waterfall.run(ctx, rows, stats)
+            conn.commit()  # online providers store their responses on conn
+            t2 = time.perf_counter()
+            stats.compute_s += t2 - t1
+            if writer is not None:
+                writer.submit(out)
+            else:
+                with conn.transaction():
+                    write_chunk(conn, out)
+                stats.write_s += time.perf_counter() - t2
+            stats.chunks += 1
+            if progress is not None:
+                progress(stats.tracks)
+        if writer is not None:
+            writer.drain()
+    except BaseException:
+        if writer is not None:  # what was handed over still commits: a chunk is lost only when in progress
+            with contextlib.suppress(BaseException):
+                writer.drain()
+        raise
+    finally:
+        if writer is not None:
+            writer.close()
+            stats.write_s += writer.seconds
     stats.seconds = time.perf_counter() - started
     if stats.tracks:
         conn.execute(
@@ -336,155 +355,160 @@ def enrich(
     return stats
 
 
-def _run_chunk(
-    conn: psycopg.Connection,
-    ctx: LookupContext,
-    chunk: list[int],
-    fields: list[str],
-    plan: dict[str, list[tuple[str, int, float]]],
-    wanted: dict[str, frozenset[str]],
-    providers: dict[str, Provider],
-    needs_observations: bool,
-    clear_flag: bool,
-    run_id: int,
-    replay_id: int | None,
-    stats: EnrichStats,
-) -> None:
-    t0 = time.perf_counter()
+def _read(conn: psycopg.Connection, query: str, params: tuple) -> list[tuple]:
     with conn.cursor() as cur:
         set_json_loads(_loads, cur)  # provenance / field_confidence of every track
-        rows = cur.execute(_TRACK_SQL, (chunk,)).fetchall()
-    ctx.observations = load_observations(conn, chunk) if needs_observations else {}
-    t1 = time.perf_counter()
-    stats.read_s += t1 - t0
-    attempts: list[tuple] = []
-    history: list[tuple] = []
-    diffs: list[tuple] = []
-    updates: list[tuple] = []
-    labels: dict[str, str] = {}  # name_key -> name
-    run_stamp = run_id
-    for row in rows:
-        track_id, title, artists = row[0], row[1], row[2]
-        track = TrackInput(track_id, title, artists, row[3], row[4])
-        values = _current_values(row)
-        provenance: dict = dict(row[13] or {})
-        confidence: dict = dict(row[14] or {})
-        results: dict[str, Any] = {}
-        for f in fields:
-            winner: tuple[str, ProviderValue] | None = None
-            for pname, prio, min_conf in plan[f]:
-                prov = providers.get(pname)
-                if prov is None or f not in prov.fields:
-                    attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio, "{}", None, None, False,
-                                     f"unknown provider {pname!r} for {f}"))
-                    continue
-                res = results.get(pname)
-                if res is None:
-                    try:
-                        res = prov.lookup(ctx, track, wanted[pname])
-                    except ProviderError as e:
-                        res = e
-                    results[pname] = res
-                if isinstance(res, ProviderError):
-                    attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio, "{}", None, None, False,
-                                     str(res)))
-                    continue
-                pv = res.get(f)
-                if pv is None or pv.value is None:
-                    attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio,
-                                     _dumps(pv.detail) if pv else "{}", None, None, False, "no data"))
-                    continue
-                out = _dumps({"value": pv.value})
-                problem = validate(f, pv.value)
-                if problem is not None:
-                    attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio, _dumps(pv.detail), out,
-                                     pv.confidence, False, f"invalid value: {problem}"))
-                    continue
-                if pv.confidence < min_conf - 1e-9:
-                    attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio, _dumps(pv.detail), out,
-                                     pv.confidence, False, f"confidence {pv.confidence:.2f} below {min_conf:.2f}"))
-                    continue
-                attempts.append((run_stamp, replay_id, "track", track_id, f, pname, prio, _dumps(pv.detail), out,
-                                 pv.confidence, True, None))
-                winner = (pname, pv)
-                break
+        return cur.execute(query, params).fetchall()
 
-            old_value = values[f]
-            old_prov = provenance.get(f) or {}
-            if winner is None:
-                stats.no_winner += 1
-                if replay_id is not None:
-                    diffs.append((replay_id, "track", track_id, f, _json_or_none(old_value), _json_or_none(old_value),
-                                  old_prov.get("provider"), old_prov.get("provider"), confidence.get(f),
-                                  confidence.get(f), False))
-                continue
-            pname, pv = winner
-            new_value = _normalize(f, pv.value)
-            stats.wins[f"{f}:{pname}"] += 1
-            changed = new_value != old_value or pname != old_prov.get("provider")
-            if changed or confidence.get(f) != pv.confidence:
-                values[f] = new_value
-                confidence[f] = pv.confidence
-                fetched = pv.fetched_at.isoformat() if pv.fetched_at else None
-                entry = {"provider": pname, "confidence": pv.confidence, "fetched_at": fetched, "run_id": run_id}
-                if replay_id is not None:
-                    entry["replay_id"] = replay_id
-                provenance[f] = entry
-                history.append((run_id, replay_id, "track", track_id, f, _dumps(new_value), pname, pv.confidence,
-                                pv.fetched_at))
-            else:
-                stats.unchanged += 1
-            if replay_id is not None:
-                diffs.append((replay_id, "track", track_id, f, _json_or_none(old_value), _dumps(new_value),
-                              old_prov.get("provider"), pname, _float_or_none(old_prov.get("confidence")),
-                              pv.confidence, changed))
-        key = values["key"]
-        label_key = None  # only a label chosen now is (re)resolved; otherwise label_id stays as it is
-        if "label" in provenance and provenance["label"].get("run_id") == run_id and values["label"] is not None:
-            label_key = _name_key(values["label"])
-            labels.setdefault(label_key, values["label"])
-        genres = values["genres"]
-        updates.append((
-            track_id, values["bpm"],
-            key["pitch_class"] if key else None, key["mode"] if key else None,
-            camelot(key["pitch_class"], key["mode"]) if key else None,
-            values["energy"], _pg_array(genres) if genres else "{}", label_key,
-            values["release_year"], values["isrc"], _dumps(provenance), _dumps(confidence),
-            _quality(values, confidence), _status(title, artists, values), clear_flag,
-        ))
-    stats.tracks += len(rows)
-    t2 = time.perf_counter()
-    stats.compute_s += t2 - t1
 
-    if labels:
-        keys = list(labels)
-        conn.execute(
-            "INSERT INTO silver.label (label_id, name, name_key)"
-            " SELECT k_id, n, k FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(k_id, n, k)"
-            " ON CONFLICT DO NOTHING",
-            ([stable_id("label", k) for k in keys], [labels[k] for k in keys], keys),
-        )
-    conn.execute(_TMP_SQL)
-    with conn.cursor() as cur:
-        with cur.copy("COPY enrich_track_update FROM STDIN") as cp:
-            for u in updates:
-                cp.write_row(u)
-        cur.execute(_UPDATE_SQL)
-        with cur.copy(_ATTEMPT_COPY) as cp:
-            for a in attempts:
-                cp.write_row(a)
-        if history:
-            with cur.copy(_HISTORY_COPY) as cp:
-                for h in history:
-                    cp.write_row(h)
-        if diffs:
-            with cur.copy(_DIFF_COPY) as cp:
-                for d in diffs:
-                    cp.write_row(d)
-    stats.write_s += time.perf_counter() - t2
-    stats.attempts += len(attempts)
-    stats.history_rows += len(history)
-    stats.diffs += len(diffs)
+@dataclass
+class _Step:
+    """One provider of one field's waterfall, with the constant parts of its attempt lines."""
+
+    provider_name: str
+    priority: int
+    min_confidence: float
+    provider: Provider | None     # None, or one that cannot fill the field: logged as such, never asked
+    head: str                     # "\t<field>\t<provider>\t<priority>\t"
+
+
+class _Waterfall:
+    """The per-run constants of the waterfall, and the loop over a chunk's tracks."""
+
+    def __init__(self, fields: list[str], plan: dict[str, list[tuple[str, int, float]]],
+                 wanted: dict[str, frozenset[str]], providers: dict[str, Provider], run_id: int,
+                 replay_id: int | None, *, clear_flag: bool, known_labels: set[str]) -> None:
+        self.fields = fields
+        self.steps: dict[str, list[_Step]] = {
+            f: [_Step(p, prio, mc, prov if (prov := providers.get(p)) is not None and f in prov.fields else None,
+                      f"\t{_text(f)}\t{_text(p)}\t{prio}\t") for p, prio, mc in plan[f]]
+            for f in fields
+        }
+        self.wanted = wanted
+        # name keys in silver.label: only new ones are inserted (ON CONFLICT still covers a concurrent insert)
+        self.known_labels = known_labels
+        self.run_id = run_id
+        self.replay_id = replay_id
+        self.clear_flag = "t" if clear_flag else "f"
+        # the columns every attempt/history line of this run ends with: run_id, replay_id, entity_type
+        self.tail = f"\t{run_id}\t{_NULL if replay_id is None else replay_id}\ttrack\n"
+        self.no_data_tail = f"\t{_NULL}\t{_NULL}\tf\tno data" + self.tail
+
+    def run(self, ctx: LookupContext, rows: list[tuple], stats: EnrichStats) -> ChunkRows:
+        out = ChunkRows(first_track=rows[0][0], last_track=rows[-1][0]) if rows else ChunkRows()
+        attempts, history, diffs, updates, labels = out.attempts, out.history, out.diffs, out.updates, out.labels
+        add = attempts.append
+        run_id, replay_id, tail, no_data_tail = self.run_id, self.replay_id, self.tail, self.no_data_tail
+        wanted = self.wanted
+        wins = stats.wins
+        no_winner = unchanged = 0
+        for row in rows:
+            track_id, title, artists = row[0], row[1], row[2]
+            tid = str(track_id)
+            track = TrackInput(track_id, title, artists, row[3], row[4])
+            values = _current_values(row)
+            provenance: dict = dict(row[13] or {})
+            confidence: dict = dict(row[14] or {})
+            results: dict[str, Any] = {}
+            for f in self.fields:
+                winner: tuple[str, ProviderValue] | None = None
+                for step in self.steps[f]:
+                    prov = step.provider
+                    if prov is None:
+                        add(f"{tid}{step.head}{{}}\t{_NULL}\t{_NULL}\tf\t"
+                            f"{_text(f'unknown provider {step.provider_name!r} for {f}')}{tail}")
+                        continue
+                    pname = step.provider_name
+                    res = results.get(pname)
+                    if res is None:
+                        try:
+                            res = prov.lookup(ctx, track, wanted[pname])
+                        except ProviderError as e:
+                            res = e
+                        results[pname] = res
+                    if isinstance(res, ProviderError):
+                        add(f"{tid}{step.head}{{}}\t{_NULL}\t{_NULL}\tf\t{_text(str(res))}{tail}")
+                        continue
+                    pv = res.get(f)
+                    if pv is None or pv.value is None:
+                        detail = "{}" if pv is None else (pv.detail_json or _dumps(pv.detail))
+                        add(f"{tid}{step.head}{_json(detail)}{no_data_tail}")
+                        continue
+                    head = f"{tid}{step.head}{_json(_dumps(pv.detail))}\t{_json(_dumps({'value': pv.value}))}"
+                    problem = validate(f, pv.value)
+                    if problem is not None:
+                        add(f"{head}\t{_num(pv.confidence)}\tf\t{_text(f'invalid value: {problem}')}{tail}")
+                        continue
+                    if pv.confidence < step.min_confidence - 1e-9:
+                        why = f"confidence {pv.confidence:.2f} below {step.min_confidence:.2f}"
+                        add(f"{head}\t{_num(pv.confidence)}\tf\t{why}{tail}")
+                        continue
+                    add(f"{head}\t{_num(pv.confidence)}\tt\t{_NULL}{tail}")
+                    winner = (pname, pv)
+                    break
+
+                old_value = values[f]
+                old_prov = provenance.get(f) or {}
+                if winner is None:
+                    no_winner += 1
+                    if replay_id is not None:
+                        diffs.append((replay_id, "track", track_id, f, _json_or_none(old_value),
+                                      _json_or_none(old_value), old_prov.get("provider"), old_prov.get("provider"),
+                                      confidence.get(f), confidence.get(f), False))
+                    continue
+                pname, pv = winner
+                new_value = _normalize(f, pv.value)
+                wins[f"{f}:{pname}"] += 1
+                changed = not _same(f, new_value, old_value) or pname != old_prov.get("provider")
+                if changed or confidence.get(f) != pv.confidence:
+                    values[f] = new_value
+                    confidence[f] = pv.confidence
+                    fetched = pv.fetched_at.isoformat() if pv.fetched_at else None
+                    entry = {"provider": pname, "confidence": pv.confidence, "fetched_at": fetched, "run_id": run_id}
+                    if replay_id is not None:
+                        entry["replay_id"] = replay_id
+                    provenance[f] = entry
+                    history.append(f"{tid}\t{_text(f)}\t{_json(_dumps(new_value))}\t{_text(pname)}\t"
+                                   f"{_num(pv.confidence)}\t{_text(fetched)}{tail}")
+                else:
+                    unchanged += 1
+                if replay_id is not None:
+                    diffs.append((replay_id, "track", track_id, f, _json_or_none(old_value), _dumps(new_value),
+                                  old_prov.get("provider"), pname, _float_or_none(old_prov.get("confidence")),
+                                  pv.confidence, changed))
+            key = values["key"]
+            label_key = None  # only a label chosen now is (re)resolved; otherwise label_id stays as it is
+            if values["label"] is not None and (provenance.get("label") or {}).get("run_id") == run_id:
+                label_key = _name_key(values["label"])
+                if label_key not in self.known_labels:
+                    self.known_labels.add(label_key)
+                    labels[label_key] = values["label"]
+            genres = values["genres"]
+            bpm, energy, year = values["bpm"], values["energy"], values["release_year"]
+            updates.append("\t".join((
+                tid, _num(bpm),
+                _NULL if key is None else str(key["pitch_class"]), _NULL if key is None else str(key["mode"]),
+                _NULL if key is None else camelot(key["pitch_class"], key["mode"]),
+                _num(energy), _text(_pg_array(genres)) if genres else "{}", _text(label_key),
+                _NULL if year is None else str(int(year)), _text(values["isrc"]),
+                _json(_dumps(provenance)), _json(_dumps(confidence)),
+                repr(_quality(values, confidence)), _status(title, artists, values), self.clear_flag, row[15],
+            )) + "\n")
+        stats.tracks += len(rows)
+        stats.no_winner += no_winner
+        stats.unchanged += unchanged
+        stats.attempts += len(attempts)
+        stats.history_rows += len(history)
+        stats.diffs += len(diffs)
+        return out
+
+
+def _same(field_name: str, new: Any, old: Any) -> bool:
+    """Whether a winning value equals the stored one. A label is stored as a reference to the shared
+    ``silver.label`` row of its name key, whose name may be another spelling ("TRESOR" for "Tresor")."""
+    if field_name == "label" and new is not None and old is not None:
+        return _name_key(new) == _name_key(old)
+    return new == old
 
 
 def _json_or_none(v: Any) -> str | None:
@@ -496,5 +520,5 @@ def _float_or_none(v: Any) -> float | None:
 
 
 def _pg_array(items: list[str]) -> str:
-    """A text[] literal for COPY (the text COPY format needs the array literal, quoted element-wise)."""
+    """A text[] literal (the text COPY format needs the array literal, quoted element-wise)."""
     return "{" + ",".join('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in items) + "}"

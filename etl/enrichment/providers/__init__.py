@@ -25,6 +25,9 @@ class ProviderValue:
     confidence: float
     fetched_at: datetime | None
     detail: dict  # -> enrichment.attempt.input (what was consulted); the value goes to attempt.output
+    # ``detail`` already as JSON text, for values that are shared constants (an offline provider's
+    # "no data"): the waterfall then logs the attempt without serializing the same dict again
+    detail_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +85,14 @@ class Provider(Protocol):
 def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> dict[int, list[Observation]]:
     """All observations of ``track_ids`` in one query, per track, newest bronze record first."""
     out: dict[int, list[Observation]] = {}
+    if not track_ids:
+        return out
     cur = conn.execute(
         "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
         " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year')"
-        " FROM silver.observation WHERE track_id = ANY(%s)"
+        " FROM silver.observation WHERE track_id = ANY(%s::bigint[])"
         " ORDER BY track_id, record_id DESC, item_index DESC",
-        (list(track_ids),),
+        (bigint_array(track_ids),),
     )
     for row in cur:
         tid = row[0]
@@ -96,6 +101,12 @@ def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> d
             lst = out[tid] = []
         lst.append(Observation._make(row[1:]))
     return out
+
+
+def bigint_array(ids: Collection[int]) -> str:
+    """A ``bigint[]`` literal: psycopg dumps a Python list element by element (~3 us each), this is ~20x
+    cheaper and the ids are ints, so nothing needs quoting."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
 
 
 def provider_fields() -> dict[str, frozenset[str]]:

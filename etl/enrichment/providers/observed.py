@@ -9,7 +9,10 @@ ordered that way (:func:`etl.enrichment.providers.load_observations`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from functools import lru_cache
 from typing import Any, ClassVar
+
+import orjson
 
 from etl.enrichment.providers import LookupContext, Observation, ProviderValue, TrackInput
 from etl.enrichment.providers.confidence import CONFIDENCE
@@ -52,6 +55,13 @@ EXTRACTORS: dict[str, Callable[[Observation], Any]] = {
 }
 
 
+@lru_cache(maxsize=256)
+def no_data(observations: int) -> ProviderValue:
+    """The shared, read-only "no data" answer of a provider that consulted ``observations`` rows."""
+    detail = {"observations": observations}
+    return ProviderValue(None, 0.0, None, detail, orjson.dumps(detail).decode())
+
+
 class ObservationProvider:
     name: ClassVar[str]
     fields: ClassVar[frozenset[str]]
@@ -67,8 +77,12 @@ class ObservationProvider:
         )
 
     def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]:
+        every = ctx.observations.get(track.track_id)
+        if not every:  # most tracks have no observation of most sources: one shared answer
+            nothing = no_data(0)
+            return dict.fromkeys(fields, nothing)
         match = self._match
-        obs = [o for o in ctx.observations.get(track.track_id, ()) if match(o.source)]
+        obs = [o for o in every if match(o.source)]
         out: dict[str, ProviderValue] = {}
         for f in fields:
             extract = EXTRACTORS[f]
@@ -81,5 +95,5 @@ class ObservationProvider:
                     out[f] = ProviderValue(v, self._conf[f], None, detail)
                     break
             else:
-                out[f] = ProviderValue(None, 0.0, None, {"observations": len(obs)})
+                out[f] = no_data(len(obs))
         return out

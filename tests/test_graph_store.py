@@ -311,3 +311,20 @@ def test_set_analytics(store):
     assert s["genres"] == {"deep house": 1.0}
     s5 = store.set_analytics(store.fx.set["set5"])
     assert s5["energy_curve"][2] is None and s5["tracks"] == 6
+
+
+def test_rank_candidates_bound_pruning_is_exact(store):
+    """rank_candidates scores only candidates whose upper bound can enter the top `limit`; its answer
+    must equal scoring every raw candidate with transition_score and sorting them."""
+    from graphsvc.graph.ranking import _candidate, _score, _side, rank_candidates
+
+    if store.backend != "embedded":
+        pytest.skip("raw candidates are reached through the embedded store")
+    for tid in store.fx.track.values():
+        src = store.get_track(tid)
+        for kw in ({}, {"strictness": "any", "bpm_window_pct": 20.0}, {"max_pitch_shift": 2, "half_double": False}):
+            raw = store.raw_candidates(tid, **kw)
+            full = sorted(((_score(_side(src), r), r) for r in raw),
+                          key=lambda p: (-p[0][0].score, -p[0][0].evidence_count, p[1]["track_id"]))
+            for limit in (1, 3, 500):
+                assert rank_candidates(src, raw, limit) == [_candidate(r, *s) for s, r in full[:limit]]

@@ -15,6 +15,7 @@ reload, not an incremental one.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import time
@@ -36,8 +37,12 @@ from graphsvc.graph.ranking import CANDIDATE_CAP, rank_candidates
 from graphsvc.names import name_key, title_key
 
 _TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
+# _load unpacks track rows positionally in this order
+assert _TRACK_COLS == ("id", "title", "version", "artists", "bpm", "key_pc", "key_mode", "camelot", "energy", "genres",
+                       "plays", "sets", "quality", "label", "year", "duration_s", "label_id"), _TRACK_COLS
 _KEY_ORDER = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
+_CHUNK = 50_000  # rows per fetch when loading
 _MAX_SIMPLE_PATHS = 5000  # paths enumerated per collaboration_paths request at most
 
 
@@ -112,64 +117,95 @@ class EmbeddedStore:
         self.__dict__.update(fresh.__dict__)
         return True
 
-    def _rows(self, conn: psycopg.Connection, query: str) -> list[tuple]:
-        with conn.cursor() as cur:
+    @staticmethod
+    def _rows(conn: psycopg.Connection, query: str) -> Iterator[tuple]:
+        """Rows of a constant query, streamed in chunks through a server-side cursor (C-parsed
+        fetchmany), so a 1M-row table is never held as one list of tuples."""
+        with conn.transaction(), conn.cursor(name="graphsvc_embedded_load") as cur:
+            cur.itersize = _CHUNK
             cur.execute(query)
-            return cur.fetchall()
+            while rows := cur.fetchmany(_CHUNK):
+                yield from rows
 
     def _load(self, conn: psycopg.Connection) -> None:
+        """Gold into the indexes. A relationship whose endpoint node is not in gold is not loaded (as a
+        Neo4j MATCH-based write would skip it), so ``etl reconcile`` sees such rows as missing."""
         started = time.perf_counter()
         self.watermark = self._seq(conn)
         for row in self._rows(conn, "SELECT camelot, pitch_class, mode, name, open_key, number, letter FROM gold.key"):
             self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row))
-        self.compatible = self._rows(conn, "SELECT from_camelot, to_camelot, move, score FROM gold.compatible")
+        keys = self.keys
+        self.compatible = [r for r in self._rows(conn, "SELECT from_camelot, to_camelot, move, score FROM gold.compatible")
+                           if r[0] in keys and r[1] in keys]
         tracks = self.tracks
+        new = _Track.__new__
+        key_of = _KEYS.get
+        shared: dict[Any, Any] = {}  # interned genre lists and dates (few distinct values, 1M references)
         for row in self._rows(conn, f"SELECT {', '.join(_TRACK_COLS)} FROM gold.track"):
-            t = _Track()
-            for name, value in zip(_TRACK_COLS, row):
-                setattr(t, name, value)
-            t.key = _KEYS.get(t.camelot)
+            t = new(_Track)
+            (t.id, t.title, t.version, t.artists, t.bpm, t.key_pc, t.key_mode, t.camelot, t.energy, t.genres,
+             t.plays, t.sets, t.quality, t.label, t.year, t.duration_s, t.label_id) = row
+            t.key = key_of(t.camelot)
+            if t.genres is not None:  # one shared list per distinct genre list (props() copies it)
+                t.genres = shared.setdefault(tuple(t.genres), t.genres)
             tracks[t.id] = t
-            if t.camelot is not None:
-                self.key_tracks[t.camelot].append(t.id)
-            if t.label_id is not None:
-                self.label_tracks[t.label_id].append(t.id)
-        per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for t in tracks.values():
-            if t.camelot is not None and t.bpm is not None:
-                per_key[t.camelot].append((t.bpm, t.id))
-        for camelot, pairs in per_key.items():
-            pairs.sort()
-            self.by_key[camelot] = ([p[0] for p in pairs], [p[1] for p in pairs])
-        for lst in self.key_tracks.values():
-            lst.sort()
         for row in self._rows(conn, "SELECT id, name, name_key, tracks, sets FROM gold.artist"):
             self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row))
         for row in self._rows(conn, "SELECT id, title, dj, date, venue, event, show, source, tracks FROM gold.set"):
             self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row))
         for row in self._rows(conn, "SELECT id, name, tracks FROM gold.label"):
             self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row))
+        labels = self.labels
+        per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        for t in tracks.values():
+            if t.camelot is not None and t.camelot in keys:
+                self.key_tracks[t.camelot].append(t.id)
+                if t.bpm is not None:
+                    per_key[t.camelot].append((t.bpm, t.id))
+            if t.label_id is not None and t.label_id in labels:
+                self.label_tracks[t.label_id].append(t.id)
+        for camelot, pairs in per_key.items():
+            pairs.sort()
+            self.by_key[camelot] = ([p[0] for p in pairs], [p[1] for p in pairs])
+        del per_key
+        for lst in self.key_tracks.values():
+            lst.sort()
+        artists, sets = self.artists, self.sets
+        by_track, by_artist = self.by_track, self.by_artist
         for tid, aid, role, pos in self._rows(conn, "SELECT track_id, artist_id, role, position FROM gold.by"):
-            self.by_track[tid].append((aid, role, pos))
-            self.by_artist[aid].append((tid, role, pos))
-        self.collab.add_nodes_from(self.artists)
+            if tid in tracks and aid in artists:
+                by_track[tid].append((aid, role, pos))
+                by_artist[aid].append((tid, role, pos))
+        self.collab.add_nodes_from(artists)
         self.collab.add_edges_from(
             (a, b, {"weight": w, "first_year": fy, "last_year": ly})
             for a, b, w, fy, ly in self._rows(
                 conn, "SELECT a_id, b_id, weight, first_year, last_year FROM gold.collaborated_with")
+            if a in artists and b in artists
         )
+        trans_out, trans_in = self.trans_out, self.trans_in
         for f, t, n, djs, last in self._rows(conn, "SELECT from_id, to_id, count, djs, last_seen FROM gold.transitions_to"):
-            self.trans_out[f][t] = (n, djs, last)
-            self.trans_in[t][f] = (n, djs, last)
+            if f in tracks and t in tracks:
+                v = (n, djs, shared.setdefault(last, last))
+                trans_out[f][t] = v
+                trans_in[t][f] = v
+        set_entries, track_sets = self.set_entries, self.track_sets
         for sid, tid, pos in self._rows(conn, "SELECT set_id, track_id, position FROM gold.contains ORDER BY set_id, position"):
-            self.set_entries[sid].append((pos, tid))
-            self.track_sets[tid].append((sid, pos))
+            if sid in sets and tid in tracks:
+                set_entries[sid].append((pos, tid))
+                track_sets[tid].append((sid, pos))
         for aid, sid in self._rows(conn, "SELECT artist_id, set_id FROM gold.played ORDER BY artist_id, set_id"):
-            self.played_set[sid].append(aid)
-            self.played_artist[aid].append(sid)
+            if aid in artists and sid in sets:
+                self.played_set[sid].append(aid)
+                self.played_artist[aid].append(sid)
         for dj, aid, n in self._rows(conn, "SELECT dj_id, artist_id, count FROM gold.supports"):
-            self.sup_out[dj][aid] = n
-            self.sup_in[aid][dj] = n
+            if dj in artists and aid in artists:
+                self.sup_out[dj][aid] = n
+                self.sup_in[aid][dj] = n
+        # millions of long-lived index objects: keep them out of the cyclic GC's generations so its
+        # collections (triggered by per-request allocations) do not rescan them (p95 latency)
+        gc.collect()
+        gc.freeze()
         c = self.counts()
         self.load_stats = LoadStats(
             nodes={k: v for k, v in c.items() if k in NODE_LABELS},
@@ -323,8 +359,8 @@ class EmbeddedStore:
                         hops[v] = d
                         nxt.append(v)
             frontier = nxt
-        order = sorted(hops, key=lambda n: (hops[n], -self.artists[n]["tracks"], n))
-        kept = order[: int(limit)]
+        artists = self.artists
+        kept = heapq.nsmallest(int(limit), hops, key=lambda n: (hops[n], -artists[n]["tracks"], n))
         keep = set(kept)
         nodes = [
             Node(f"Artist:{n}", "Artist", {"id": n, "name": self.artists[n]["name"],
@@ -337,7 +373,7 @@ class EmbeddedStore:
                 if u < v and v in keep and attrs["weight"] >= min_weight:
                     edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(attrs)))
         edges.sort(key=lambda e: (int(e.source[7:]), int(e.target[7:])))
-        return Subgraph(nodes=nodes, edges=edges, truncated=len(order) > len(kept))
+        return Subgraph(nodes=nodes, edges=edges, truncated=len(hops) > len(kept))
 
     def collaboration_paths(self, a: int, b: int, k: int = 3, max_hops: int = 6) -> list[list[dict[str, Any]]]:
         """Up to k simple paths a..b over COLLABORATED_WITH ordered by (hops, total weight desc, ids).

@@ -12,6 +12,8 @@ effective key is ``shift_key(camelot, pitch_shift)`` and its effective BPM dista
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -79,12 +81,106 @@ def _candidate(raw: Any, ts: harmonic.TransitionScore, pitched: bool, shift: int
     )
 
 
+_MOVE_SCORE = {m.value: s for m, s in harmonic.MOVES.items()}
+_W = harmonic.DEFAULT_WEIGHTS
+# the estimate below repeats transition_score's arithmetic in the same order (tempi rounded as parse_bpm
+# does), so it equals the exact score; the margin only guards against a future change of that formula
+# being missed by tests/test_graph_store.py (which compares with the exact ranking)
+_BOUND_MARGIN = 1e-6
+
+
+_GENRE_SETS: dict[tuple, frozenset] = {}
+
+
+def _genre_set(value: Any) -> frozenset:
+    if not value or isinstance(value, str):
+        return frozenset()
+    key = tuple(value)
+    got = _GENRE_SETS.get(key)
+    if got is None:
+        got = frozenset(g.strip().casefold() for g in value if isinstance(g, str) and g.strip())
+        if len(_GENRE_SETS) < 100_000:
+            _GENRE_SETS[key] = got
+    return got
+
+
+def _bounds(src: dict[str, Any], raw: list[Any]) -> list[tuple[float, int]]:
+    """(upper bound of the score, index) per raw candidate: transition_score's weighted mean recomputed
+    from the raw fields (move, bpm_pct, energy, genres, transitions) without parsing or building
+    objects, plus a margin for rounding."""
+    se, sg = src["energy"], _genre_set(src["genres"])
+    hk, hb = src["key"] is not None, src["bpm"] is not None
+    sb = round(src["bpm"], 2) if hb else None
+    wk, wb, we, wg, wv = (_W[a] for a in ("key", "bpm", "energy", "genre", "evidence"))
+    cap_b, cap_e, scale = harmonic.BPM_CAP_PCT, harmonic.ENERGY_CAP, harmonic.EVIDENCE_SCALE
+    moves, exp, gset = _MOVE_SCORE, math.exp, _genre_set
+    out = []
+    for i, r in enumerate(raw):
+        g = r.get if type(r) is dict else (lambda name, default=None, r=r: _get(r, name, default))
+        num = den = 0.0
+        move = g("move")
+        if move is not None and hk:
+            num += wk * moves[move]
+            den += wk
+        tb = g("bpm")
+        if hb and tb is not None:
+            if g("pitched"):
+                pct = 0.0  # pitched to the source tempo
+            else:  # bpm_distance_pct(parse_bpm(a), parse_bpm(b)) as transition_score computes it
+                tb = round(tb, 2)
+                pct = min(abs(tb - sb), abs(2 * tb - sb), abs(tb / 2 - sb)) / sb * 100.0
+            if pct < cap_b:
+                num += wb * (1.0 - pct / cap_b)
+            den += wb
+        energy = g("energy")
+        if se is not None and energy is not None:
+            d = abs(energy - se)
+            if d < cap_e:
+                num += we * (1.0 - d / cap_e)
+            den += we
+        if sg:
+            genres = gset(g("genres"))
+            if genres:
+                num += wg * len(sg & genres) / len(sg | genres)
+                den += wg
+        n = g("transitions", 0)
+        if n:
+            w = wv * (1.0 - exp(-n / scale))
+            num += w
+            den += w
+        out.append(((num / den if den > 0 else 0.0) + _BOUND_MARGIN, i))
+    return out
+
+
 def rank_candidates(source: Any, raw: Iterable[Any], limit: int) -> list[Candidate]:
     """Score ``raw`` candidates for ``source`` and return the best ``limit``:
-    ordered by (score desc, transitions desc, track id asc)."""
+    ordered by (score desc, transitions desc, track id asc).
+
+    Exact and cheap: every candidate gets an upper bound of its score (``_estimate`` + margin); they are
+    fully scored with ``harmonic.transition_score`` in bound order until the next bound is below the
+    ``limit``-th best exact score, so only candidates that can enter the top ``limit`` are scored."""
     bounded("limit", limit)
+    limit = int(limit)
     src = _side(source)
-    scored = [(_score(src, r), r) for r in raw]
+    raw = list(raw)
+    if len(raw) <= limit:
+        scored = [(_score(src, r), r) for r in raw]
+    else:
+        bounds = _bounds(src, raw)
+        bounds.sort(key=lambda b: -b[0])
+        top: list[float] = []  # min-heap of the best `limit` exact scores so far
+        scored = []
+        for bound, i in bounds:
+            if len(top) >= limit and bound < top[0]:
+                break
+            r = raw[i]
+            full = _score(src, r)
+            scored.append((full, r))
+            sc = full[0].score
+            if len(top) < limit:
+                heapq.heappush(top, sc)
+            elif sc > top[0]:
+                heapq.heapreplace(top, sc)
     # the breakdown (explain) and the Candidate are built for the returned ones only
     scored.sort(key=lambda p: (-p[0][0].score, -p[0][0].evidence_count, int(_get(p[1], "track_id"))))
-    return [_candidate(r, *s) for s, r in scored[: int(limit)]]
+    return [_candidate(r, *s) for s, r in scored[:limit]]

@@ -117,6 +117,7 @@ class TrackResolver:
         self.new_tracks: list[dict] = []
         self.new_aliases: list[tuple] = []
         self.new_idents: list[tuple] = []
+        self.created: set[int] = set()  # tracks created by this resolver (still flagged for enrichment)
 
     @classmethod
     def load(cls, conn: psycopg.Connection) -> TrackResolver:
@@ -150,6 +151,7 @@ class TrackResolver:
             track_id = stable_id("track", key)
             self.by_key[key] = track_id
             self.new_tracks.append(make_row(track_id))
+            self.created.add(track_id)
             created = True
         elif key not in self.by_key:
             self.by_key[key] = track_id

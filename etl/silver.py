@@ -392,8 +392,8 @@ class SilverBuilder:
             values.get("genres") or [], values.get("label"), values.get("catalog_number"),
             values.get("duration_s"), values.get("rating"), Jsonb(extra),
         )
-        if track_id is not None:
-            self.rows.dirty_tracks.add(track_id)
+        if track_id is not None and track_id not in self.tracks.created:
+            self.rows.dirty_tracks.add(track_id)  # new tracks are born flagged; existing ones are bumped
         self.stats.observations += 1
 
     def _validated(self, record_id: int, item_index: int, raw: dict[str, Any]) -> dict[str, Any]:

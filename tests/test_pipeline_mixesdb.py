@@ -186,3 +186,62 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(pg_server, pg_url, mixe
     assert sums_a["silver.set_entry"][0] > 80_000
     diff = {t: (sums_a[t], sums_b.get(t)) for t in sums_a if sums_a[t] != sums_b.get(t)}
     assert not diff, f"killed+resumed differs from uninterrupted: {diff}"
+
+
+# ---------------------------------------------------------------- the graph on the real data
+
+
+@pytest.fixture(scope="module")
+def real_store(loaded):
+    from graphsvc.graph.embedded import EmbeddedStore
+
+    with psycopg.connect(loaded) as conn:
+        store = EmbeddedStore.from_gold(conn)
+    yield store
+    store.close()
+
+
+def test_reconcile_reports_zero_drift_on_the_real_data(loaded, real_store, tmp_path):
+    from etl.reconcile import reconcile
+
+    with psycopg.connect(loaded) as conn:
+        drifts = reconcile(conn, real_store)
+        gold_tracks = conn.execute("SELECT count(*) FROM gold.track").fetchone()[0]
+    assert gold_tracks > 60_000
+    assert [d for d in drifts if d.drifted] == []
+    assert {d.kind for d in drifts} >= {"Track", "Artist", "Set", "Key", "TRANSITIONS_TO", "COLLABORATED_WITH"}
+    res = _etl(["reconcile"], loaded, tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_collaboration_network_and_a_three_hop_path_on_the_real_data(loaded, real_store):
+    with psycopg.connect(loaded) as conn:
+        # the artist with the most distinct collaborators in gold
+        (ego,) = conn.execute(
+            """SELECT id FROM (SELECT a_id AS id FROM gold.collaborated_with
+                               UNION ALL SELECT b_id FROM gold.collaborated_with) x
+               GROUP BY id ORDER BY count(*) DESC, id LIMIT 1""").fetchone()
+    net = real_store.collaboration_network(ego, depth=1, limit=500)
+    assert len(net.nodes) >= 10
+    assert net.edges and all(e.properties["weight"] >= 1 for e in net.edges)
+    assert net.nodes[0].properties["id"] == ego
+
+    # an artist three hops away: from a less connected start, whose depth-3 network is not cut by the limit
+    with psycopg.connect(loaded) as conn:
+        starts = [r[0] for r in conn.execute(
+            """SELECT id FROM (SELECT a_id AS id FROM gold.collaborated_with
+                               UNION ALL SELECT b_id FROM gold.collaborated_with) x
+               GROUP BY id HAVING count(*) BETWEEN 2 AND 4 ORDER BY id LIMIT 200""")]
+    start = target = None
+    for start in starts:
+        wide = real_store.collaboration_network(start, depth=3, limit=500)
+        three = [n.properties["id"] for n in wide.nodes if n.properties["hops"] == 3]
+        if three:
+            target = three[0]
+            break
+    assert target is not None, "no pair of artists three hops apart"
+    paths = real_store.collaboration_paths(start, target, k=3, max_hops=6)
+    assert paths and len(paths[0]) - 1 == 3
+    assert paths[0][0]["artist"]["id"] == start and paths[0][-1]["artist"]["id"] == target
+    assert all(step["weight_to_next"] >= 1 for step in paths[0][:-1])
+    assert [len(p) for p in paths] == sorted(len(p) for p in paths)

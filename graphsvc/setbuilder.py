@@ -46,6 +46,7 @@ ENERGY_WEIGHT = 0.5  # objective penalty per unit |energy - target| (mean over t
 UNKNOWN_ENERGY_DEVIATION = 0.25  # deviation assumed for a track without energy when a curve is asked
 DURATION_WEIGHT = 0.5  # objective penalty per unit relative duration miss
 DEFAULT_TRACK_MIN = 6.0  # minutes assumed for a track without duration_s
+PREFIX_POOL = 12  # asked first; the full pool only when the prefix cannot decide the beam (see _prefix_suffices)
 POOL = 40  # candidates asked per expansion (after the no-repeat/artist filters a beam needs only a few)
 WIDE_POOL = 200  # ... when the set must make progress toward a target now (no slack)
 DIAGNOSIS_BEAM = 24  # beam width of the relaxed searches that find the binding constraint
@@ -278,6 +279,7 @@ class _Search:
         self.seen: dict[int, dict[str, Any]] = {}  # candidate-derived properties
         self.expansions = 0
         self.energy = energy_targets(req.energy_curve, req.length)
+        self.prefix_size = max(PREFIX_POOL, 3 * (req.beam_width + 1))
 
     def track(self, tid: int) -> dict[str, Any]:
         """Full track properties (get_track), cached."""
@@ -339,6 +341,71 @@ class _Search:
         d = t.get("duration_s")
         return d if d else DEFAULT_TRACK_MIN * 60
 
+    def _children(self, st: _State, parent_no: int, i: int, pool: list[Candidate],
+                  start: dict[str, Any]) -> list[tuple[float, tuple[int, ...], int, _State]]:
+        """The valid children of beam state ``st`` at position ``i`` from ``pool`` (hard constraints
+        checked here), as (-objective, ids, parent_no, state)."""
+        req = self.req
+        last = req.length - 1
+        remaining = last - i
+        drift = req.max_total_bpm_drift_pct
+        gap = req.artist_gap
+        want_duration = req.target_duration_min is not None
+        cur = st.ids[-1]
+        options = list(pool)
+        next_target = self.targets[st.target] if st.target < len(self.targets) else None
+        placeable = (
+            next_target is not None and next_target not in st.ids
+            and (next_target != req.end_track_id or i == last)
+            and self.lb_chain(next_target, st.target + 1) <= remaining
+        )
+        if placeable:
+            h = self.hop_to(cur, next_target, pool)
+            if h is not None and all(c.track_id != next_target for c in options):
+                options.append(h)
+        children = []
+        for c in options:
+            y = c.track_id
+            if c.move is None or c.bpm_pct is None or y in st.ids or y in req.exclude_track_ids:
+                continue
+            if y in self.targets and y != next_target:
+                continue  # a later waypoint or the end, out of turn
+            if y == req.end_track_id and i != last:
+                continue
+            if drift is not None and harmonic.bpm_distance_pct(start["bpm"], c.bpm) > drift:
+                continue
+            keys = artist_keys(c.artists)
+            if gap > 1 and any(keys & k for k in st.artists[-(gap - 1):]):
+                continue
+            target = st.target + 1 if y == next_target else st.target
+            if req.end_track_id is not None and i == last and y != req.end_track_id:
+                continue
+            props = {"id": y, "title": c.title, "artists": c.artists, "bpm": c.bpm,
+                     "camelot": c.camelot, "energy": c.energy}
+            self.seen.setdefault(y, props)
+            if target < len(self.targets) and self.lb_chain(y, target) > remaining:
+                continue
+            dur = self._duration(self.track(y)) if want_duration else 0.0
+            child = _State(st.ids + (y,), st.tracks + (props,), st.hops + (c,), st.artists + (keys,),
+                           st.hop_sum + c.score, st.dev_sum + self._energy_dev(i, c.energy),
+                           st.duration_s + dur, target)
+            children.append((-child.objective(self.req), child.ids, parent_no, child))
+        return children
+
+    def _prefix_suffices(self, st: _State, children: list, last_score: float) -> bool:
+        """True when no child built from a candidate beyond the prefix (score <= ``last_score``) can be
+        selected: ``_select`` takes at most beam_width children of one parent, in (objective desc, ids)
+        order, and of the parent's children before such a child at most one (its best, taken in the
+        first pass and cut) is skipped; so beam_width + 1 prefix children whose objective is strictly
+        above every beyond-prefix child's (bounded with energy deviation 0 and no duration penalty,
+        the same float operations as ``_State.objective``, which is monotone in both) suffice."""
+        need = self.req.beam_width + 1
+        if len(children) < need:
+            return False
+        bound = (st.hop_sum + last_score) / max(1, len(st.hops) + 1) - ENERGY_WEIGHT * st.dev_sum / (len(st.ids) + 1)
+        objectives = sorted(-c[0] for c in children)
+        return objectives[-need] > bound
+
     def run(self) -> list[_State]:
         req = self.req
         start = self.track(req.start_track_id)
@@ -354,8 +421,6 @@ class _Search:
         beam = [_State((start["id"],), (start,), (), (artist_keys(start.get("artists")),), 0.0,
                        self._energy_dev(0, start.get("energy")), self._duration(start), 0)]
         done: list[_State] = []
-        drift = req.max_total_bpm_drift_pct
-        gap = req.artist_gap
         last = req.length - 1
         for i in range(1, req.length):
             remaining = last - i  # hops still to make after placing position i
@@ -363,44 +428,16 @@ class _Search:
             for parent_no, st in enumerate(beam):
                 cur = st.ids[-1]
                 slack = (remaining + 1) - self.lb_chain(cur, st.target)
-                pool = self.pool(cur, WIDE_POOL if slack <= 1 else POOL)
-                options = list(pool)
-                next_target = self.targets[st.target] if st.target < len(self.targets) else None
-                placeable = (
-                    next_target is not None and next_target not in st.ids
-                    and (next_target != req.end_track_id or i == last)
-                    and self.lb_chain(next_target, st.target + 1) <= remaining
-                )
-                if placeable:
-                    h = self.hop_to(cur, next_target, pool)
-                    if h is not None and all(c.track_id != next_target for c in options):
-                        options.append(h)
-                for c in options:
-                    y = c.track_id
-                    if c.move is None or c.bpm_pct is None or y in st.ids or y in req.exclude_track_ids:
+                size = WIDE_POOL if slack <= 1 else POOL
+                if not self.targets and size > self.prefix_size:
+                    # exact shortcut: expand from the best few candidates first; use the full pool only
+                    # when a child from beyond that prefix could still be selected into the beam
+                    prefix = self.pool(cur, self.prefix_size)
+                    mine = self._children(st, parent_no, i, prefix, start)
+                    if len(prefix) < self.prefix_size or self._prefix_suffices(st, mine, prefix[-1].score):
+                        children += mine
                         continue
-                    if y in self.targets and y != next_target:
-                        continue  # a later waypoint or the end, out of turn
-                    if y == req.end_track_id and i != last:
-                        continue
-                    if drift is not None and harmonic.bpm_distance_pct(start["bpm"], c.bpm) > drift:
-                        continue
-                    keys = artist_keys(c.artists)
-                    if gap > 1 and any(keys & k for k in st.artists[-(gap - 1):]):
-                        continue
-                    target = st.target + 1 if y == next_target else st.target
-                    if req.end_track_id is not None and i == last and y != req.end_track_id:
-                        continue
-                    props = {"id": y, "title": c.title, "artists": c.artists, "bpm": c.bpm,
-                             "camelot": c.camelot, "energy": c.energy}
-                    self.seen.setdefault(y, props)
-                    if target < len(self.targets) and self.lb_chain(y, target) > remaining:
-                        continue
-                    dur = self._duration(self.track(y)) if want_duration else 0.0
-                    child = _State(st.ids + (y,), st.tracks + (props,), st.hops + (c,), st.artists + (keys,),
-                                   st.hop_sum + c.score, st.dev_sum + self._energy_dev(i, c.energy),
-                                   st.duration_s + dur, target)
-                    children.append((-child.objective(req), child.ids, parent_no, child))
+                children += self._children(st, parent_no, i, self.pool(cur, size), start)
             if not children:
                 break
             children.sort(key=lambda x: (x[0], x[1]))

@@ -46,6 +46,12 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def load_avg() -> str:
+    """The 1-minute load average, printed next to each latency figure (they are wall-clock times)."""
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def timed(fn, args_list) -> tuple[float, float, int]:
     ms = []
     for args in args_list:
@@ -72,16 +78,16 @@ def latency(store: EmbeddedStore, samples: int, seed: int) -> None:
     for tid in picks[:10]:
         store.next_tracks(tid)  # warm-up
     p50, p95, n = timed(lambda t: store.next_tracks(t, limit=20), [(t,) for t in picks])
-    print(f"  next-track (limit 20, normal, 6%):  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n})")
+    print(f"  next-track (limit 20, normal, 6%):  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
     sets = max(10, samples // 5)
     p50, p95, n = timed(lambda t: build_set(store, SetRequest(t, length=20, beam_width=4, alternatives=2)),
                         [(t,) for t in picks[:sets]])
-    print(f"  20-track set (beam 4):              p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n})")
+    print(f"  20-track set (beam 4):              p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
     egos = [rng.choice(collab) for _ in range(samples)]
     p50, p95, n = timed(lambda a: store.collaboration_network(a, depth=2, limit=100), [(a,) for a in egos])
-    print(f"  ego network depth 2 (limit 100):    p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n})")
+    print(f"  ego network depth 2 (limit 100):    p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
     p50, p95, n = timed(lambda t: store.neighbourhood("track", t, depth=2, limit=100), [(t,) for t in picks])
-    print(f"  track neighbourhood depth 2:        p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n})")
+    print(f"  track neighbourhood depth 2:        p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
 
 
 def load(url: str, label: str) -> EmbeddedStore:

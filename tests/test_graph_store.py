@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import psycopg
@@ -328,3 +329,125 @@ def test_rank_candidates_bound_pruning_is_exact(store):
                           key=lambda p: (-p[0][0].score, -p[0][0].evidence_count, p[1]["track_id"]))
             for limit in (1, 3, 500):
                 assert rank_candidates(src, raw, limit) == [_candidate(r, *s) for s, r in full[:limit]]
+
+
+# --- the vectorized embedded store against straightforward reference implementations ---------------
+@pytest.fixture(scope="module")
+def synthetic_store(pg_server):
+    """A seeded synthetic gold graph (3,000 tracks) in its own database, loaded into the embedded store."""
+    from etl.migrate import migrate
+    from graphsvc.graph.embedded import EmbeddedStore
+    from graphsvc.graph.synthetic import generate_gold
+    from graphsvc.pg import ensure_database
+
+    url = ensure_database(pg_server, "test_vectorized_store")
+    with psycopg.connect(url) as conn:
+        migrate(conn)
+        generate_gold(conn, 3000, 11)
+        conn.commit()
+        store = EmbeddedStore.from_gold(conn)
+    yield store
+    store.close()
+
+
+def _reference_raw(store, tid: int, strictness: str, window: float, half_double: bool) -> list[tuple]:
+    """Graph rule 3 without pitch shift, the plain way: every track checked, one sort per part.
+    Returns (track_id, move, bpm_pct, transitions) in CANDIDATE_CAP order."""
+    from graphsvc.graph.ranking import CANDIDATE_CAP
+
+    allowed = harmonic.STRICTNESS[strictness]
+    s = store.tracks[tid]
+
+    def fit(t):
+        move = pct = None
+        if s.bpm is not None and t.bpm is not None:
+            pct = harmonic.bpm_distance_pct(s.bpm, t.bpm, half_double)
+            if pct > window:
+                return None
+        if s.key is not None and t.key is not None:
+            move = harmonic.classify_move(s.key, t.key)
+            if move not in allowed:
+                return None
+        return move, pct
+
+    evidence = []
+    for x, (n, _, _) in store.trans_out.get(tid, {}).items():
+        f = fit(store.tracks[x])
+        if f is not None:
+            score = -1.0 if f[0] is None else harmonic.MOVES[f[0]]
+            evidence.append(((-n, -score, math.inf if f[1] is None else f[1], x), (x, f[0], f[1], n)))
+    out = [row for _, row in sorted(evidence)][:CANDIDATE_CAP]
+    if s.key is None or s.bpm is None:
+        return out
+    taken = {row[0] for row in out} | {tid}
+    window_rows = []
+    for t in store.tracks.values():
+        if t.id in taken or t.key is None or t.bpm is None:
+            continue
+        f = fit(t)
+        if f is not None:
+            window_rows.append(((-harmonic.MOVES[f[0]], f[1], t.id), (t.id, f[0], f[1], 0)))
+    out += [row for _, row in sorted(window_rows)]
+    return out[:CANDIDATE_CAP]
+
+
+def test_vectorized_candidates_equal_reference_on_random_data(synthetic_store):
+    """The numpy window scan (searchsorted slices, vectorized bpm_pct, lexsort per move group, lazy
+    dicts) gives the same raw candidates, in the same order, as checking every track and sorting; and
+    next_tracks (column bounds) the same ranking as rank_candidates over the Python reference path."""
+    import random
+
+    from graphsvc.graph.ranking import rank_candidates
+
+    store = synthetic_store
+    rng = random.Random(2024)
+    tids = sorted(store.tracks)
+    with_evidence = sorted(store.trans_out)
+    for _ in range(60):
+        tid = rng.choice(with_evidence if rng.random() < 0.5 else tids)
+        kw = {"strictness": rng.choice(["strict", "normal", "relaxed", "any"]),
+              "bpm_window_pct": rng.choice([0.0, 0.5, 3.0, 6.0, 12.5, 20.0]), "half_double": rng.random() < 0.7}
+        got = store.raw_candidates(tid, **kw)
+        assert [(r["track_id"], None if r["move"] is None else harmonic.Move(r["move"]), r["bpm_pct"],
+                 r["transitions"]) for r in got] == \
+            _reference_raw(store, tid, kw["strictness"], kw["bpm_window_pct"], kw["half_double"])
+        ref = list(store._raw_sequence(tid, reference=True, **kw))
+        assert got == ref
+        limit = rng.choice([1, 5, 20, 200])
+        assert store.next_tracks(tid, limit=limit, **kw) == rank_candidates(store.get_track(tid), ref, limit)
+
+
+def _reference_ego(store, artist_id: int, depth: int, min_weight: int, limit: int):
+    """Graph rule 1 the plain way: full BFS, one sort, edges from networkx."""
+    hops = {artist_id: 0}
+    frontier = [artist_id]
+    for d in range(1, depth + 1):
+        nxt = []
+        for u in frontier:
+            for v, attrs in store.collab.adj[u].items():
+                if v not in hops and attrs["weight"] >= min_weight:
+                    hops[v] = d
+                    nxt.append(v)
+        frontier = nxt
+    kept = sorted(hops, key=lambda n: (hops[n], -store.artists[n]["tracks"], n))[:limit]
+    keep = set(kept)
+    edges = sorted((min(u, v), max(u, v), a["weight"]) for u, v, a in store.collab.edges(data=True)
+                   if u in keep and v in keep and a["weight"] >= min_weight)
+    return [(n, hops[n]) for n in kept], edges, len(hops) > len(kept)
+
+
+def test_vectorized_ego_network_equals_reference(synthetic_store):
+    import random
+
+    store = synthetic_store
+    rng = random.Random(7)
+    artists = sorted(store.artists)
+    hubs = sorted(artists, key=lambda a: -store.collab.degree(a))[:5]
+    for _ in range(60):
+        a = rng.choice(hubs if rng.random() < 0.3 else artists)
+        depth, min_weight, limit = rng.choice([1, 2, 3]), rng.choice([1, 1, 2, 3]), rng.choice([1, 3, 20, 100, 500])
+        g = store.collaboration_network(a, depth=depth, min_weight=min_weight, limit=limit)
+        nodes, edges, truncated = _reference_ego(store, a, depth, min_weight, limit)
+        assert [(n.properties["id"], n.properties["hops"]) for n in g.nodes] == nodes
+        assert [(int(e.source[7:]), int(e.target[7:]), e.properties["weight"]) for e in g.edges] == edges
+        assert g.truncated is truncated

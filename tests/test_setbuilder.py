@@ -259,3 +259,61 @@ def test_real_sets_every_hop_satisfies_every_constraint(real_store, data):
     for s in res.sets:
         assert _violations(gold, s.track_ids, req) == [], s.track_ids
         assert all(h["move"] in {m.value for m in harmonic.STRICTNESS[strictness]} for h in s.transitions)
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(pg_server):
+    """A seeded synthetic gold graph (3,000 tracks): pools are large enough for the prefix shortcut."""
+    from etl.migrate import migrate
+    from graphsvc.graph.synthetic import generate_gold
+    from graphsvc.pg import ensure_database
+
+    url = ensure_database(pg_server, "test_setbuilder_prefix")
+    with psycopg.connect(url) as conn:
+        migrate(conn)
+        generate_gold(conn, 3000, 5)
+        conn.commit()
+        store = EmbeddedStore.from_gold(conn)
+    yield store
+    store.close()
+
+
+def test_prefix_pools_build_the_same_sets(synthetic_store, monkeypatch):
+    """Expanding from the best few candidates first (full pool only when the prefix cannot decide the
+    beam) builds exactly the sets of always asking for the full pool, with fewer candidates asked."""
+    import random
+
+    import graphsvc.setbuilder as sb
+
+    store = synthetic_store
+    calls: list[int] = []
+    real = store.next_tracks
+
+    def counting(tid, **kw):
+        calls.append(kw["limit"])
+        return real(tid, **kw)
+
+    monkeypatch.setattr(store, "next_tracks", counting)
+    rng = random.Random(3)
+    tids = [t.id for t in store.tracks.values() if t.key is not None and t.bpm is not None]
+    requests = [SetRequest(rng.choice(tids), length=rng.choice([5, 12, 20]), beam_width=rng.choice([1, 2, 4, 8]),
+                           alternatives=rng.choice([1, 3]), strictness=rng.choice(["strict", "normal", "relaxed"]),
+                           max_bpm_step_pct=rng.choice([3.0, 6.0]), energy_curve=rng.choice([None, "build", "peak"]),
+                           artist_gap=rng.choice([0, 3]), max_total_bpm_drift_pct=rng.choice([None, 6.0]),
+                           target_duration_min=rng.choice([None, 45.0]))
+                for _ in range(25)]
+
+    def run() -> tuple[list, int]:
+        calls.clear()
+        out = []
+        for req in requests:
+            r = build_set(store, req)
+            out.append(([(s.track_ids, s.total_score, s.transitions) for s in r.sets], r.diagnosis, r.binding))
+        return out, sum(calls)
+
+    with_prefix, asked_prefix = run()
+    monkeypatch.setattr(sb, "PREFIX_POOL", 10_000)  # larger than every pool: the shortcut is off
+    full, asked_full = run()
+    assert with_prefix == full
+    assert any(s for s, _, _ in full)  # sets were built, not only diagnoses
+    assert asked_prefix < asked_full

@@ -3,12 +3,16 @@
 Indexes (built once per load):
 - tracks by id; per Camelot key a list of (bpm, id) sorted, for BPM windows with bisect;
 - TRANSITIONS_TO out/in adjacency dicts; BY both ways; CONTAINS both ways; PLAYED; SUPPORTS both ways;
-- COLLABORATED_WITH as a networkx Graph (its adjacency dict is used directly for BFS; k shortest
-  simple paths use networkx.shortest_simple_paths);
+- COLLABORATED_WITH as a networkx Graph (k shortest simple paths use networkx.shortest_simple_paths)
+  plus CSR numpy arrays for the ego network's vectorized BFS;
 - a lazily built search index (normalized text joined in one string, scanned with str.find).
 
-Next-track candidates expand the BPM window outward from the source tempo per compatible key and merge
-the streams with a heap, so generation stops at CANDIDATE_CAP instead of sorting whole windows.
+Next-track candidates (no pitch shift, the common case) are cut from numpy columns per Camelot key
+(sorted bpm, id, energy, genre code): np.searchsorted slices the BPM windows, bpm_pct is computed
+vectorized, np.lexsort orders each move-score group, and Python dicts are built only for the candidates
+the ranking actually scores (``_RawColumns`` is a lazy sequence). With pitch shift, or if a window is not
+strictly monotone in bpm_pct (where the old heap merge would order differently), the Python reference
+path (``_window``/``_pitched``: windows expanded outward and merged with a heap) is used.
 ``refresh(conn)`` reloads everything when gold changed (checked with the change_seq sequence): a full
 reload, not an incremental one.
 """
@@ -21,11 +25,12 @@ import math
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
+import numpy as np
 import psycopg
 
 from graphsvc import harmonic
@@ -33,7 +38,7 @@ from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph import paths as _paths
 from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
-from graphsvc.graph.ranking import CANDIDATE_CAP, rank_candidates
+from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key
 
 _TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
@@ -53,6 +58,52 @@ class _Track:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
         d["genres"] = list(d["genres"] or [])
         return d
+
+
+class _KeyColumns(NamedTuple):
+    """The tracks of one Camelot key with a BPM, sorted by (bpm, id): numpy columns for the vectorized
+    next-track windows. energy is NaN where unknown; genre is a code into ``genre_table`` (-1: none)."""
+
+    bpm: np.ndarray
+    ids: np.ndarray
+    energy: np.ndarray
+    genre: np.ndarray
+
+
+class _RawColumns(Sequence):
+    """Raw next-track candidates in rule-3 order: the real-transition ones as dicts, then the window
+    ones as numpy columns; a window candidate becomes a dict only when it is read (``[i]``)."""
+
+    def __init__(self, store: EmbeddedStore, evidence: list[dict[str, Any]], ids: np.ndarray, pct: np.ndarray,
+                 move_score: np.ndarray, move_code: np.ndarray, moves: list, bpm: np.ndarray, energy: np.ndarray,
+                 genre: np.ndarray) -> None:
+        self.store, self.evidence = store, evidence
+        self.ids, self.pct, self.move_score, self.move_code, self.moves = ids, pct, move_score, move_code, moves
+        self.bpm, self.energy, self.genre = bpm, energy, genre
+        self._n = len(evidence) + len(ids)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        ne = len(self.evidence)
+        if i < ne:
+            return self.evidence[i]
+        j = i - ne
+        t = self.store.tracks[int(self.ids[j])]
+        return self.store._raw(t, self.moves[self.move_code[j]], float(self.pct[j]), 0, False, 0)
+
+    def bounds(self, source: Any) -> np.ndarray:
+        """Upper bounds of the transition scores (see ranking.column_bounds), aligned with the items."""
+        head = dict_bounds(source, self.evidence)
+        tail = column_bounds(source, self.move_score, self.bpm, self.energy, self.genre, self.store.genre_table)
+        return np.concatenate([np.asarray(head, dtype=np.float64), tail])
 
 
 def _strictness(level: str) -> frozenset:
@@ -80,6 +131,8 @@ class EmbeddedStore:
         self.keys: dict[str, dict[str, Any]] = {}
         self.compatible: list[tuple[str, str, str, float]] = []
         self.by_key: dict[str, tuple[list[float], list[int]]] = {}
+        self.columns: dict[str, _KeyColumns] = {}  # numpy columns per Camelot key, in by_key order
+        self.genre_table: list[tuple] = []  # genre code -> genre tuple
         self.key_tracks: dict[str, list[int]] = defaultdict(list)
         self.label_tracks: dict[int, list[int]] = defaultdict(list)
         self.trans_out: dict[int, dict[int, tuple]] = defaultdict(dict)
@@ -164,9 +217,25 @@ class EmbeddedStore:
                     per_key[t.camelot].append((t.bpm, t.id))
             if t.label_id is not None and t.label_id in labels:
                 self.label_tracks[t.label_id].append(t.id)
+        genre_code: dict[Any, int] = {}
         for camelot, pairs in per_key.items():
             pairs.sort()
             self.by_key[camelot] = ([p[0] for p in pairs], [p[1] for p in pairs])
+            energy, codes = [], []
+            for _, tid in pairs:
+                t = tracks[tid]
+                energy.append(math.nan if t.energy is None else t.energy)
+                g = tuple(t.genres) if t.genres else None
+                code = -1
+                if g is not None:
+                    code = genre_code.get(g)
+                    if code is None:
+                        code = genre_code[g] = len(self.genre_table)
+                        self.genre_table.append(g)
+                codes.append(code)
+            self.columns[camelot] = _KeyColumns(
+                np.array(self.by_key[camelot][0], dtype=np.float64), np.array(self.by_key[camelot][1], dtype=np.int64),
+                np.array(energy, dtype=np.float64), np.array(codes, dtype=np.int32))
         del per_key
         for lst in self.key_tracks.values():
             lst.sort()
@@ -183,6 +252,7 @@ class EmbeddedStore:
                 conn, "SELECT a_id, b_id, weight, first_year, last_year FROM gold.collaborated_with")
             if a in artists and b in artists
         )
+        self._collab_csr()
         trans_out, trans_in = self.trans_out, self.trans_in
         for f, t, n, djs, last in self._rows(conn, "SELECT from_id, to_id, count, djs, last_seen FROM gold.transitions_to"):
             if f in tracks and t in tracks:
@@ -212,6 +282,40 @@ class EmbeddedStore:
             relationships={k: v for k, v in c.items() if k in RELATIONSHIPS},
             seconds=time.perf_counter() - started,
         )
+
+    def _collab_csr(self) -> None:
+        """COLLABORATED_WITH as CSR numpy arrays over artist indexes (artists sorted by id), both
+        directions, neighbours of each artist sorted by index: the ego network's BFS and ranking run
+        vectorized instead of walking hub adjacencies in Python."""
+        ids = np.array(sorted(self.artists), dtype=np.int64)
+        self._art_ids = ids
+        self._art_index = {int(a): i for i, a in enumerate(ids.tolist())}
+        self._art_tracks = np.array([self.artists[a]["tracks"] or 0 for a in ids.tolist()], dtype=np.int64)
+        idx = self._art_index
+        n_edges = self.collab.number_of_edges()
+        src = np.empty(2 * n_edges, dtype=np.int64)
+        dst = np.empty(2 * n_edges, dtype=np.int64)
+        wt = np.empty(2 * n_edges, dtype=np.int64)
+        for k, (a, b, w) in enumerate(self.collab.edges(data="weight")):
+            ia, ib = idx[a], idx[b]
+            src[2 * k], dst[2 * k], src[2 * k + 1], dst[2 * k + 1] = ia, ib, ib, ia
+            wt[2 * k] = wt[2 * k + 1] = w
+        order = np.lexsort((dst, src))
+        self._csr_nbr, self._csr_w = dst[order], wt[order]
+        self._csr_ptr = np.searchsorted(src[order], np.arange(len(ids) + 1), "left")
+
+    def _csr_neighbours(self, nodes: np.ndarray, min_weight: int) -> tuple[np.ndarray, np.ndarray]:
+        """(source index, neighbour index) of every COLLABORATED_WITH edge with weight >= min_weight
+        leaving ``nodes`` (artist indexes)."""
+        starts, ends = self._csr_ptr[nodes], self._csr_ptr[nodes + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        owner = np.repeat(np.arange(len(nodes)), lengths)
+        pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + starts[owner]
+        ok = self._csr_w[pos] >= min_weight
+        return nodes[owner][ok], self._csr_nbr[pos][ok]
 
     # --- protocol basics -------------------------------------------------------------------------
     def close(self) -> None:
@@ -344,36 +448,57 @@ class EmbeddedStore:
 
     # --- collaboration ---------------------------------------------------------------------------
     def collaboration_network(self, artist_id: int, depth: int = 1, min_weight: int = 1, limit: int = 100) -> Subgraph:
+        """Graph rule 1, vectorized: BFS levels over the CSR arrays, each level's nodes ranked with one
+        lexsort (tracks desc, id asc; artist indexes follow id order), Python objects only for the kept."""
         bounded("depth", depth)
         bounded("min_weight", min_weight)
         bounded("limit", limit)
         self._artist(artist_id)
-        adj = self.collab.adj
-        hops = {artist_id: 0}
-        frontier = [artist_id]
+        limit = int(limit)
+        ego = self._art_index[artist_id]
+        seen = np.zeros(len(self._art_ids), dtype=bool)
+        seen[ego] = True
+        kept = [np.array([ego], dtype=np.int64)]
+        n_kept, truncated = 1, False
+        frontier = kept[0]
         for d in range(1, int(depth) + 1):
-            nxt = []
-            for u in frontier:
-                for v, attrs in adj[u].items():
-                    if v not in hops and attrs["weight"] >= min_weight:
-                        hops[v] = d
-                        nxt.append(v)
-            frontier = nxt
+            _, nbr = self._csr_neighbours(frontier, min_weight)
+            nbr = np.unique(nbr)
+            nbr = nbr[~seen[nbr]]
+            if not len(nbr):
+                break
+            seen[nbr] = True
+            room = limit - n_kept
+            if len(nbr) > room:
+                truncated = True
+            if room > 0:
+                # index order is id order, so a stable sort by -tracks leaves ties by id asc
+                ranked = nbr[np.argsort(-self._art_tracks[nbr], kind="stable")[:room]]
+                kept.append(ranked)
+                n_kept += len(ranked)
+            elif truncated:
+                break  # nothing more can be kept; truncated is known
+            frontier = nbr
+        order = [i for level in kept for i in level.tolist()]
+        hop_no = {i: h for h, level in enumerate(kept) for i in level.tolist()}  # levels are consecutive hops
+        ids = self._art_ids
         artists = self.artists
-        kept = heapq.nsmallest(int(limit), hops, key=lambda n: (hops[n], -artists[n]["tracks"], n))
-        keep = set(kept)
-        nodes = [
-            Node(f"Artist:{n}", "Artist", {"id": n, "name": self.artists[n]["name"],
-                                           "tracks": self.artists[n]["tracks"], "hops": hops[n]})
-            for n in kept
-        ]
+        nodes = []
+        for i in order:
+            n = int(ids[i])
+            a = artists[n]
+            nodes.append(Node(f"Artist:{n}", "Artist", {"id": n, "name": a["name"], "tracks": a["tracks"],
+                                                        "hops": hop_no[i]}))
+        keep_mask = np.zeros(len(ids), dtype=bool)
+        keep_arr = np.array(order, dtype=np.int64)
+        keep_mask[keep_arr] = True
+        src, dst = self._csr_neighbours(np.sort(keep_arr), min_weight)
+        ok = keep_mask[dst] & (src < dst)
+        adj = self.collab.adj
         edges = []
-        for u in sorted(keep):
-            for v, attrs in adj[u].items():
-                if u < v and v in keep and attrs["weight"] >= min_weight:
-                    edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(attrs)))
-        edges.sort(key=lambda e: (int(e.source[7:]), int(e.target[7:])))
-        return Subgraph(nodes=nodes, edges=edges, truncated=len(hops) > len(kept))
+        for u, v in zip(ids[src[ok]].tolist(), ids[dst[ok]].tolist()):
+            edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(adj[u][v])))
+        return Subgraph(nodes=nodes, edges=edges, truncated=truncated)
 
     def collaboration_paths(self, a: int, b: int, k: int = 3, max_hops: int = 6) -> list[list[dict[str, Any]]]:
         """Up to k simple paths a..b over COLLABORATED_WITH ordered by (hops, total weight desc, ids).
@@ -506,6 +631,15 @@ class EmbeddedStore:
                        strict_only: bool = False) -> list[dict[str, Any]]:
         """Graph rule 3: at most ``cap`` raw candidates in (transitions desc, move score desc, bpm_pct asc
         nulls last, id asc) order. ``strict_only``: only candidates passing rule 3(b)."""
+        return list(self._raw_sequence(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                       half_double=half_double, max_pitch_shift=max_pitch_shift, cap=cap,
+                                       strict_only=strict_only))
+
+    def _raw_sequence(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
+                      half_double: bool = True, max_pitch_shift: int = 0, cap: int = CANDIDATE_CAP,
+                      strict_only: bool = False, reference: bool = False) -> Sequence[dict[str, Any]]:
+        """raw_candidates as a sequence: a lazy ``_RawColumns`` on the vectorized path, else a list
+        (``reference=True`` forces the Python path, for tests)."""
         allowed = _strictness(strictness)
         bounded("bpm_window_pct", bpm_window_pct)
         bounded("max_pitch_shift", max_pitch_shift)
@@ -531,13 +665,19 @@ class EmbeddedStore:
         if not known or len(out) >= cap:
             return out
         compat = harmonic.compatible_keys(s.key, strictness)
+        if P == 0 and not reference:
+            cols = self._window_columns(compat, s.bpm, w, half_double, skip, cap - len(out))
+            if cols is not None:
+                return _RawColumns(self, out, *cols)
         for score, group in groupby(compat, key=lambda c: c[2]):
             group = list(group)
             streams = []
             for key, move, _ in group:
-                streams.append(((p, i, move, False) for p, i in self._window(key.camelot, s.bpm, w, half_double, P, skip)))
+                # (bind move now: a generator expression would read the loop variable late)
+                streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, False),
+                                   self._window(key.camelot, s.bpm, w, half_double, P, skip)))
                 if P > 0:
-                    streams.append(((p, i, move, True) for p, i in self._pitched(key, s.bpm, P, skip)))
+                    streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, True), self._pitched(key, s.bpm, P, skip)))
             for p, i, move, pitched in heapq.merge(*streams):
                 t = self.tracks[i]
                 semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm) if pitched else 0
@@ -546,12 +686,84 @@ class EmbeddedStore:
                     return out
         return out
 
+    def _window_columns(self, compat, sb: float, w: float, half_double: bool, skip: set[int], room: int):
+        """The window candidates of rule 3(b) without pitch shift, vectorized: per move-score group (best
+        first) every track of the group's keys with bpm_pct <= w, ordered by (bpm_pct, id), at most
+        ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre) or None when some
+        window is not strictly monotone in bpm_pct (then the heap merge of the reference path can order
+        ties differently, so the caller falls back to it)."""
+        lo_ratio, hi_ratio = 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
+        factors = (1.0, 2.0, 0.5) if half_double else (1.0,)
+        skip_arr = np.fromiter(skip, dtype=np.int64, count=len(skip))
+        parts: list[tuple] = []
+        move_code: dict[harmonic.Move, int] = {}
+        taken = 0
+        for score, group in groupby(compat, key=lambda c: c[2]):
+            if taken >= room:
+                break
+            g_pct, g_ids, g_bpm, g_energy, g_genre, g_move = [], [], [], [], [], []
+            for key, move, _ in group:
+                col = self.columns.get(key.camelot)
+                if col is None:
+                    continue
+                bpms = col.bpm
+                for f in factors:
+                    c = sb / f
+                    a = int(np.searchsorted(bpms, c * lo_ratio, "left"))
+                    z = int(np.searchsorted(bpms, c * hi_ratio, "right"))
+                    if a >= z:
+                        continue
+                    b = bpms[a:z]
+                    if half_double:
+                        p = np.minimum(np.minimum(np.abs(b - sb), np.abs(2 * b - sb)), np.abs(b / 2 - sb)) / sb * 100.0
+                    else:
+                        p = np.abs(b - sb) / sb * 100.0
+                    m = int(np.searchsorted(bpms, c, "left")) - a
+                    # the reference scans outward from c and stops at the first pct > w: the same set
+                    # and order only when pct strictly grows outward between distinct tempi
+                    if m > 1 and not np.all((np.diff(p[:m]) < 0) | (np.diff(b[:m]) == 0)):
+                        return None
+                    if len(b) - m > 1 and not np.all((np.diff(p[m:]) > 0) | (np.diff(b[m:]) == 0)):
+                        return None
+                    keep = np.flatnonzero(p <= w)
+                    if not len(keep):
+                        continue
+                    ids = col.ids[a:z][keep]
+                    if len(skip_arr):
+                        ok = ~np.isin(ids, skip_arr)
+                        keep, ids = keep[ok], ids[ok]
+                    g_pct.append(p[keep])
+                    g_ids.append(ids)
+                    g_bpm.append(b[keep])
+                    g_energy.append(col.energy[a:z][keep])
+                    g_genre.append(col.genre[a:z][keep])
+                    g_move.append(np.full(len(ids), move_code.setdefault(move, len(move_code)), dtype=np.int8))
+            if not g_ids:
+                continue
+            pct = np.concatenate(g_pct)
+            ids = np.concatenate(g_ids)
+            order = np.lexsort((ids, pct))[: room - taken]
+            parts.append((ids[order], pct[order], np.full(len(order), score, dtype=np.float64),
+                          np.concatenate(g_move)[order], np.concatenate(g_bpm)[order],
+                          np.concatenate(g_energy)[order], np.concatenate(g_genre)[order]))
+            taken += len(order)
+        if not parts:
+            empty_f = np.empty(0, dtype=np.float64)
+            return (np.empty(0, dtype=np.int64), empty_f, empty_f, np.empty(0, dtype=np.int8), [], empty_f, empty_f,
+                    np.empty(0, dtype=np.int32))
+        return (np.concatenate([x[0] for x in parts]), np.concatenate([x[1] for x in parts]),
+                np.concatenate([x[2] for x in parts]), np.concatenate([x[3] for x in parts]), list(move_code),
+                np.concatenate([x[4] for x in parts]), np.concatenate([x[5] for x in parts]),
+                np.concatenate([x[6] for x in parts]))
+
     def next_tracks(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
                     half_double: bool = True, max_pitch_shift: int = 0, limit: int = 20) -> list[Candidate]:
         bounded("limit", limit)
-        raw = self.raw_candidates(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
-                                  half_double=half_double, max_pitch_shift=max_pitch_shift)
-        return rank_candidates(self.tracks[track_id].props(), raw, limit)
+        raw = self._raw_sequence(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                 half_double=half_double, max_pitch_shift=max_pitch_shift)
+        source = self.tracks[track_id].props()
+        bounds = raw.bounds(source) if isinstance(raw, _RawColumns) else None
+        return rank_candidates(source, raw, limit, bounds=bounds)
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> _paths.PathList:

@@ -3,7 +3,9 @@
 A backend generates *raw* candidates (graph rule 3: which tracks may follow, at most CANDIDATE_CAP,
 ordered by (transitions desc, move score desc, bpm_pct asc nulls last, id asc)); this module scores them
 with ``graphsvc.harmonic.transition_score`` and orders them (score desc, transitions desc, id asc), so
-both backends rank identically.
+both backends rank identically. A backend may pass precomputed score upper bounds (``column_bounds``
+over numpy columns) and a lazy sequence of raw candidates, so only the candidates that can reach the
+top ``limit`` are ever materialized and scored.
 
 A raw candidate is a mapping (or object) with: track_id, title, artists, bpm, camelot, energy, genres,
 move, bpm_pct, pitch_shift, pitched (True when the track is pitched to the source tempo; then its
@@ -14,8 +16,10 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from graphsvc import harmonic
 from graphsvc.graph.base import Candidate, bounded
@@ -152,25 +156,81 @@ def _bounds(src: dict[str, Any], raw: list[Any]) -> list[tuple[float, int]]:
     return out
 
 
-def rank_candidates(source: Any, raw: Iterable[Any], limit: int) -> list[Candidate]:
+def dict_bounds(source: Any, raw: Sequence[Any]) -> list[float]:
+    """Upper bounds of the scores of ``raw`` candidates (mappings/objects) against ``source``."""
+    return [b for b, _ in _bounds(_side(source), raw)]
+
+
+def column_bounds(source: Any, move_score: np.ndarray, bpm: np.ndarray, energy: np.ndarray, genre: np.ndarray,
+                  genre_table: Sequence[tuple]) -> np.ndarray:
+    """Upper bounds of the scores of window candidates (no real transitions, not pitched, move known)
+    given as columns: move score, bpm, energy (NaN: unknown) and genre code into ``genre_table`` (-1:
+    none). The same weighted mean as ``_bounds``, vectorized; numpy rounds tempi slightly differently
+    from ``round``, far below ``_BOUND_MARGIN``."""
+    src = _side(source)
+    n = len(move_score)
+    wk, wb, we, wg = (_W[a] for a in ("key", "bpm", "energy", "genre"))
+    num = np.zeros(n)
+    den = np.zeros(n)
+    if src["key"] is not None:
+        num += wk * move_score
+        den += wk
+    if src["bpm"] is not None:
+        sb = round(src["bpm"], 2)
+        tb = np.round(bpm, 2)
+        pct = np.minimum(np.minimum(np.abs(tb - sb), np.abs(2 * tb - sb)), np.abs(tb / 2 - sb)) / sb * 100.0
+        num += wb * np.maximum(0.0, 1.0 - pct / harmonic.BPM_CAP_PCT)
+        den += wb
+    if src["energy"] is not None:
+        d = np.abs(energy - src["energy"])
+        has = ~np.isnan(d)
+        num += np.where(has, we * np.maximum(0.0, 1.0 - np.where(has, d, 0.0) / harmonic.ENERGY_CAP), 0.0)
+        den += np.where(has, we, 0.0)
+    sg = _genre_set(src["genres"])
+    if sg and n:
+        codes, inverse = np.unique(genre, return_inverse=True)
+        jac = np.full(len(codes), np.nan)
+        for k, code in enumerate(codes.tolist()):
+            if code >= 0:
+                g = _genre_set(genre_table[code])
+                if g:
+                    jac[k] = len(sg & g) / len(sg | g)
+        j = jac[inverse.reshape(-1)]
+        has = ~np.isnan(j)
+        num += np.where(has, wg * np.where(has, j, 0.0), 0.0)
+        den += np.where(has, wg, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0) + _BOUND_MARGIN
+
+
+def rank_candidates(source: Any, raw: Iterable[Any], limit: int, *,
+                    bounds: Sequence[float] | np.ndarray | None = None) -> list[Candidate]:
     """Score ``raw`` candidates for ``source`` and return the best ``limit``:
     ordered by (score desc, transitions desc, track id asc).
 
-    Exact and cheap: every candidate gets an upper bound of its score (``_estimate`` + margin); they are
-    fully scored with ``harmonic.transition_score`` in bound order until the next bound is below the
-    ``limit``-th best exact score, so only candidates that can enter the top ``limit`` are scored."""
+    Exact and cheap: every candidate gets an upper bound of its score (``_bounds``, or ``bounds`` given
+    by the caller aligned with ``raw``, e.g. ``column_bounds``); they are fully scored with
+    ``harmonic.transition_score`` in bound order until the next bound is below the ``limit``-th best
+    exact score, so only candidates that can enter the top ``limit`` are scored. ``raw`` may be a lazy
+    sequence: only the items scored are read."""
     bounded("limit", limit)
     limit = int(limit)
     src = _side(source)
-    raw = list(raw)
+    if not isinstance(raw, Sequence):
+        raw = list(raw)
     if len(raw) <= limit:
         scored = [(_score(src, r), r) for r in raw]
     else:
-        bounds = _bounds(src, raw)
-        bounds.sort(key=lambda b: -b[0])
+        if bounds is None:
+            pairs = _bounds(src, raw)
+            pairs.sort(key=lambda b: -b[0])
+        else:
+            b = np.asarray(bounds, dtype=np.float64)
+            order = np.argsort(-b, kind="stable")
+            pairs = zip(b[order].tolist(), order.tolist())
         top: list[float] = []  # min-heap of the best `limit` exact scores so far
         scored = []
-        for bound, i in bounds:
+        for bound, i in pairs:
             if len(top) >= limit and bound < top[0]:
                 break
             r = raw[i]

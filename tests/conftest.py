@@ -40,17 +40,37 @@ def pg_server(tmp_path_factory) -> str:
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture
-def pg_url(pg_server) -> str:
-    """A fresh migrated database for one test; dropped afterwards."""
-    name = f"t_{os.getpid()}_{next(_counter)}"
+def clone_template(pg_server: str, name: str) -> str:
+    """Create database ``name`` (dropping an old one) as a copy of the migrated template; return its URL."""
     with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE_DB))
         )
     info = psycopg.conninfo.conninfo_to_dict(pg_server)
     info["dbname"] = name
-    yield psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo(**info)
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_server):
+    """``make(name) -> url``: extra fresh migrated databases, dropped at the end of the session."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        made.append(name)
+        return clone_template(pg_server, f"{name}_{os.getpid()}")
+
+    yield make
+    for name in made:
+        drop_database(pg_server, f"{name}_{os.getpid()}")
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh migrated database for one test; dropped afterwards."""
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    yield clone_template(pg_server, name)
     drop_database(pg_server, name)
 
 

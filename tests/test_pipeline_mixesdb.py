@@ -32,23 +32,13 @@ def _etl(args: list[str], db_url: str, tmp_path, **kwargs) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def loaded(pg_server, mixesdb_file, tmp_path_factory):
-    """A database with the real MixesDB file through bronze and silver (a module-scoped clone)."""
-    from psycopg import sql
-
-    name = f"mixesdb_{os.getpid()}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE graphsvc_template").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(pg_server)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**info)
+def loaded(database_factory, mixesdb_file):
+    """A database with the real MixesDB file through the complete pipeline (bronze to gold)."""
+    url = database_factory("mixesdb")
     with psycopg.connect(url) as conn:
         summary = run_pipeline(conn, "complete", Inputs(mixesdb=[mixesdb_file]))
     assert summary.status == "succeeded"
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return url
 
 
 def test_status_json_reports_the_real_file(loaded, tmp_path):
@@ -136,11 +126,9 @@ def test_running_any_mode_twice_changes_nothing(loaded, mixesdb_file, tmp_path):
             assert not changed, f"mode {mode} changed {changed}"
 
 
-def test_sigkill_halfway_then_rerun_equals_uninterrupted(pg_server, pg_url, mixesdb_file, tmp_path):
+def test_sigkill_halfway_then_rerun_equals_uninterrupted(database_factory, pg_url, mixesdb_file, tmp_path):
     """Kill a real `etl run` subprocess with SIGKILL in the middle of silver, run it again, and compare
     with an uninterrupted run on a second database: same rows, same content."""
-    from psycopg import sql
-
     # database A: ingest, then a silver run killed halfway, then a rerun
     assert _etl(["ingest", "mixesdb", str(mixesdb_file)], pg_url, tmp_path).returncode == 0
     env = {"GRAPHSVC_ETL_CHUNK_RECORDS": "100"}
@@ -167,22 +155,12 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(pg_server, pg_url, mixe
     assert res.returncode == 0, res.stderr
 
     # database B: the same, uninterrupted
-    name = f"uninterrupted_{os.getpid()}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE graphsvc_template").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(pg_server)
-    info["dbname"] = name
-    url_b = psycopg.conninfo.make_conninfo(**info)
-    try:
-        assert _etl(["ingest", "mixesdb", str(mixesdb_file)], url_b, tmp_path).returncode == 0
-        assert _etl(["run", "--mode", "silver_only"], url_b, tmp_path, env=env).returncode == 0
-        with psycopg.connect(pg_url) as a, psycopg.connect(url_b) as b:
-            sums_a = table_checksums(a, ("bronze", "silver", "enrichment"))
-            sums_b = table_checksums(b, ("bronze", "silver", "enrichment"))
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    url_b = database_factory("uninterrupted")
+    assert _etl(["ingest", "mixesdb", str(mixesdb_file)], url_b, tmp_path).returncode == 0
+    assert _etl(["run", "--mode", "silver_only"], url_b, tmp_path, env=env).returncode == 0
+    with psycopg.connect(pg_url) as a, psycopg.connect(url_b) as b:
+        sums_a = table_checksums(a, ("bronze", "silver", "enrichment"))
+        sums_b = table_checksums(b, ("bronze", "silver", "enrichment"))
     assert sums_a["silver.set_entry"][0] > 80_000
     diff = {t: (sums_a[t], sums_b.get(t)) for t in sums_a if sums_a[t] != sums_b.get(t)}
     assert not diff, f"killed+resumed differs from uninterrupted: {diff}"

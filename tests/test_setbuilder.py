@@ -199,23 +199,10 @@ def test_bad_requests(fixture_store):
 
 # --- property test on the real 1001Tracklists sets -------------------------------------------------
 @pytest.fixture(scope="module")
-def real_store(pg_server, shared_data, tmp_path_factory):
-    import os
-
-    from psycopg import sql
-
-    from etl.migrate import migrate
-
-    name = f"sb_real_{os.getpid()}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE graphsvc_template").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(pg_server)
-    info["dbname"] = name
-    url = psycopg.conninfo.make_conninfo(**info)
+def real_store(database_factory, shared_data):
+    url = database_factory("sb_real")
     files = sorted(Path(shared_data, "1001tracklists").glob("*.csv"))
     with psycopg.connect(url) as conn:
-        migrate(conn)
         summary = run_pipeline(conn, "complete", Inputs(tracklists1001=files))
         assert summary.status == "succeeded"
         store = EmbeddedStore.from_gold(conn)
@@ -224,9 +211,6 @@ def real_store(pg_server, shared_data, tmp_path_factory):
     assert len(known) > 50
     yield store, gold, known
     store.close()
-    from graphsvc.pg import drop_database
-
-    drop_database(pg_server, name)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

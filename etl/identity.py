@@ -100,7 +100,10 @@ class ArtistResolver:
 
 def track_key(primary_artist_ids: list[int], title: str, version: str | None) -> str:
     """Natural key of a track: its primary artists (order-free), title and version."""
-    artists = ",".join(str(a) for a in sorted(set(primary_artist_ids)))
+    if len(primary_artist_ids) == 1:  # the common case
+        artists = str(primary_artist_ids[0])
+    else:
+        artists = ",".join(map(str, sorted(set(primary_artist_ids))))
     return f"{artists}|{title_key(title)}|{version_key(version)}"
 
 
@@ -114,7 +117,7 @@ class TrackResolver:
     def __init__(self) -> None:
         self.by_key: dict[str, int] = {}
         self.by_ident: dict[tuple[str, str], int] = {}
-        self.new_tracks: list[dict] = []
+        self.new_tracks: list = []  # whatever make_row returned, in creation order
         self.new_aliases: list[tuple] = []
         self.new_idents: list[tuple] = []
         self.created: set[int] = set()  # tracks created by this resolver (still flagged for enrichment)
@@ -147,6 +150,8 @@ class TrackResolver:
         created = False
         if track_id is None:
             track_id = self.by_key.get(key)
+            if track_id is not None and not identifiers:  # the common repeat: known key, nothing to record
+                return track_id, False
         if track_id is None:
             track_id = stable_id("track", key)
             self.by_key[key] = track_id
@@ -162,7 +167,7 @@ class TrackResolver:
                 self.new_idents.append((ident[0], ident[1], track_id))
         return track_id, created
 
-    def drain(self) -> tuple[list[dict], list[tuple], list[tuple]]:
+    def drain(self) -> tuple[list, list[tuple], list[tuple]]:
         out = (self.new_tracks, self.new_aliases, self.new_idents)
         self.new_tracks, self.new_aliases, self.new_idents = [], [], []
         return out

@@ -194,6 +194,8 @@ def _last_paren_start(text: str) -> int:
 
 def _clean_credit(name: str) -> str:
     """Strip a stray unmatched quote (``'Stardust``) from a credit name."""
+    if "'" not in name and '"' not in name:  # the common case
+        return name
     for q in "'\"":
         if name.count(q) == 1 and (name[0] == q or name[-1] == q):
             name = name.strip(q).strip()

@@ -1,10 +1,16 @@
 """Load test of the API on loopback: requests/s and p50/p95 latency for recommendations and the
-collaboration network.
+collaboration network, plus the server's CPU time per request (user+sys of the uvicorn processes, read
+from /proc): on a shared machine req/s swings with other jobs, CPU ms/request does much less.
+
+Scenarios: "recommendations (repeat)" cycles over 200 tracks, so after the first round the answer cache
+of each worker serves them; "recommendations (uncached)" sends a (track, BPM window) pair never asked
+before in every request, so every answer is computed; "collaboration network (depth 2)" cycles over 200
+artists (cached after the first round), its "(uncached)" twin asks a new (artist, limit) pair each time.
 
 By default it starts a real ``graphsvc serve`` (uvicorn) on a free port against ``DATABASE_URL`` (load the
 demo first: ``graphsvc demo --no-serve``), or pass ``--url`` to measure a running server.
 
-    python scripts/bench_api.py --connections 32 --requests 4000 --workers 2
+    python scripts/bench_api.py --connections 32 --requests 4000 --workers 2 [--only uncached]
 """
 
 from __future__ import annotations
@@ -49,6 +55,29 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
         time.sleep(0.3)
     proc.terminate()
     raise SystemExit("server not ready within 120 s")
+
+
+def _proc_cpu_s(root_pid: int) -> float | None:
+    """user+sys CPU seconds of ``root_pid`` and its descendants (Linux /proc; None elsewhere)."""
+    proc = Path("/proc")
+    if not (proc / str(root_pid)).exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for d in proc.iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(d.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo += [p for p, (ppid, _) in stats.items() if ppid == pid]
+    return total
 
 
 def pick_ids(base: str, n: int) -> tuple[list[int], list[int]]:
@@ -128,6 +157,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers of the started server")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--requests", type=int, default=4000, help="requests per scenario (bounded)")
+    ap.add_argument("--only", help="run only the scenarios whose name contains this text (e.g. uncached)")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="time limit per scenario")
     args = ap.parse_args()
     proc = None
@@ -136,17 +166,37 @@ def main() -> None:
         proc, base = start_server(args.workers)
     try:
         tracks, artists = pick_ids(base, 200)
+        all_tracks, all_artists = pick_ids(base, 100_000)
+        # limit 20 as in "repeat", but a BPM window (5.00-6.99 %, never the default 6) per round over the
+        # tracks: no (track, parameters) pair repeats, so every request is a cache miss
+        unique = [f"/v1/tracks/{t}/recommendations?limit=20&bpm_window_pct={w / 100:.2f}"
+                  for w in range(500, 700) if w != 600 for t in all_tracks]
         scenarios = {
-            "recommendations": [f"/v1/tracks/{t}/recommendations?limit=20" for t in tracks],
+            "recommendations (repeat)": [f"/v1/tracks/{t}/recommendations?limit=20" for t in tracks],
+            "recommendations (uncached)": unique[: max(args.requests, 1)],
             "collaboration network (depth 2)": [f"/v1/artists/{a}/collaborations?depth=2&limit=100" for a in artists],
+            "collaboration network (uncached)": [f"/v1/artists/{a}/collaborations?depth=2&limit={lim}"
+                                                 for lim in range(101, 300) for a in all_artists][: max(args.requests, 1)],
         }
         print(f"server {base}  workers {args.workers if proc else '?'}  connections {args.connections}  "
-              f"cores {os.cpu_count()}  (client and server share the machine)")
-        asyncio.run(run_load(base, scenarios["recommendations"], args.connections, 300, 30))  # warm-up
+              f"cores {os.cpu_count()}  load {os.getloadavg()[0]:.2f}  (client and server share the machine)")
+        asyncio.run(run_load(base, scenarios["recommendations (repeat)"], args.connections, 300, 30))  # warm-up
         for name, paths in scenarios.items():
-            res = asyncio.run(run_load(base, paths, args.connections, args.requests, args.max_seconds))
+            if args.only and args.only not in name:
+                continue
+            if name.endswith("(uncached)") and len(paths) < args.requests:
+                print(f"{name}: only {len(paths)} distinct requests available")
+            total = min(args.requests, len(paths)) if name.endswith("(uncached)") else args.requests
+            cpu0, own0 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
+            res = asyncio.run(run_load(base, paths, args.connections, total, args.max_seconds))
+            cpu1, own1 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
+            per_req = 1000 / max(res["requests"], 1)
+            cpu = f"  CPU ms/req: client {(own1.user + own1.system - own0.user - own0.system) * per_req:4.2f}"
+            if cpu0 is not None and cpu1 is not None:
+                cpu += f" server {(cpu1 - cpu0) * per_req:4.2f}"
             print(f"{name:34s} {res['requests']:6d} req  {res['rps']:8.1f} req/s  p50 {res['p50_ms']:6.1f} ms  "
-                  f"p95 {res['p95_ms']:6.1f} ms  max {res['max_ms']:6.1f} ms  errors {res['errors']}")
+                  f"p95 {res['p95_ms']:6.1f} ms  max {res['max_ms']:6.1f} ms  errors {res['errors']}{cpu}")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         if proc is not None:
             proc.terminate()

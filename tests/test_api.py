@@ -137,6 +137,51 @@ def test_recommendations(client, ids):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_hot_answers_match_the_documented_model_and_are_cached(app, client, ids):
+    """The hot routes encode with orjson and cache per graph; the bytes must be what the response model
+    documents, a repeat must come from the cache, and a reloaded graph must not see old answers."""
+    from graphsvc.api.schemas import RecommendationsOut
+
+    url = f"/v1/tracks/{ids['track']}/recommendations"
+    params = {"limit": 7, "strictness": "normal", "bpm_window_pct": 5.5}
+    answers = app.state.api.answers
+    hits = answers.hits
+    first = client.get(url, params=params)
+    again = client.get(url, params=params)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert app.state.api.answers.hits == hits + 1
+    body = first.json()
+    assert RecommendationsOut.model_validate(body).model_dump(mode="json") == body
+    # a new graph gets a new cache: the old answer is not served from it
+    app.state.api.answers = type(answers)(answers.size, answers.max_bytes)
+    third = client.get(url, params=params)
+    assert third.json() == body and app.state.api.answers.hits == 0 and len(app.state.api.answers) == 1
+
+
+def test_answer_cache_is_bounded_and_ignores_neo4j():
+    from graphsvc.api.answers import AnswerCache
+
+    class Store:
+        backend, watermark = "embedded", 7
+
+    class Neo:
+        backend = "neo4j"
+
+    cache = AnswerCache(size=2, max_bytes=10)
+    store = Store()
+    assert AnswerCache.key(Neo(), "x") is None
+    cache.put(AnswerCache.key(Neo(), "x"), b"1")
+    assert len(cache) == 0
+    for i in range(3):
+        cache.put(AnswerCache.key(store, i), b"1234")
+    assert len(cache) == 2 and cache.get(AnswerCache.key(store, 0)) is None
+    cache.put(AnswerCache.key(store, 9), b"12345678")  # over the byte budget with the others: they go
+    assert cache.nbytes <= 10 and cache.get(AnswerCache.key(store, 9)) == b"12345678"
+    store.watermark = 8  # another graph version: another key
+    assert cache.get(AnswerCache.key(store, 9)) is None
+
+
 def test_recommendations_bounds(client, ids):
     url = f"/v1/tracks/{ids['track']}/recommendations"
     for params, word in (({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"bpm_window_pct": 20.5}, "bpm_window_pct"),

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from graphsvc.api.answers import AnswerCache
 from graphsvc.graph.base import GraphStore
 from graphsvc.settings import Settings
 
@@ -55,6 +56,7 @@ class ApiState:
         self.pool = pool
         self.store = store
         self.db_url = db_url
+        self.answers = AnswerCache()  # encoded answers of the hot read routes, for this store only
         self.jobs: dict[str, Job] = {}
         self._job_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -81,6 +83,7 @@ class ApiState:
         fresh = cls.from_gold(conn)
         conn.commit()
         self.store = fresh  # atomic swap; the old store is left to the garbage collector
+        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)  # (swapped, not cleared: the event loop may be reading it)
         log.info("graph reloaded from gold (change_seq %s)", seq)
         return True
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from graphsvc.api.deps import SettingsDep, StoreDep, run_graph
+from graphsvc.api.answers import JSONBytes, json_bytes
+from graphsvc.api.deps import AnswersDep, SettingsDep, StoreDep, run_graph
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.routes.tracks import _bi
@@ -43,14 +44,19 @@ async def get_artist(artist_id: ArtistId, store: StoreDep, settings: SettingsDep
 @router.get("/{artist_id}/collaborations", response_model=AnyGraph, responses=NOT_FOUND,
             summary="Ego network: artists credited together on tracks, within depth hops")
 async def collaborations(
-    artist_id: ArtistId, store: StoreDep, settings: SettingsDep,
+    artist_id: ArtistId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
     depth: Annotated[int, Query(description="Hops from the artist", **_bi("depth"))] = 1,
     min_weight: Annotated[int, Query(description="Fewest shared tracks per edge", **_bi("min_weight"))] = 1,
     limit: Annotated[int, Query(description="Most nodes (the artist included)", **_bi("limit"))] = 100,
     format: Format = GraphFormat.json,  # noqa: A002
-) -> dict:
-    sub = await run_graph(settings, store.collaboration_network, artist_id, depth, min_weight, limit)
-    return render(sub, format)
+) -> JSONBytes:
+    key = answers.key(store, "collaborations", artist_id, depth, min_weight, limit, format)
+    body = answers.get(key)
+    if body is None:
+        body = await run_graph(settings, lambda: json_bytes(render(
+            store.collaboration_network(artist_id, depth, min_weight, limit), format)))
+        answers.put(key, body)
+    return JSONBytes(body)
 
 
 @router.get("/{a}/collaborations/path/{b}", response_model=CollabPathsOut, responses=NOT_FOUND,
@@ -68,13 +74,18 @@ async def collaboration_path(
 @router.get("/{artist_id}/neighbourhood", response_model=AnyGraph, responses=NOT_FOUND,
             summary="The artist and what is around it (tracks, collaborators, sets, supporters)")
 async def artist_neighbourhood(
-    artist_id: ArtistId, store: StoreDep, settings: SettingsDep,
+    artist_id: ArtistId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
     depth: Annotated[int, Query(ge=1, le=2, description="Hops from the artist (1-2)")] = 1,
     limit: Annotated[int, Query(description="Most nodes", **_bi("limit"))] = 100,
     format: Format = GraphFormat.json,  # noqa: A002
-) -> dict:
-    sub = await run_graph(settings, store.neighbourhood, "artist", artist_id, depth, limit)
-    return render(sub, format)
+) -> JSONBytes:
+    key = answers.key(store, "artist_neighbourhood", artist_id, depth, limit, format)
+    body = answers.get(key)
+    if body is None:
+        body = await run_graph(settings, lambda: json_bytes(render(store.neighbourhood("artist", artist_id, depth,
+                                                                                        limit), format)))
+        answers.put(key, body)
+    return JSONBytes(body)
 
 
 @router.get("/{artist_id}/analytics", response_model=ArtistAnalyticsOut, responses=NOT_FOUND,

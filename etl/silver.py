@@ -14,23 +14,20 @@ Guarantees:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import re
-import queue
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
 import psycopg
 
+from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
 from etl.identity import ArtistResolver, TrackResolver, track_key
 from etl.mixtitle import parse_mix_title
@@ -146,57 +143,6 @@ class Rows:
                 )
 
 
-class ChunkWriter:
-    """Writes chunks on its own connection in a background thread, one transaction per chunk, in order.
-
-    Parsing (Python, this process) and loading (COPY, the Postgres server process) then run at the
-    same time on two cores. At most one chunk waits in the queue, so memory stays bounded, and a chunk
-    is only ever committed whole: a kill loses at most the chunks not yet committed, which the next
-    run redoes.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.conn = psycopg.connect(url)
-        # a lost last commit on a server crash is redone by the next run (its processed marks are lost too)
-        self.conn.execute("SET synchronous_commit = off")
-        self.conn.commit()
-        self.queue: queue.Queue[Rows | None] = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._loop, name="silver-writer", daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            rows = self.queue.get()
-            try:
-                if rows is None:
-                    return
-                if self.error is None:
-                    with self.conn.transaction():
-                        rows.write(self.conn)
-            except BaseException as e:  # handed to the producer, which raises it
-                self.error = e
-            finally:
-                self.queue.task_done()
-
-    def submit(self, rows: Rows) -> None:
-        self.check()
-        self.queue.put(rows)
-
-    def drain(self) -> None:
-        self.queue.join()
-        self.check()
-
-    def check(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        self.conn.close()
-
-
 # ----------------------------------------------------------------------------------------------
 
 
@@ -213,7 +159,7 @@ class SilverBuilder:
         self.set_ids: set[int] = set()
         self.splitter: CreditSplitter | None = None
         self.rows = Rows()
-        self.writer: ChunkWriter | None = None
+        self.writer: ChunkWriter[Rows] | None = None
         self._parsed: dict[str, ParsedEntry] = {}  # raw text -> parse (same splitter for the whole run)
 
     # -- driving ---------------------------------------------------------------------------
@@ -231,7 +177,8 @@ class SilverBuilder:
         return out
 
     def run(self, max_chunks: int | None = None) -> SilverStats:
-        self.writer = ChunkWriter(conninfo_of(self.conn))
+        self.writer = ChunkWriter(conninfo_of(self.conn), lambda conn, rows: rows.write(conn),
+                                  name="silver-writer")
         try:
             return self._run(max_chunks)
         finally:

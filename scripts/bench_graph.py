@@ -14,7 +14,6 @@ import argparse
 import gc
 import os
 import random
-import statistics
 import subprocess
 import sys
 import time

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from etl.checks import integrity_problems
 from etl.pipeline import Inputs, run_pipeline

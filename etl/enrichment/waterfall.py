@@ -60,7 +60,7 @@ from etl.enrichment.providers import (
     build_providers,
     load_observations,
 )
-from etl.enrichment.writer import BackgroundWriter, ChunkRows, prepare, write_chunk
+from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
 from graphsvc.errors import InvalidValue
 from graphsvc.pg import conninfo_of
 
@@ -298,7 +298,7 @@ def enrich(
     stats = EnrichStats(disabled_providers=sorted(disabled))
     ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch)
     explicit = sorted(set(track_ids)) if track_ids is not None else None
-    writer = BackgroundWriter(conninfo_of(conn)) if background else None
+    writer = background_writer(conninfo_of(conn)) if background else None
     if writer is None:
         prepare(conn)
     try:

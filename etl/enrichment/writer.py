@@ -11,12 +11,11 @@ Rows arrive as ready COPY *text* lines (built by the waterfall without per-row d
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
 from dataclasses import dataclass, field
 
 import psycopg
+
+from etl.chunkwriter import ChunkWriter
 
 from graphsvc.ids import stable_id
 
@@ -113,54 +112,6 @@ def write_chunk(conn: psycopg.Connection, rows: ChunkRows) -> None:
                     cp.write_row(d)
 
 
-class BackgroundWriter:
-    """Writes chunks on its own connection in a thread, one transaction per chunk, in order.
-
-    At most one chunk waits in the queue (memory stays bounded). The first error stops the writing;
-    the producer gets it from :meth:`submit` / :meth:`drain`.
-    """
-
-    def __init__(self, conninfo: str) -> None:
-        self.conn = psycopg.connect(conninfo)
-        # a commit lost in a server crash leaves its tracks flagged: the next run redoes them
-        self.conn.execute("SET synchronous_commit = off")
-        prepare(self.conn)
-        self.seconds = 0.0  # time spent writing (for EnrichStats.write_s)
-        self.error: BaseException | None = None
-        self._queue: queue.Queue[ChunkRows | None] = queue.Queue(maxsize=1)
-        self._thread = threading.Thread(target=self._loop, name="enrichment-writer", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            rows = self._queue.get()
-            try:
-                if rows is None:
-                    return
-                if self.error is None:
-                    t0 = time.perf_counter()
-                    with self.conn.transaction():
-                        write_chunk(self.conn, rows)
-                    self.seconds += time.perf_counter() - t0
-            except BaseException as e:  # handed to the producer, which raises it
-                self.error = e
-            finally:
-                self._queue.task_done()
-
-    def submit(self, rows: ChunkRows) -> None:
-        self.check()
-        self._queue.put(rows)
-
-    def drain(self) -> None:
-        """Wait until every submitted chunk is committed (or failed)."""
-        self._queue.join()
-        self.check()
-
-    def check(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self.conn.close()
+def background_writer(conninfo: str) -> ChunkWriter[ChunkRows]:
+    """Chunks written on a second connection in a thread (see :mod:`etl.chunkwriter`)."""
+    return ChunkWriter(conninfo, write_chunk, name="enrichment-writer", prepare=prepare)

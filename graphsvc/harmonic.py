@@ -309,6 +309,10 @@ BPM_MIN, BPM_MAX = 40.0, 250.0
 
 
 def _parse_number(value: Any, what: str) -> float:
+    if type(value) is float:  # the common case (float(value) would return it unchanged)
+        if not math.isfinite(value):
+            raise InvalidValue(f"{what} {_show(value)} is not a finite number")
+        return value
     if isinstance(value, bool) or value is None:
         raise InvalidValue(f"{what} {_show(value)} is not a number")
     if isinstance(value, str):
@@ -530,14 +534,28 @@ class TransitionScore:
 
 
 def _get(track: Any, name: str) -> Any:
-    if isinstance(track, Mapping):
+    if type(track) is dict or isinstance(track, Mapping):
         return track.get(name)
     return getattr(track, name, None)
+
+
+_GENRE_CACHE: dict[tuple, frozenset[str]] = {}  # genre list (as a tuple of strings) -> _genres of it
 
 
 def _genres(value: Any) -> frozenset[str]:
     if value is None:
         return frozenset()
+    if type(value) is list or type(value) is tuple:
+        # memoized: the same few genre lists are scored again and again (only all-str lists are cached,
+        # so the key is hashable and the result depends on the strings alone)
+        key = tuple(value)
+        plain = all(type(g) is str for g in key)
+        got = _GENRE_CACHE.get(key) if plain else None
+        if got is None:
+            got = frozenset(g.strip().casefold() for g in value if isinstance(g, str) and g.strip())
+            if plain and len(_GENRE_CACHE) < 100_000:
+                _GENRE_CACHE[key] = got
+        return got
     if isinstance(value, str):
         raise InvalidValue(f"genres {_show(value)} must be a set of strings, not one string")
     return frozenset(g.strip().casefold() for g in value if isinstance(g, str) and g.strip())

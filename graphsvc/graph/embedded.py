@@ -133,6 +133,9 @@ class EmbeddedStore:
         self.by_key: dict[str, tuple[list[float], list[int]]] = {}
         self.columns: dict[str, _KeyColumns] = {}  # numpy columns per Camelot key, in by_key order
         self.genre_table: list[tuple] = []  # genre code -> genre tuple
+        self._cat: tuple[np.ndarray, ...] = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0),
+                                             np.empty(0, dtype=np.int32))  # columns of all keys concatenated
+        self._cat_offset: dict[str, int] = {}  # Camelot key -> its first row in _cat
         self.key_tracks: dict[str, list[int]] = defaultdict(list)
         self.label_tracks: dict[int, list[int]] = defaultdict(list)
         self.trans_out: dict[int, dict[int, tuple]] = defaultdict(dict)
@@ -218,13 +221,20 @@ class EmbeddedStore:
             if t.label_id is not None and t.label_id in labels:
                 self.label_tracks[t.label_id].append(t.id)
         genre_code: dict[Any, int] = {}
+        cat_bpm: list[float] = []
+        cat_ids: list[int] = []
+        cat_energy: list[float] = []
+        cat_genre: list[int] = []
+        self._cat_offset = {}
         for camelot, pairs in per_key.items():
             pairs.sort()
             self.by_key[camelot] = ([p[0] for p in pairs], [p[1] for p in pairs])
-            energy, codes = [], []
+            self._cat_offset[camelot] = len(cat_bpm)
+            cat_bpm += self.by_key[camelot][0]
+            cat_ids += self.by_key[camelot][1]
             for _, tid in pairs:
                 t = tracks[tid]
-                energy.append(math.nan if t.energy is None else t.energy)
+                cat_energy.append(math.nan if t.energy is None else t.energy)
                 g = tuple(t.genres) if t.genres else None
                 code = -1
                 if g is not None:
@@ -232,10 +242,14 @@ class EmbeddedStore:
                     if code is None:
                         code = genre_code[g] = len(self.genre_table)
                         self.genre_table.append(g)
-                codes.append(code)
-            self.columns[camelot] = _KeyColumns(
-                np.array(self.by_key[camelot][0], dtype=np.float64), np.array(self.by_key[camelot][1], dtype=np.int64),
-                np.array(energy, dtype=np.float64), np.array(codes, dtype=np.int32))
+                cat_genre.append(code)
+        # all keys' columns concatenated (the vectorized next-track windows gather from them at once);
+        # self.columns holds per-key views into them
+        self._cat = (np.array(cat_bpm, dtype=np.float64), np.array(cat_ids, dtype=np.int64),
+                     np.array(cat_energy, dtype=np.float64), np.array(cat_genre, dtype=np.int32))
+        for camelot, off in self._cat_offset.items():
+            n = len(self.by_key[camelot][0])
+            self.columns[camelot] = _KeyColumns(*(col[off:off + n] for col in self._cat))
         del per_key
         for lst in self.key_tracks.values():
             lst.sort()
@@ -691,70 +705,84 @@ class EmbeddedStore:
         first) every track of the group's keys with bpm_pct <= w, ordered by (bpm_pct, id), at most
         ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre) or None when some
         window is not strictly monotone in bpm_pct (then the heap merge of the reference path can order
-        ties differently, so the caller falls back to it)."""
+        ties differently, so the caller falls back to it).
+
+        All windows of all groups are cut with bisect on the per-key Python bpm lists and gathered from
+        the concatenated columns (``_cat``) in one go, so the numpy work is a fixed handful of calls per
+        request instead of a dozen per (key, factor) window."""
         lo_ratio, hi_ratio = 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
         factors = (1.0, 2.0, 0.5) if half_double else (1.0,)
-        skip_arr = np.fromiter(skip, dtype=np.int64, count=len(skip))
-        parts: list[tuple] = []
-        move_code: dict[harmonic.Move, int] = {}
-        taken = 0
-        for score, group in groupby(compat, key=lambda c: c[2]):
-            if taken >= room:
-                break
-            g_pct, g_ids, g_bpm, g_energy, g_genre, g_move = [], [], [], [], [], []
+        by_key, offsets = self.by_key, self._cat_offset
+        # per window: global start, length, split (first index at or above the centre), group, move code
+        w_start: list[int] = []
+        w_len: list[int] = []
+        w_split: list[int] = []
+        w_group: list[int] = []
+        w_move: list[int] = []
+        moves: list = []
+        scores: list[float] = []
+        for gi, (score, group) in enumerate(groupby(compat, key=lambda c: c[2])):
+            scores.append(score)
             for key, move, _ in group:
-                col = self.columns.get(key.camelot)
-                if col is None:
+                idx = by_key.get(key.camelot)
+                if idx is None:
                     continue
-                bpms = col.bpm
+                bpms = idx[0]
+                off = offsets[key.camelot]
                 for f in factors:
                     c = sb / f
-                    a = int(np.searchsorted(bpms, c * lo_ratio, "left"))
-                    z = int(np.searchsorted(bpms, c * hi_ratio, "right"))
+                    a = bisect_left(bpms, c * lo_ratio)
+                    z = bisect_right(bpms, c * hi_ratio)
                     if a >= z:
                         continue
-                    b = bpms[a:z]
-                    if half_double:
-                        p = np.minimum(np.minimum(np.abs(b - sb), np.abs(2 * b - sb)), np.abs(b / 2 - sb)) / sb * 100.0
-                    else:
-                        p = np.abs(b - sb) / sb * 100.0
-                    m = int(np.searchsorted(bpms, c, "left")) - a
-                    # the reference scans outward from c and stops at the first pct > w: the same set
-                    # and order only when pct strictly grows outward between distinct tempi
-                    if m > 1 and not np.all((np.diff(p[:m]) < 0) | (np.diff(b[:m]) == 0)):
-                        return None
-                    if len(b) - m > 1 and not np.all((np.diff(p[m:]) > 0) | (np.diff(b[m:]) == 0)):
-                        return None
-                    keep = np.flatnonzero(p <= w)
-                    if not len(keep):
-                        continue
-                    ids = col.ids[a:z][keep]
-                    if len(skip_arr):
-                        ok = ~np.isin(ids, skip_arr)
-                        keep, ids = keep[ok], ids[ok]
-                    g_pct.append(p[keep])
-                    g_ids.append(ids)
-                    g_bpm.append(b[keep])
-                    g_energy.append(col.energy[a:z][keep])
-                    g_genre.append(col.genre[a:z][keep])
-                    g_move.append(np.full(len(ids), move_code.setdefault(move, len(move_code)), dtype=np.int8))
-            if not g_ids:
-                continue
-            pct = np.concatenate(g_pct)
-            ids = np.concatenate(g_ids)
-            order = np.lexsort((ids, pct))[: room - taken]
-            parts.append((ids[order], pct[order], np.full(len(order), score, dtype=np.float64),
-                          np.concatenate(g_move)[order], np.concatenate(g_bpm)[order],
-                          np.concatenate(g_energy)[order], np.concatenate(g_genre)[order]))
-            taken += len(order)
-        if not parts:
-            empty_f = np.empty(0, dtype=np.float64)
-            return (np.empty(0, dtype=np.int64), empty_f, empty_f, np.empty(0, dtype=np.int8), [], empty_f, empty_f,
-                    np.empty(0, dtype=np.int32))
-        return (np.concatenate([x[0] for x in parts]), np.concatenate([x[1] for x in parts]),
-                np.concatenate([x[2] for x in parts]), np.concatenate([x[3] for x in parts]), list(move_code),
-                np.concatenate([x[4] for x in parts]), np.concatenate([x[5] for x in parts]),
-                np.concatenate([x[6] for x in parts]))
+                    if move not in moves:
+                        moves.append(move)
+                    w_start.append(off + a)
+                    w_len.append(z - a)
+                    w_split.append(off + bisect_left(bpms, c, a, z))
+                    w_group.append(gi)
+                    w_move.append(moves.index(move))
+        cat_bpm, cat_ids, cat_energy, cat_genre = self._cat
+        n_win = len(w_start)
+        if n_win:
+            lens = np.array(w_len, dtype=np.int64)
+            total = int(lens.sum())
+            first = np.cumsum(lens) - lens  # position of each window's first element in the gathered arrays
+            win = np.repeat(np.arange(n_win), lens)
+            gidx = np.arange(total) - first[win] + np.array(w_start, dtype=np.int64)[win]
+            b = cat_bpm[gidx]
+            if half_double:
+                p = np.minimum(np.minimum(np.abs(b - sb), np.abs(2 * b - sb)), np.abs(b / 2 - sb)) / sb * 100.0
+            else:
+                p = np.abs(b - sb) / sb * 100.0
+            ids = cat_ids[gidx]
+            keep = p <= w
+            if skip:
+                keep &= ~np.isin(ids, np.fromiter(skip, dtype=np.int64, count=len(skip)))
+            group_of = np.array(w_group, dtype=np.int64)[win]
+            # groups are reached (checked and taken) while fewer than `room` were taken before them
+            counts = np.bincount(group_of[keep], minlength=len(scores))
+            before = np.cumsum(counts) - counts
+            reached = before < room
+            # the reference scans outward from the centre and stops at the first pct > w: the same set and
+            # order only when pct strictly grows outward between distinct tempi, within each half window
+            upper = gidx >= np.array(w_split, dtype=np.int64)[win]
+            part = 2 * win + upper
+            same = part[1:] == part[:-1]
+            if len(same):
+                dp, db = np.diff(p), np.diff(b)
+                ok = np.where(upper[1:], dp > 0, dp < 0) | (db == 0)
+                if np.any(same & ~ok & reached[group_of[1:]]):
+                    return None
+            keep &= reached[group_of]
+            sel = np.flatnonzero(keep)
+            order = sel[np.lexsort((ids[sel], p[sel], group_of[sel]))][:room]
+            move_of = np.array(w_move, dtype=np.int8)[win]
+            return (ids[order], p[order], np.array(scores, dtype=np.float64)[group_of[order]], move_of[order], moves,
+                    b[order], cat_energy[gidx[order]], cat_genre[gidx[order]])
+        empty_f = np.empty(0, dtype=np.float64)
+        return (np.empty(0, dtype=np.int64), empty_f, empty_f, np.empty(0, dtype=np.int8), [], empty_f, empty_f,
+                np.empty(0, dtype=np.int32))
 
     def next_tracks(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
                     half_double: bool = True, max_pitch_shift: int = 0, limit: int = 20) -> list[Candidate]:

@@ -43,39 +43,45 @@ def score_candidate(source: Any, raw: Any) -> Candidate:
     return _candidate(raw, *_score(_side(source), raw))
 
 
+def _getter(obj: Any):
+    if type(obj) is dict:
+        return obj.get
+    return lambda name, default=None: _get(obj, name, default)
+
+
 def _score(src: dict[str, Any], raw: Any) -> tuple[harmonic.TransitionScore, bool, int, Any]:
-    camelot = _get(raw, "camelot")
-    pitched = bool(_get(raw, "pitched", False))
-    shift = int(_get(raw, "pitch_shift", 0) or 0)
+    g = _getter(raw)
+    camelot = g("camelot")
+    pitched = bool(g("pitched", False))
+    shift = int(g("pitch_shift", 0) or 0)
     eff_key = camelot
     if camelot is not None and pitched and shift:
         eff_key = harmonic.shift_key(harmonic.parse_key(camelot), shift)
-    bpm = _get(raw, "bpm")
+    bpm = g("bpm")
     src_bpm = src["bpm"]
     eff_bpm = src_bpm if (pitched and src_bpm is not None and bpm is not None) else bpm
     ts = harmonic.transition_score(
         src,
-        {"key": eff_key, "bpm": eff_bpm, "energy": _get(raw, "energy"), "genres": _get(raw, "genres")},
-        evidence_count=int(_get(raw, "transitions", 0) or 0),
+        {"key": eff_key, "bpm": eff_bpm, "energy": g("energy"), "genres": g("genres")},
+        evidence_count=int(g("transitions", 0) or 0),
     )
     return ts, pitched, shift, eff_key
 
 
 def _candidate(raw: Any, ts: harmonic.TransitionScore, pitched: bool, shift: int, eff_key: Any) -> Candidate:
-    bpm = _get(raw, "bpm")
-    camelot = _get(raw, "camelot")
+    g = _getter(raw)
     transitions = ts.evidence_count
     breakdown = ts.explain()
     breakdown["pitched"] = pitched
     if pitched:
         breakdown["effective_camelot"] = None if eff_key is None else str(eff_key)
     return Candidate(
-        track_id=int(_get(raw, "track_id")),
-        title=_get(raw, "title"),
-        artists=_get(raw, "artists"),
-        bpm=bpm,
-        camelot=camelot,
-        energy=_get(raw, "energy"),
+        track_id=int(g("track_id")),
+        title=g("title"),
+        artists=g("artists"),
+        bpm=g("bpm"),
+        camelot=g("camelot"),
+        energy=g("energy"),
         move=None if ts.move is None else ts.move.value,
         bpm_pct=None if ts.bpm_pct is None else ts.bpm_pct,
         pitch_shift=shift if pitched else 0,

@@ -15,7 +15,7 @@ lock.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import orjson
@@ -100,3 +100,13 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+async def cached_answer(cache: AnswerCache, key: Hashable | None,
+                        compute: Callable[[], Awaitable[bytes]]) -> JSONBytes:
+    """The encoded answer for ``key`` from ``cache``; on a miss ``compute()`` makes it and it is kept."""
+    body = cache.get(key)
+    if body is None:
+        body = await compute()
+        cache.put(key, body)
+    return JSONBytes(body)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from graphsvc.api.answers import JSONBytes, json_bytes
+from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
 from graphsvc.api.deps import AnswersDep, SettingsDep, StoreDep, run_graph
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
@@ -51,12 +51,8 @@ async def collaborations(
     format: Format = GraphFormat.json,  # noqa: A002
 ) -> JSONBytes:
     key = answers.key(store, "collaborations", artist_id, depth, min_weight, limit, format)
-    body = answers.get(key)
-    if body is None:
-        body = await run_graph(settings, lambda: json_bytes(render(
-            store.collaboration_network(artist_id, depth, min_weight, limit), format)))
-        answers.put(key, body)
-    return JSONBytes(body)
+    return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(
+        store.collaboration_network(artist_id, depth, min_weight, limit), format))))
 
 
 @router.get("/{a}/collaborations/path/{b}", response_model=CollabPathsOut, responses=NOT_FOUND,
@@ -80,12 +76,8 @@ async def artist_neighbourhood(
     format: Format = GraphFormat.json,  # noqa: A002
 ) -> JSONBytes:
     key = answers.key(store, "artist_neighbourhood", artist_id, depth, limit, format)
-    body = answers.get(key)
-    if body is None:
-        body = await run_graph(settings, lambda: json_bytes(render(store.neighbourhood("artist", artist_id, depth,
-                                                                                        limit), format)))
-        answers.put(key, body)
-    return JSONBytes(body)
+    return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(
+        store.neighbourhood("artist", artist_id, depth, limit), format))))
 
 
 @router.get("/{artist_id}/analytics", response_model=ArtistAnalyticsOut, responses=NOT_FOUND,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from graphsvc.api import lineage as lineage_q
-from graphsvc.api.answers import JSONBytes, json_bytes
+from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
 from graphsvc.api.deps import AnswersDep, ConnDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
@@ -99,12 +99,8 @@ async def track_neighbourhood(
     format: Annotated[GraphFormat, Query(description="Payload format")] = GraphFormat.json,  # noqa: A002
 ) -> JSONBytes:
     key = answers.key(store, "track_neighbourhood", track_id, depth, limit, format)
-    body = answers.get(key)
-    if body is None:
-        body = await run_graph(settings, lambda: json_bytes(render(store.neighbourhood("track", track_id, depth,
-                                                                                        limit), format)))
-        answers.put(key, body)
-    return JSONBytes(body)
+    return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(
+        store.neighbourhood("track", track_id, depth, limit), format))))
 
 
 @router.get("/{track_id}/recommendations", response_model=RecommendationsOut, responses=NOT_FOUND,
@@ -120,9 +116,6 @@ async def recommendations(
 ) -> JSONBytes:
     key = answers.key(store, "recommendations", track_id, strictness, bpm_window_pct, half_double, max_pitch_shift,
                       limit)
-    body = answers.get(key)
-    if body is not None:
-        return JSONBytes(body)
 
     def work() -> bytes:
         source = _track_out(_track(store, track_id))
@@ -135,9 +128,7 @@ async def recommendations(
             "recommendations": [_cand(c) for c in cands]})
 
     cheap = limit <= INLINE_MAX_LIMIT and max_pitch_shift == 0
-    body = await run_graph_cheap(settings, store, "recommendations", cheap, work)
-    answers.put(key, body)
-    return JSONBytes(body)
+    return await cached_answer(answers, key, lambda: run_graph_cheap(settings, store, "recommendations", cheap, work))
 
 
 @router.get("/{a}/harmonic-path/{b}", response_model=HarmonicPathsOut, responses=NOT_FOUND,

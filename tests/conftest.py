@@ -98,3 +98,15 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def mixesdb_file(shared_data) -> Path:
     return shared_data / "mixesdb" / "djmix-mixes-upto-2018.json.gz"
+
+
+@pytest.fixture
+def offline_providers(monkeypatch):
+    """Online enrichment providers stay unconfigured whatever the developer's environment says."""
+    from graphsvc.settings import get_settings
+
+    for var in ("GRAPHSVC_MUSICBRAINZ_ENABLED", "GRAPHSVC_DISCOGS_TOKEN", "GRAPHSVC_GETSONGBPM_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

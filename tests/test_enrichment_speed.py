@@ -12,7 +12,10 @@ import pytest
 from etl.enrichment.config import start_run
 from etl.enrichment.providers import LookupContext, ProviderValue, TrackInput, build_providers
 from etl.enrichment.waterfall import enrich
-from tests.test_waterfall import _offline_settings, add_obs, add_track, attempts, track_row  # noqa: F401
+from tests.silver_rows import add_obs, add_track
+from tests.test_waterfall import attempts, track_row
+
+pytestmark = pytest.mark.usefixtures("offline_providers")
 
 
 def _snapshot(conn) -> tuple[list, list, list]:

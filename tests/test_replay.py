@@ -10,33 +10,9 @@ from etl.enrichment.config import set_config, start_run
 from etl.enrichment.replay import enqueue_replay, process_replays, resolve_tracks
 from etl.enrichment.waterfall import enrich
 from graphsvc.errors import InvalidValue
-from graphsvc.ids import stable_id
+from tests.silver_rows import add_obs, add_track
 
-
-@pytest.fixture(autouse=True)
-def _offline_settings(monkeypatch):
-    from graphsvc.settings import get_settings
-
-    for var in ("GRAPHSVC_MUSICBRAINZ_ENABLED", "GRAPHSVC_DISCOGS_TOKEN", "GRAPHSVC_GETSONGBPM_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def add_track(conn, key: str) -> int:
-    tid = stable_id("track", key)
-    conn.execute("INSERT INTO silver.track (track_id, track_key, title, artists_display) VALUES (%s, %s, 'T', 'A')",
-                 (tid, key))
-    return tid
-
-
-def add_obs(conn, track_id: int, source: str, record_id: int, **cols) -> None:
-    names = ["observation_id", "source", "record_id", "item_index", "track_id", *cols]
-    conn.execute(
-        f"INSERT INTO silver.observation ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
-        [stable_id("observation", f"{source}:{record_id}"), source, record_id, 0, track_id, *cols.values()],
-    )
+pytestmark = pytest.mark.usefixtures("offline_providers")
 
 
 def bpm_of(conn, tid: int) -> tuple[float, str]:
@@ -54,9 +30,9 @@ def test_acceptance_config_change_replay_and_historical_replay(pg_url):
     with psycopg.connect(pg_url) as conn:
         tid = add_track(conn, "story|track")
         other = add_track(conn, "story|other")  # no rekordbox: not part of the {"source": "rekordbox"} replays
-        add_obs(conn, tid, "rekordbox", 1, bpm=128.0)
-        add_obs(conn, tid, "features:beatport_2021jan", 2, bpm=130.0)
-        add_obs(conn, other, "features:beatport_2021jan", 3, bpm=100.0)
+        add_obs(conn, tid, "rekordbox", record_id=1, bpm=128.0)
+        add_obs(conn, tid, "features:beatport_2021jan", record_id=2, bpm=130.0)
+        add_obs(conn, other, "features:beatport_2021jan", record_id=3, bpm=100.0)
         # config v1: features first
         set_config(conn, "bpm", "features", priority=1)
         run1 = start_run(conn)
@@ -100,7 +76,7 @@ def test_unchanged_replay_records_an_unchanged_diff_and_no_history(pg_url):
     with psycopg.connect(pg_url) as conn:
         tid = add_track(conn, "u|1")
         empty = add_track(conn, "u|2")
-        add_obs(conn, tid, "features:x", 1, bpm=122.0)
+        add_obs(conn, tid, "features:x", record_id=1, bpm=122.0)
         enrich(conn, start_run(conn))
         rid = enqueue_replay(conn, fields=["bpm", "key"], reason="no-op", filter={"provider": "features", "field": "bpm"})
         [res] = process_replays(conn, start_run(conn, kind="replay"))
@@ -138,7 +114,7 @@ def test_enqueue_validates_its_input(pg_url):
 def test_a_failing_replay_is_marked_failed_and_the_next_one_runs(pg_url):
     with psycopg.connect(pg_url) as conn:
         tid = add_track(conn, "f|1")
-        add_obs(conn, tid, "rekordbox", 1, bpm=128.0)
+        add_obs(conn, tid, "rekordbox", record_id=1, bpm=128.0)
         conn.commit()
         bad = enqueue_replay(conn, fields=["bpm"], reason="bad", track_ids=[tid])
         good = enqueue_replay(conn, fields=["bpm"], reason="good", track_ids=[tid])

@@ -9,7 +9,9 @@ import pytest
 from etl.enrichment.config import config_of_run, load_config, set_config, start_run, take_snapshot
 from etl.enrichment.waterfall import camelot, enrich
 from graphsvc.errors import InvalidValue
-from graphsvc.ids import stable_id
+from tests.silver_rows import add_obs, add_track
+
+pytestmark = pytest.mark.usefixtures("offline_providers")
 
 # enabled rows of the default config (005) per field
 DEFAULT_PROVIDERS = {
@@ -22,42 +24,6 @@ DEFAULT_PROVIDERS = {
     "isrc": ["musicbrainz"],
 }
 ONLINE = {"getsongbpm", "discogs", "musicbrainz"}
-
-
-@pytest.fixture(autouse=True)
-def _offline_settings(monkeypatch):
-    """Online providers stay unconfigured whatever the developer's environment says."""
-    from graphsvc.settings import get_settings
-
-    for var in ("GRAPHSVC_MUSICBRAINZ_ENABLED", "GRAPHSVC_DISCOGS_TOKEN", "GRAPHSVC_GETSONGBPM_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def add_track(conn, key: str, title: str = "Title", artists: str = "Artist", **cols) -> int:
-    tid = stable_id("track", key)
-    names = ["track_id", "track_key", "title", "artists_display", *cols]
-    conn.execute(
-        f"INSERT INTO silver.track ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
-        [tid, key, title, artists, *cols.values()],
-    )
-    return tid
-
-
-_obs_counter = iter(range(1, 10**9))
-
-
-def add_obs(conn, track_id: int, source: str, *, record_id: int | None = None, **cols) -> int:
-    rid = record_id if record_id is not None else next(_obs_counter)
-    oid = stable_id("observation", f"{source}:{rid}:{track_id}")
-    names = ["observation_id", "source", "record_id", "item_index", "track_id", *cols]
-    conn.execute(
-        f"INSERT INTO silver.observation ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
-        [oid, source, rid, 0, track_id, *cols.values()],
-    )
-    return oid
 
 
 def attempts(conn, track_id: int, field: str | None = None) -> list[tuple]:

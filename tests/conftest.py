@@ -110,3 +110,25 @@ def offline_providers(monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def synthetic_store_factory(database_factory):
+    """``make(name, n_tracks, seed)``: a seeded synthetic gold graph in its own database, loaded into the
+    embedded store (closed at the end of the session)."""
+    from graphsvc.graph.embedded import EmbeddedStore
+    from graphsvc.graph.synthetic import generate_gold
+
+    stores = []
+
+    def make(name: str, n_tracks: int, seed: int) -> EmbeddedStore:
+        with psycopg.connect(database_factory(name)) as conn:
+            generate_gold(conn, n_tracks, seed)
+            conn.commit()
+            store = EmbeddedStore.from_gold(conn)
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.close()

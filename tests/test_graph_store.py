@@ -333,21 +333,9 @@ def test_rank_candidates_bound_pruning_is_exact(store):
 
 # --- the vectorized embedded store against straightforward reference implementations ---------------
 @pytest.fixture(scope="module")
-def synthetic_store(pg_server):
+def synthetic_store(synthetic_store_factory):
     """A seeded synthetic gold graph (3,000 tracks) in its own database, loaded into the embedded store."""
-    from etl.migrate import migrate
-    from graphsvc.graph.embedded import EmbeddedStore
-    from graphsvc.graph.synthetic import generate_gold
-    from graphsvc.pg import ensure_database
-
-    url = ensure_database(pg_server, "test_vectorized_store")
-    with psycopg.connect(url) as conn:
-        migrate(conn)
-        generate_gold(conn, 3000, 11)
-        conn.commit()
-        store = EmbeddedStore.from_gold(conn)
-    yield store
-    store.close()
+    return synthetic_store_factory("test_vectorized_store", 3000, 11)
 
 
 def _reference_raw(store, tid: int, strictness: str, window: float, half_double: bool) -> list[tuple]:

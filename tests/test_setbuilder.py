@@ -246,20 +246,9 @@ def test_real_sets_every_hop_satisfies_every_constraint(real_store, data):
 
 
 @pytest.fixture(scope="module")
-def synthetic_store(pg_server):
+def synthetic_store(synthetic_store_factory):
     """A seeded synthetic gold graph (3,000 tracks): pools are large enough for the prefix shortcut."""
-    from etl.migrate import migrate
-    from graphsvc.graph.synthetic import generate_gold
-    from graphsvc.pg import ensure_database
-
-    url = ensure_database(pg_server, "test_setbuilder_prefix")
-    with psycopg.connect(url) as conn:
-        migrate(conn)
-        generate_gold(conn, 3000, 5)
-        conn.commit()
-        store = EmbeddedStore.from_gold(conn)
-    yield store
-    store.close()
+    return synthetic_store_factory("test_setbuilder_prefix", 3000, 5)
 
 
 def test_prefix_pools_build_the_same_sets(synthetic_store, monkeypatch):

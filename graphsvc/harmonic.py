@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -37,6 +37,7 @@ __all__ = [
     "bpm_distance_pct",
     "TransitionScore",
     "transition_score",
+    "TransitionScorer",
     "BPM_MIN",
     "BPM_MAX",
     "BPM_CAP_PCT",
@@ -596,50 +597,97 @@ def transition_score(
                Zero transitions is "no data", never a penalty, and evidence never lowers the score.
     Missing data is never penalized: it leaves the axis out of the weighted mean.
     """
-    allowed = _check_strictness(strictness)
-    w = _weights(weights)
-    axes: dict[str, float] = {}
-    used: dict[str, float] = {}
-    move = bpm_pct = energy_delta = None
+    return TransitionScorer(a, weights=weights, strictness=strictness).score(b, evidence_count)
 
-    ka, kb = _get(a, "key"), _get(b, "key")
-    if ka is not None and kb is not None:
-        move = classify_move(parse_key(ka), parse_key(kb))
-        axes["key"] = MOVES[move] if move in allowed else 0.0
 
-    ba, bb = _get(a, "bpm"), _get(b, "bpm")
-    if ba is not None and bb is not None:
-        bpm_pct = bpm_distance_pct(parse_bpm(ba), parse_bpm(bb))
-        axes["bpm"] = max(0.0, 1.0 - bpm_pct / BPM_CAP_PCT)
+class TransitionScorer:
+    """``transition_score`` with track ``a``, the weights and the strictness fixed: a's fields are parsed
+    once, so ranking many candidates after one track does only the per-candidate work.
+    ``transition_score(a, b, ...)`` is ``TransitionScorer(a, ...).score(b, ...)``: one implementation.
 
-    ea, eb = _get(a, "energy"), _get(b, "energy")
-    if ea is not None and eb is not None:
-        energy_delta = parse_energy(eb) - parse_energy(ea)
-        axes["energy"] = max(0.0, 1.0 - abs(energy_delta) / ENERGY_CAP)
+    A field of ``a`` that does not parse raises only when ``b`` has that field too (as the axis is then
+    computed), in the same order as the axes, so an error names the first axis that needs it."""
 
-    ga, gb = _genres(_get(a, "genres")), _genres(_get(b, "genres"))
-    if ga and gb:
-        axes["genre"] = len(ga & gb) / len(ga | gb)
+    __slots__ = ("allowed", "w", "_key", "_bpm", "_energy", "_genres")
 
-    count = 0 if evidence_count is None else evidence_count
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise InvalidValue(f"evidence_count {evidence_count!r} must be an integer >= 0")
-    for name in axes:
-        used[name] = w[name]
-    if count > 0:
-        axes["evidence"] = 1.0
-        used["evidence"] = w["evidence"] * (1.0 - math.exp(-count / EVIDENCE_SCALE))
+    def __init__(self, a: Any, *, weights: Mapping[str, float] | None = None, strictness: str = "any") -> None:
+        self.allowed = _check_strictness(strictness)
+        self.w = _weights(weights)
+        self._key = self._parsed(parse_key, _get(a, "key"))
+        self._bpm = self._parsed(parse_bpm, _get(a, "bpm"))
+        self._energy = self._parsed(parse_energy, _get(a, "energy"))
+        self._genres = self._parsed(_genres, _get(a, "genres"))
 
-    total = sum(used.values())
-    score = sum(used[n] * axes[n] for n in axes) / total if total > 0 else 0.0
-    score = min(1.0, max(0.0, score))
-    return TransitionScore(
-        score=score,
-        axes=axes,
-        weights=used,
-        move=move,
-        bpm_pct=bpm_pct,
-        energy_delta=energy_delta,
-        evidence_count=count,
-        missing=tuple(n for n in AXES if n not in axes),
-    )
+    @staticmethod
+    def _parsed(parse: Callable[[Any], Any], value: Any) -> Any:
+        """parse(value); None for a missing value; the exception itself when it does not parse."""
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except InvalidValue as e:
+            return e
+
+    def score(self, b: Any, evidence_count: int | None = 0) -> TransitionScore:
+        """Score a -> ``b`` (a dict or object with optional key, bpm, energy, genres)."""
+        return self.score_fields(_get(b, "key"), _get(b, "bpm"), _get(b, "energy"), _get(b, "genres"),
+                                 evidence_count)
+
+    def score_fields(self, key: Any, bpm: Any, energy: Any, genres: Any,
+                     evidence_count: int | None = 0) -> TransitionScore:
+        """Score a -> a track with these fields (None: no data)."""
+        axes: dict[str, float] = {}
+        move = bpm_pct = energy_delta = None
+
+        ka = self._key
+        if ka is not None and key is not None:
+            if isinstance(ka, InvalidValue):
+                raise ka
+            move = _MOVE_TABLE[ka, parse_key(key)]
+            axes["key"] = MOVES[move] if move in self.allowed else 0.0
+
+        ba = self._bpm
+        if ba is not None and bpm is not None:
+            if isinstance(ba, InvalidValue):
+                raise ba
+            # bpm_distance_pct(a, b) of two parsed tempi (both in 40-250, so positive)
+            bb = parse_bpm(bpm)
+            bpm_pct = min(abs(bb - ba), abs(2 * bb - ba), abs(bb / 2 - ba)) / ba * 100.0
+            axes["bpm"] = max(0.0, 1.0 - bpm_pct / BPM_CAP_PCT)
+
+        ea = self._energy
+        if ea is not None and energy is not None:
+            if isinstance(ea, InvalidValue):
+                raise ea
+            energy_delta = parse_energy(energy) - ea
+            axes["energy"] = max(0.0, 1.0 - abs(energy_delta) / ENERGY_CAP)
+
+        ga = self._genres
+        if isinstance(ga, InvalidValue):
+            raise ga
+        gb = _genres(genres)
+        if ga and gb:
+            axes["genre"] = len(ga & gb) / len(ga | gb)
+
+        count = 0 if evidence_count is None else evidence_count
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidValue(f"evidence_count {evidence_count!r} must be an integer >= 0")
+        w = self.w
+        used = {name: w[name] for name in axes}
+        if count > 0:
+            axes["evidence"] = 1.0
+            used["evidence"] = w["evidence"] * (1.0 - math.exp(-count / EVIDENCE_SCALE))
+
+        total = sum(used.values())
+        score = sum(used[n] * axes[n] for n in axes) / total if total > 0 else 0.0
+        score = min(1.0, max(0.0, score))
+        return TransitionScore(
+            score=score,
+            axes=axes,
+            weights=used,
+            move=move,
+            bpm_pct=bpm_pct,
+            energy_delta=energy_delta,
+            evidence_count=count,
+            missing=tuple(n for n in AXES if n not in axes),
+        )

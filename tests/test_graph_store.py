@@ -317,7 +317,7 @@ def test_set_analytics(store):
 def test_rank_candidates_bound_pruning_is_exact(store):
     """rank_candidates scores only candidates whose upper bound can enter the top `limit`; its answer
     must equal scoring every raw candidate with transition_score and sorting them."""
-    from graphsvc.graph.ranking import _candidate, _score, _side, rank_candidates
+    from graphsvc.graph.ranking import rank_candidates, score_candidate
 
     if store.backend != "embedded":
         pytest.skip("raw candidates are reached through the embedded store")
@@ -325,10 +325,9 @@ def test_rank_candidates_bound_pruning_is_exact(store):
         src = store.get_track(tid)
         for kw in ({}, {"strictness": "any", "bpm_window_pct": 20.0}, {"max_pitch_shift": 2, "half_double": False}):
             raw = store.raw_candidates(tid, **kw)
-            full = sorted(((_score(_side(src), r), r) for r in raw),
-                          key=lambda p: (-p[0][0].score, -p[0][0].evidence_count, p[1]["track_id"]))
+            full = sorted((score_candidate(src, r) for r in raw), key=lambda c: (-c.score, -c.transitions, c.track_id))
             for limit in (1, 3, 500):
-                assert rank_candidates(src, raw, limit) == [_candidate(r, *s) for s, r in full[:limit]]
+                assert rank_candidates(src, raw, limit) == full[:limit]
 
 
 # --- the vectorized embedded store against straightforward reference implementations ---------------

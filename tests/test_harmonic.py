@@ -17,6 +17,7 @@ from graphsvc.harmonic import (
     Key,
     Move,
     TransitionScore,
+    TransitionScorer,
     bpm_distance_pct,
     classify_move,
     compatible_keys,
@@ -407,6 +408,23 @@ def test_more_evidence_never_lowers_the_score(a, b, n):
     without = transition_score(a, b).score
     assert transition_score(a, b, evidence_count=n).score >= without - 1e-12
     assert transition_score(a, b, evidence_count=n + 1).score >= transition_score(a, b, evidence_count=n).score - 1e-12
+
+
+@given(tracks, st.lists(st.tuples(tracks, st.integers(0, 10)), max_size=8), st.sampled_from(sorted(STRICTNESS)))
+def test_one_scorer_for_many_candidates_equals_scoring_each_pair(a, bs, level):
+    """TransitionScorer parses a once and is reused over candidates (next-track ranking): every score must
+    equal transition_score of the pair, whatever was scored before it."""
+    scorer = TransitionScorer(a, strictness=level)
+    for b, n in bs:
+        assert scorer.score(b, n) == transition_score(a, b, evidence_count=n, strictness=level)
+
+
+def test_scorer_raises_for_a_bad_field_of_a_only_when_the_axis_is_computed():
+    scorer = TransitionScorer({"key": "13A", "bpm": 128})
+    assert scorer.score({"bpm": 128}).score == 1.0  # no key on b: the key axis is not computed
+    with pytest.raises(InvalidValue, match="13A"):
+        scorer.score({"key": "8A", "bpm": 128})
+    assert transition_score({"key": "13A"}, {"bpm": 128}).score == 0.0
 
 
 class _Track:

@@ -40,7 +40,8 @@ def _side(source: Any) -> dict[str, Any]:
 
 def score_candidate(source: Any, raw: Any) -> Candidate:
     """Score one raw candidate against ``source`` (a track mapping with camelot, bpm, energy, genres)."""
-    return _candidate(raw, *_score(_side(source), raw))
+    src = _side(source)
+    return _candidate(raw, *_score(harmonic.TransitionScorer(src), src, raw))
 
 
 def _getter(obj: Any):
@@ -49,7 +50,9 @@ def _getter(obj: Any):
     return lambda name, default=None: _get(obj, name, default)
 
 
-def _score(src: dict[str, Any], raw: Any) -> tuple[harmonic.TransitionScore, bool, int, Any]:
+def _score(scorer: harmonic.TransitionScorer, src: dict[str, Any],
+           raw: Any) -> tuple[harmonic.TransitionScore, bool, int, Any]:
+    """The transition score of one raw candidate; ``scorer`` is ``TransitionScorer(src)``."""
     g = _getter(raw)
     camelot = g("camelot")
     pitched = bool(g("pitched", False))
@@ -60,11 +63,7 @@ def _score(src: dict[str, Any], raw: Any) -> tuple[harmonic.TransitionScore, boo
     bpm = g("bpm")
     src_bpm = src["bpm"]
     eff_bpm = src_bpm if (pitched and src_bpm is not None and bpm is not None) else bpm
-    ts = harmonic.transition_score(
-        src,
-        {"key": eff_key, "bpm": eff_bpm, "energy": g("energy"), "genres": g("genres")},
-        evidence_count=int(g("transitions", 0) or 0),
-    )
+    ts = scorer.score_fields(eff_key, eff_bpm, g("energy"), g("genres"), int(g("transitions", 0) or 0))
     return ts, pitched, shift, eff_key
 
 
@@ -222,10 +221,11 @@ def rank_candidates(source: Any, raw: Iterable[Any], limit: int, *,
     bounded("limit", limit)
     limit = int(limit)
     src = _side(source)
+    scorer = harmonic.TransitionScorer(src)
     if not isinstance(raw, Sequence):
         raw = list(raw)
     if len(raw) <= limit:
-        scored = [(_score(src, r), r) for r in raw]
+        scored = [(_score(scorer, src, r), r) for r in raw]
     else:
         if bounds is None:
             pairs = _bounds(src, raw)
@@ -240,7 +240,7 @@ def rank_candidates(source: Any, raw: Iterable[Any], limit: int, *,
             if len(top) >= limit and bound < top[0]:
                 break
             r = raw[i]
-            full = _score(src, r)
+            full = _score(scorer, src, r)
             scored.append((full, r))
             sc = full[0].score
             if len(top) < limit:

@@ -67,14 +67,15 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(1)
 
 
-def _ingest(source: str, paths: list[Path]) -> None:
+def _ingest(source: str, paths: list[Path], **options: Any) -> None:
+    """Ingest ``paths`` into bronze; ``options`` are further :class:`~etl.pipeline.Inputs` fields."""
     from etl.pipeline import Inputs, Pipeline
 
     field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
              "features": "features"}[source]
     try:
         with _db() as conn, _progress() as progress:
-            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}))
+            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
     except GraphsvcError as e:
         _fail(e)
     table = Table(title=f"bronze ingest (run {summary.run_id})")
@@ -104,9 +105,20 @@ def ingest_1001(paths: list[Path]) -> None:
 
 
 @ingest_app.command("rekordbox")
-def ingest_rekordbox(path: Path) -> None:
+def ingest_rekordbox(
+    path: Path,
+    library: Annotated[Optional[str], typer.Option(
+        help="name of the DJ library this export comes from (TrackIDs and playlists are scoped to it); "
+             "default: the file name without extension")] = None,
+) -> None:
     """A rekordbox XML collection export (File > Export Collection in xml format)."""
-    _ingest("rekordbox", [path])
+    from etl.importers.rekordbox import library_name
+
+    try:
+        name = library_name(path, library)  # a bad name fails before any database work
+    except GraphsvcError as e:
+        _fail(e)
+    _ingest("rekordbox", [path], rekordbox_library=name)
 
 
 @ingest_app.command("features")

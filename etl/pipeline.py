@@ -35,6 +35,8 @@ class Inputs:
     tracklists1001: list[Path] = field(default_factory=list)
     rekordbox: list[Path] = field(default_factory=list)
     features: list[Path] = field(default_factory=list)
+    # the rekordbox library name for every ``rekordbox`` file; None: each file's name stem
+    rekordbox_library: str | None = None
 
     def empty(self) -> bool:
         return not (self.mixesdb or self.tracklists1001 or self.rekordbox or self.features)
@@ -156,7 +158,8 @@ class Pipeline:
             [("mixesdb", p, importers.ingest_mixesdb) for p in inputs.mixesdb]
             + [("1001tracklists", p, lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
                for p in inputs.tracklists1001]
-            + [("rekordbox", p, importers.ingest_rekordbox) for p in inputs.rekordbox]
+            + [("rekordbox", p, lambda c, p, progress: importers.ingest_rekordbox(
+                c, p, library=inputs.rekordbox_library, progress=progress)) for p in inputs.rekordbox]
             + [("features", p, importers.ingest_features) for p in inputs.features]
         )
         for source, path, fn in jobs:

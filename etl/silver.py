@@ -615,7 +615,8 @@ class SilverBuilder:
             if remixer and not any(c.role == "remixer" for c in p.credits):
                 p = _with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in self.splitter.split(remixer)))
             duration = _float_or(t.get("TotalTime"))
-            idents = [("rekordbox", track_no)]
+            # TrackIDs are unique only inside one library; a Location is the same file in any export
+            idents = [("rekordbox", f"{_rekordbox_library(t)}:{track_no}")]
             if (t.get("Location") or "").strip():
                 idents.append(("rekordbox_location", t["Location"].strip()))
             track_id = self._track_for(p, rid, idents, duration)
@@ -636,22 +637,30 @@ class SilverBuilder:
 
     def _do_library_playlist(self, rec: dict) -> None:
         rid, pl = rec["record_id"], rec["payload"]
-        # bronze's source_key is the folder path plus the playlist name ("Warm-up/Opening")
-        key = str(rec.get("source_key") or "/".join([*map(str, pl.get("path") or []), str(pl.get("name") or "")]))
+        library = _rekordbox_library(pl)
+        # the folder path plus the playlist name ("Warm-up/Opening"), unique inside one library
+        if "name" in pl or "path" in pl:
+            path = "/".join([*map(str, pl.get("path") or []), str(pl.get("name") or "")])
+        else:  # an old record without them: its bronze source_key is that path
+            path = str(rec.get("source_key") or "")
         entries = pl.get("entries")
-        if not key or not isinstance(entries, list):
+        if not path or not isinstance(entries, list):
             self._reject(rid, -1, "playlist needs a name and a list of entries", pl)
             self._processed(rec, "rejected")
             return
+        key = f"{library}:{path}"
         set_id = stable_id("set", f"rekordbox:{key}")
         if set_id in self.set_ids:
-            self._reject(rid, -1, f"playlist {key!r} is already in silver from an earlier record", key)
+            self._reject(rid, -1, f"playlist {path!r} of library {library!r} is already in silver from an "
+                                  "earlier record", key)
             self._processed(rec, "rejected")
             return
         by_location = str(pl.get("key_type", "0")) == "1"
+        scope = f"{library}:"
         count = 0
         for i, entry in enumerate(entries):
-            ident = ("rekordbox_location" if by_location else "rekordbox", str(entry))
+            # KeyType 1: the entry is a Location (unscoped); else a TrackID of this playlist's own library
+            ident = ("rekordbox_location", str(entry)) if by_location else ("rekordbox", scope + str(entry))
             track_id = self.tracks.by_ident.get(ident)
             if track_id is None:
                 self._reject(rid, i, f"playlist entry {entry!r} is not a track of the library", entry)
@@ -790,6 +799,11 @@ def _int_or(value: Any, default: Any) -> Any:
         return int(str(value).strip())
     except (TypeError, ValueError):
         return default
+
+
+def _rekordbox_library(payload: dict) -> str:
+    """The rekordbox library a bronze record belongs to; records ingested before libraries had none."""
+    return str(payload.get("_library") or "default")
 
 
 def _float_or(value: Any) -> float | None:

@@ -165,11 +165,14 @@ def test_rekordbox_export_loads_tracks_and_playlists(pg_url):
         rows = conn.execute(
             "SELECT record_type, source_key, position FROM bronze.raw_record ORDER BY record_id"
         ).fetchall()
+        # keys are scoped to the library, named after the file by default
+        lib = "rekordbox_small"
         assert rows == [
-            ("library_track", "101", 0), ("library_track", "102", 1), ("library_track", "103", 2),
-            ("library_playlist", "Warm-up/Opening", 3), ("library_playlist", "Peak", 4),
+            ("library_track", f"{lib}:101", 0), ("library_track", f"{lib}:102", 1), ("library_track", f"{lib}:103", 2),
+            ("library_playlist", f"{lib}:Warm-up/Opening", 3), ("library_playlist", f"{lib}:Peak", 4),
         ]
-        track = payload(conn, "rekordbox", "101")
+        track = payload(conn, "rekordbox", f"{lib}:101")
+        assert track["_library"] == lib
         assert track["Name"] == "Windowlicker" and track["Artist"] == "Aphex Twin" and track["Label"] == "Warp"
         assert track["AverageBpm"] == "127.00" and track["Tonality"] == "4A" and track["TotalTime"] == "367"
         assert track["Rating"] == "255" and track["Genre"] == "IDM"
@@ -178,14 +181,14 @@ def test_rekordbox_export_loads_tracks_and_playlists(pg_url):
             {"Inizio": "120.500", "Bpm": "128.00", "Metro": "4/4", "Battito": "3"},
         ]
         assert track["position_marks"] == [{"Name": "drop", "Type": "0", "Start": "64.120", "Num": "0"}]
-        odd = payload(conn, "rekordbox", "102")
+        odd = payload(conn, "rekordbox", f"{lib}:102")
         assert odd["Artist"] == "Björk" and odd["Remixer"] == "Alec Empire"
         assert odd["AverageBpm"] == "999.00" and odd["Tonality"] == "13A"  # kept verbatim: silver rejects values
-        assert "tempo" not in payload(conn, "rekordbox", "103")
-        assert payload(conn, "rekordbox", "Warm-up/Opening") == {
-            "name": "Opening", "path": ["Warm-up"], "key_type": "0", "entries": ["103", "101"],
+        assert "tempo" not in payload(conn, "rekordbox", f"{lib}:103")
+        assert payload(conn, "rekordbox", f"{lib}:Warm-up/Opening") == {
+            "name": "Opening", "path": ["Warm-up"], "key_type": "0", "entries": ["103", "101"], "_library": lib,
         }
-        assert payload(conn, "rekordbox", "Peak")["key_type"] == "1"
+        assert payload(conn, "rekordbox", f"{lib}:Peak")["key_type"] == "1"
         state = bronze_state(conn)
         assert ingest_rekordbox(conn, DATA / "rekordbox_small.xml").already_ingested
         assert bronze_state(conn) == state
@@ -197,11 +200,11 @@ def test_rekordbox_latin1_declared_and_encoded_parses(pg_url, tmp_path):
     latin.write_bytes(text.encode("latin-1"))
     with psycopg.connect(pg_url) as conn:
         utf8 = ingest_rekordbox(conn, DATA / "rekordbox_small.xml")
-        result = ingest_rekordbox(conn, latin)
+        result = ingest_rekordbox(conn, latin, library="rekordbox_small")  # the same library, re-encoded
         assert (result.records_read, result.records_rejected) == (5, 0)
         assert result.file_sha256 != utf8.file_sha256
         assert result.records_new == 0  # the same records, decoded from another encoding
-        assert payload(conn, "rekordbox", "102")["Name"] == "Jóga"
+        assert payload(conn, "rekordbox", "rekordbox_small:102")["Name"] == "Jóga"
 
 
 def test_copied_file_under_another_name_is_already_ingested(pg_url, shared_data, tmp_path):

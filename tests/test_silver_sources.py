@@ -53,7 +53,8 @@ def test_rekordbox_library_tracks_playlists_and_invalid_values(pg_url):
         sets = conn.execute("""SELECT s.source_key, array_agg(t.title ORDER BY e.position)
                                FROM silver.dj_set s JOIN silver.set_entry e USING (set_id)
                                JOIN silver.track t USING (track_id) GROUP BY 1 ORDER BY 1""").fetchall()
-        assert sets == [("Peak", ["Jóga"]), ("Warm-up/Opening", ["Strings of Life", "Windowlicker"])]
+        assert sets == [("rekordbox_small:Peak", ["Jóga"]),
+                        ("rekordbox_small:Warm-up/Opening", ["Strings of Life", "Windowlicker"])]
         assert integrity_problems(conn) == {}
 
 

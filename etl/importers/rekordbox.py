@@ -5,6 +5,11 @@ children's attributes) and ``"position_marks"`` (POSITION_MARK children) when pr
 Playlists: every ``PLAYLISTS//NODE[@Type="1"]`` as ``{"name", "path", "key_type", "entries"}`` where
 ``path`` is the folder names above it (without ROOT) and ``entries`` the TRACK ``Key`` values in order.
 
+TrackIDs and playlist paths are only unique inside ONE rekordbox library, so every record carries the
+library's name as ``"_library"`` (part of its content hash: an identical playlist of another library is
+a record of its own) and its bronze ``source_key`` is ``LIBRARY:TrackID`` or ``LIBRARY:folder/playlist``.
+The name defaults to the file name stem, so re-exporting to the same file name keeps the same library.
+
 The file is parsed with defusedxml (no entity expansion, no external entities) incrementally, so a
 large library is not held as one tree. Its encoding is checked first: an XML declaration that does
 not match the bytes (Latin-1 bytes declared UTF-8, UTF-16 without a byte order mark) is an InputError.
@@ -25,9 +30,13 @@ from defusedxml.ElementTree import iterparse
 
 from etl import bronze
 from etl.bronze import Batch, IngestResult, ProgressFn
+from graphsvc.errors import InputError
 
 SOURCE = "rekordbox"
-IMPORTER_VERSION = "rekordbox/1"
+IMPORTER_VERSION = "rekordbox/2"
+LIBRARY_KEY = "_library"  # payload key holding the library name
+DEFAULT_LIBRARY = "default"  # the library of records ingested before libraries existed (no "_library")
+MAX_LIBRARY_NAME = 100
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 # UTF-32 first: its little-endian BOM starts with UTF-16's
 _BOM_FAMILY = (
@@ -36,11 +45,37 @@ _BOM_FAMILY = (
 )
 
 
-def ingest_rekordbox(conn: psycopg.Connection, path: Path, *, progress: ProgressFn | None = None) -> IngestResult:
+def library_name(path: Path | str, library: str | None = None) -> str:
+    """The library name records of ``path`` are scoped to: ``library`` stripped, else the file name stem.
+
+    Raises InputError for an empty name or one longer than 100 characters."""
+    if library is None:
+        name = Path(path).stem.strip()
+        if not name:
+            raise InputError(f"{path}: cannot name the rekordbox library after this file name; "
+                             "pass --library NAME (e.g. the DJ's name)")
+        if len(name) > MAX_LIBRARY_NAME:
+            raise InputError(f"{path}: the file name is longer than {MAX_LIBRARY_NAME} characters, too long to "
+                             "name the rekordbox library; pass --library NAME (e.g. the DJ's name)")
+        return name
+    name = library.strip()
+    if not name:
+        raise InputError("--library must not be empty: give the rekordbox library a name (e.g. the DJ's name), "
+                         f"or leave the option out to use the file name ({Path(path).stem!r})")
+    if len(name) > MAX_LIBRARY_NAME:
+        raise InputError(f"--library is {len(name)} characters long; use at most {MAX_LIBRARY_NAME}")
+    return name
+
+
+def ingest_rekordbox(conn: psycopg.Connection, path: Path, *, library: str | None = None,
+                     progress: ProgressFn | None = None) -> IngestResult:
+    """Load a rekordbox XML export into bronze as library ``library`` (default: the file name stem)."""
     started = time.perf_counter()
+    name = library_name(path, library)
     file = bronze.read_input(conn, SOURCE, path, IMPORTER_VERSION)
     previous = bronze.previous_ingest(conn, SOURCE, file, started)
     if previous is not None:
+        _check_same_library(conn, file, name)
         return previous
     problem = encoding_problem(file.data)
     if problem:
@@ -48,13 +83,28 @@ def ingest_rekordbox(conn: psycopg.Connection, path: Path, *, progress: Progress
                                 "xml format), or re-save it as UTF-8 with encoding=\"UTF-8\" in its first line")
     batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
     try:
-        _parse(file.data, batch)
+        _parse(file.data, batch, name)
     except (ParseError, DefusedXmlException) as e:
         raise _fail(conn, file, f"not well-formed XML ({e}); re-export the collection from rekordbox") from e
     if not batch.rows and not batch.rejects and not _looks_like_rekordbox(file.data):
         raise _fail(conn, file, "not a rekordbox export: no DJ_PLAYLISTS root element; export the collection "
                                 "from rekordbox as XML")
     return bronze.load_batch(conn, batch, started)
+
+
+def _check_same_library(conn: psycopg.Connection, file: bronze.InputFile, library: str) -> None:
+    """The same file (sha256) adds nothing a second time, so it cannot be loaded again as ANOTHER library:
+    say so instead of answering "already ingested" for a library that got nothing."""
+    with conn.transaction():
+        row = conn.execute(
+            """SELECT r.payload ->> %s FROM bronze.raw_record r JOIN bronze.ingest_file f USING (file_id)
+               WHERE f.source = %s AND f.file_sha256 = %s AND r.payload ? %s LIMIT 1""",
+            (LIBRARY_KEY, SOURCE, file.sha256, LIBRARY_KEY),
+        ).fetchone()
+    if row is not None and row[0] != library:
+        raise InputError(f"{file.path}: this exact file was already ingested as rekordbox library {row[0]!r}, "
+                         f"so it cannot be ingested again as {library!r}; ingest it with --library {row[0]!r} "
+                         "or export the other library to its own file")
 
 
 def _fail(conn: psycopg.Connection, file: bronze.InputFile, what: str) -> Exception:
@@ -105,7 +155,7 @@ def _codec_name(encoding: str) -> str:
         return encoding.lower()
 
 
-def _parse(data: bytes, batch: Batch) -> None:
+def _parse(data: bytes, batch: Batch, library: str) -> None:
     """Walk the document once: TRACKs under COLLECTION, NODEs under PLAYLISTS."""
     stack: list[str] = []  # tags of the open elements
     folders: list[str] = []  # names of the open playlist NODEs, the ROOT node first
@@ -120,27 +170,27 @@ def _parse(data: bytes, batch: Batch) -> None:
                 name = elem.get("Name", "")
                 if elem.get("Type") == "1":
                     playlist = {"name": name, "path": folders[1:], "key_type": elem.get("KeyType", "0"),
-                                "entries": []}
+                                "entries": [], LIBRARY_KEY: library}
                 folders.append(name)
             elif tag == "TRACK" and parent == "NODE" and playlist is not None:
                 playlist["entries"].append(elem.get("Key", ""))
             continue
         stack.pop()
         if tag == "TRACK" and stack and stack[-1] == "COLLECTION":
-            _add_track(batch, position, elem)
+            _add_track(batch, position, elem, library)
             position += 1
             elem.clear()
         elif tag == "NODE" and "PLAYLISTS" in stack:
             folders.pop()
             if elem.get("Type") == "1" and playlist is not None:
                 key = "/".join([*playlist["path"], playlist["name"]])
-                batch.add("library_playlist", position, key, None, playlist)
+                batch.add("library_playlist", position, f"{library}:{key}", None, playlist)
                 position += 1
                 playlist = None
             elem.clear()
 
 
-def _add_track(batch: Batch, position: int, elem) -> None:
+def _add_track(batch: Batch, position: int, elem, library: str) -> None:
     attrs = dict(elem.attrib)
     track_id = attrs.get("TrackID", "").strip()
     if not track_id:
@@ -154,4 +204,5 @@ def _add_track(batch: Batch, position: int, elem) -> None:
         payload["tempo"] = tempo
     if marks:
         payload["position_marks"] = marks
-    batch.add("library_track", position, track_id, None, payload)
+    payload[LIBRARY_KEY] = library
+    batch.add("library_track", position, f"{library}:{track_id}", None, payload)

@@ -35,6 +35,7 @@ from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
 from graphsvc.errors import InvalidValue
 from graphsvc.harmonic import Key, parse_bpm, parse_energy, parse_key
 from graphsvc.ids import stable_id
+from graphsvc.names import display_name
 from graphsvc.pg import conninfo_of
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class SilverStats:
     tracks_new: int = 0
     artists_new: int = 0
     chunks: int = 0
+    canonical_renames: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -103,11 +105,13 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "reject": ("record_id", "item_index", "reason", "raw_text", "run_id"),
     "invalid_value": ("record_id", "item_index", "field", "raw_value", "reason", "run_id"),
     "processed_record": ("record_id", "run_id", "outcome"),
+    "artist_spelling_use": ("record_id", "artist_id", "spelling", "uses"),
 }
 # write order respects foreign keys
 _WRITE_ORDER = (
     "artist", "artist_alias", "track", "track_artist", "track_alias", "track_identifier", "dj_set", "set_dj",
     "set_entry", "set_gap", "mashup_component", "observation", "reject", "invalid_value", "processed_record",
+    "artist_spelling_use",
 )
 
 
@@ -115,12 +119,19 @@ class Rows:
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         self.dirty_tracks: set[int] = set()
+        self.spellings: dict[tuple[int, int, str], int] = {}  # (record, artist, spelling) -> credits
         self.set_count_bumps: list[tuple[int, int, int]] = []  # (entries, gaps, set_id)
 
     def add(self, table: str, *values: Any) -> None:
         self.rows[table].append(values)
 
+    def count_spelling(self, record_id: int, artist_id: int, name: str) -> None:
+        k = (record_id, artist_id, name)
+        self.spellings[k] = self.spellings.get(k, 0) + 1
+
     def write(self, conn: psycopg.Connection) -> None:
+        if self.spellings:
+            self.rows["artist_spelling_use"] = [(r, a, display_name(n), u) for (r, a, n), u in self.spellings.items()]
         with conn.cursor() as cur:
             for table in _WRITE_ORDER:
                 rows = self.rows.get(table)
@@ -188,6 +199,7 @@ class SilverBuilder:
         t0 = time.perf_counter()
         pending = self.pending()
         if not any(pending.values()):  # nothing new since the last run: nothing to resolve or rematch
+            self._refresh_canonical_names()  # (a run killed after its last chunk did not get to it)
             self.stats.seconds = time.perf_counter() - t0
             return self.stats
         self.artists = ArtistResolver.load(self.conn)
@@ -214,6 +226,7 @@ class SilverBuilder:
                     return self.stats
         self.writer.drain()
         self._rematch_observations()
+        self._refresh_canonical_names()
         self.stats.seconds = time.perf_counter() - t0
         return self.stats
 
@@ -317,12 +330,14 @@ class SilverBuilder:
         seen: set[tuple[int, str]] = set()
         primaries: list[int] = []
         by_alias = self.artists.by_alias
+        spelled: list[tuple[int, str]] = []
         for pos, c in enumerate(p.credits):
             artist_id = by_alias.get(c.name)  # a spelling met before: the common case, no call
             if artist_id is None:
                 artist_id = self.artists.resolve(c.name, record_id)
             if artist_id is None:
                 raise EntryParseError(f"artist name {c.name!r} has no letters or digits")
+            spelled.append((artist_id, c.name))
             ar = (artist_id, c.role)
             if ar not in seen:
                 seen.add(ar)
@@ -333,6 +348,9 @@ class SilverBuilder:
             raise EntryParseError("no primary artist")
         if not p.title:
             raise EntryParseError("no title")
+        count = self.rows.count_spelling
+        for artist_id, name in spelled:
+            count(record_id, artist_id, name)
         key = track_key(primaries, p.title, p.version)
 
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
@@ -389,6 +407,8 @@ class SilverBuilder:
         seen: set[int] = set()
         for pos, name in enumerate(names):
             artist_id = self.artists.resolve(name, record_id)
+            if artist_id is not None:
+                self.rows.count_spelling(record_id, artist_id, name)
             if artist_id is not None and artist_id not in seen:
                 seen.add(artist_id)
                 self.rows.add("set_dj", set_id, artist_id, pos)
@@ -716,13 +736,23 @@ class SilverBuilder:
                 continue
             artist_id = self.artists.by_alias.get(c.name)
             if artist_id is None:
-                from graphsvc.names import display_name, name_key
+                from graphsvc.names import name_key
 
                 artist_id = self.artists.by_key.get(name_key(display_name(c.name)))
             if artist_id is None:
                 return None
             ids.append(artist_id)
         return track_key(ids, p.title, p.version) if ids and p.title else None
+
+    def _refresh_canonical_names(self) -> None:
+        """Each artist's canonical name becomes its most used spelling (ties: the current name, then the
+        spelling in code-point order), so a misspelling or an odd casing met first does not stick. Runs
+        after the last chunk; idempotent, so a run killed before it is completed by the next run.
+        A spelling another artist already holds as its name is skipped (canonical names stay unique)."""
+        with self.conn.transaction():
+            cur = self.conn.execute(_CANONICAL_SQL)
+            self.stats.canonical_renames = cur.rowcount
+        self.conn.commit()
 
     def _rematch_observations(self) -> None:
         """Observations that matched no track when they arrived may match tracks created since."""
@@ -756,6 +786,20 @@ class SilverBuilder:
                     )
         self.conn.commit()
 
+
+_CANONICAL_SQL = """
+WITH counts AS (
+    SELECT artist_id, spelling, sum(uses) AS n FROM silver.artist_spelling_use GROUP BY artist_id, spelling
+), best AS (
+    SELECT DISTINCT ON (c.artist_id) c.artist_id, c.spelling
+    FROM counts c JOIN silver.artist a ON a.artist_id = c.artist_id
+    ORDER BY c.artist_id, c.n DESC, (c.spelling = a.canonical_name) DESC, c.spelling COLLATE "C"
+)
+UPDATE silver.artist a SET canonical_name = b.spelling
+FROM best b
+WHERE a.artist_id = b.artist_id AND a.canonical_name <> b.spelling
+  AND NOT EXISTS (SELECT 1 FROM silver.artist o WHERE o.canonical_name = b.spelling)
+"""
 
 # ----------------------------------------------------------------------------------------------
 # small helpers

@@ -348,9 +348,10 @@ class SilverBuilder:
             raise EntryParseError("no primary artist")
         if not p.title:
             raise EntryParseError("no title")
-        count = self.rows.count_spelling
+        uses = self.rows.spellings  # Rows.count_spelling, inlined: once per credit of every entry
         for artist_id, name in spelled:
-            count(record_id, artist_id, name)
+            k = (record_id, artist_id, name)
+            uses[k] = uses.get(k, 0) + 1
         key = track_key(primaries, p.title, p.version)
 
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:

@@ -64,6 +64,7 @@ def version_key(version: str | None) -> str:
     return "" if key in _TRIVIAL_VERSIONS else key
 
 
+@lru_cache(maxsize=262_144)
 def display_name(name: str) -> str:
     """Name for display: trimmed, inner whitespace collapsed, casing and accents kept."""
     return " ".join(name.split())

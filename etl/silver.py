@@ -7,6 +7,9 @@ Guarantees:
   entry), lands in exactly one of: a silver row (set entry, mashup component, library track,
   observation), ``silver.set_gap``, or ``silver.reject`` with the reason. Invalid *values* inside a
   row that did land (BPM 999, key 13A) are kept in ``silver.invalid_value``.
+* **Newer versions win**: a later bronze record of a set already in silver (a corrected MixesDB
+  tracklist, a re-exported rekordbox playlist) replaces it; the old version's items become rejects
+  with the reason "superseded by bronze record N" (see ``_supersede``). Bronze keeps both.
 * **Crash-safe**: records are processed in chunks; a chunk's rows and its ``processed_record`` marks
   are committed in one transaction, so a killed run loses at most the chunk in progress, and the next
   run continues where it stopped. Ids are deterministic, so the result equals an uninterrupted run.
@@ -68,6 +71,7 @@ class SilverStats:
     tracks_new: int = 0
     artists_new: int = 0
     chunks: int = 0
+    superseded_sets: int = 0
     canonical_renames: int = 0
     seconds: float = 0.0
 
@@ -121,6 +125,7 @@ class Rows:
         self.dirty_tracks: set[int] = set()
         self.spellings: dict[tuple[int, int, str], int] = {}  # (record, artist, spelling) -> credits
         self.set_count_bumps: list[tuple[int, int, int]] = []  # (entries, gaps, set_id)
+        self.retired: list[tuple[int, str, int]] = []  # (set_id, reason, run_id) of superseded set versions
 
     def add(self, table: str, *values: Any) -> None:
         self.rows[table].append(values)
@@ -133,6 +138,9 @@ class Rows:
         if self.spellings:
             self.rows["artist_spelling_use"] = [(r, a, display_name(n), u) for (r, a, n), u in self.spellings.items()]
         with conn.cursor() as cur:
+            if self.retired:  # first: the new versions of these sets are among the rows COPYed below
+                ids, reasons, runs = zip(*self.retired)
+                cur.execute(_RETIRE_SQL, {"ids": list(ids), "reasons": list(reasons), "runs": list(runs)})
             for table in _WRITE_ORDER:
                 rows = self.rows.get(table)
                 if not rows:
@@ -170,6 +178,7 @@ class SilverBuilder:
         self.set_ids: set[int] = set()
         self.splitter: CreditSplitter | None = None
         self.rows = Rows()
+        self._chunk_sets: set[int] = set()  # sets created by the rows not yet handed to the writer
         self.writer: ChunkWriter[Rows] | None = None
         self._parsed: dict[str, ParsedEntry] = {}  # raw text -> parse (same splitter for the whole run)
 
@@ -273,6 +282,7 @@ class SilverBuilder:
         self.conn.commit()  # end the read transaction of this chunk
         self.writer.submit(self.rows)
         self.rows = Rows()
+        self._chunk_sets.clear()
         self.stats.chunks += 1
 
     def _corpus_texts(self) -> tuple[list[str], list[str]]:
@@ -401,8 +411,20 @@ class SilverBuilder:
 
     def _new_set(self, set_id: int, **values: Any) -> None:
         self.set_ids.add(set_id)
+        self._chunk_sets.add(set_id)
         self.rows.add("dj_set", *(values.get(c) if c != "set_id" else set_id for c in _TABLES["dj_set"]))
         self.stats.sets += 1
+
+    def _supersede(self, set_id: int, reason: str) -> None:
+        """A newer bronze record of a set already in silver (a re-exported mix or playlist): the old
+        version's entries and gaps move to ``silver.reject`` with ``reason``, its observations, DJs and
+        spelling counts go (their tracks are flagged for enrichment), and the caller then writes the new
+        version under the same set id. Last ingested wins; bronze keeps both versions.
+        Call before adding any row of the new version."""
+        if set_id in self._chunk_sets:  # the old version is still in this chunk's rows: write them first
+            self._flush()
+        self.rows.retired.append((set_id, reason, self.run_id))
+        self.stats.superseded_sets += 1
 
     def _set_djs(self, set_id: int, names: Iterable[str], record_id: int) -> None:
         seen: set[int] = set()
@@ -426,9 +448,7 @@ class SilverBuilder:
             return
         set_id = stable_id("set", f"mixesdb:{mix_id}")
         if set_id in self.set_ids:
-            self._reject(rid, -1, f"mix {mix_id} is already in silver from an earlier record", payload.get("title"))
-            self._processed(rec, "rejected")
-            return
+            self._supersede(set_id, f"superseded by bronze record {rid}, a newer version of mix {mix_id}")
         info = parse_mix_title(payload["title"], payload.get("tags") or ())
         entries = gaps = 0
         n_obs = len(self.rows.rows["observation"])
@@ -672,10 +692,8 @@ class SilverBuilder:
         key = f"{library}:{path}"
         set_id = stable_id("set", f"rekordbox:{key}")
         if set_id in self.set_ids:
-            self._reject(rid, -1, f"playlist {path!r} of library {library!r} is already in silver from an "
-                                  "earlier record", key)
-            self._processed(rec, "rejected")
-            return
+            self._supersede(set_id, f"superseded by bronze record {rid}, a newer export of playlist {path!r} of "
+                                    f"library {library!r}")
         by_location = str(pl.get("key_type", "0")) == "1"
         scope = f"{library}:"
         count = 0
@@ -800,6 +818,39 @@ UPDATE silver.artist a SET canonical_name = b.spelling
 FROM best b
 WHERE a.artist_id = b.artist_id AND a.canonical_name <> b.spelling
   AND NOT EXISTS (SELECT 1 FROM silver.artist o WHERE o.canonical_name = b.spelling)
+"""
+
+# Retire the old version of superseded sets (one statement: data-modifying CTEs on one snapshot).
+# Every item of the old version stays in exactly one place: its entries and gaps become rejects with the
+# reason, so they leave set_entry / set_gap in the same statement.
+_RETIRE_SQL = """
+WITH old AS (
+    SELECT s.set_id, s.record_id, x.reason, x.run_id FROM silver.dj_set s
+    JOIN unnest(%(ids)s::bigint[], %(reasons)s::text[], %(runs)s::bigint[]) AS x(set_id, reason, run_id)
+      USING (set_id)
+), moved AS (
+    INSERT INTO silver.reject (record_id, item_index, reason, raw_text, run_id)
+    SELECT e.record_id, e.item_index, o.reason, e.raw_title, o.run_id FROM silver.set_entry e JOIN old o USING (set_id)
+    UNION ALL
+    SELECT g.record_id, g.item_index, o.reason, g.raw_title, o.run_id FROM silver.set_gap g JOIN old o USING (set_id)
+), observations AS (
+    DELETE FROM silver.observation ob USING old o WHERE ob.record_id = o.record_id RETURNING ob.track_id
+), flagged AS (
+    UPDATE silver.track t SET needs_enrichment = true FROM observations ob WHERE t.track_id = ob.track_id
+), entries AS (
+    DELETE FROM silver.set_entry x USING old o WHERE x.set_id = o.set_id
+), gaps AS (
+    DELETE FROM silver.set_gap x USING old o WHERE x.set_id = o.set_id
+), components AS (
+    DELETE FROM silver.mashup_component x USING old o WHERE x.set_id = o.set_id
+), djs AS (
+    DELETE FROM silver.set_dj x USING old o WHERE x.set_id = o.set_id
+), spellings AS (
+    DELETE FROM silver.artist_spelling_use x USING old o WHERE x.record_id = o.record_id
+), marked AS (
+    UPDATE silver.processed_record p SET outcome = 'superseded' FROM old o WHERE p.record_id = o.record_id
+)
+DELETE FROM silver.dj_set s USING old o WHERE s.set_id = o.set_id
 """
 
 # ----------------------------------------------------------------------------------------------

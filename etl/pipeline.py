@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import psycopg
 
 from etl.enrichment.config import start_run
+from etl.locks import processing_lock
 from graphsvc.settings import get_settings
 
 MODES = ("bronze_only", "silver_only", "gold_only", "complete")
@@ -115,7 +116,20 @@ class Pipeline:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
         inputs = inputs or Inputs()
+        if mode == "bronze_only":  # ingests take their own per-source locks
+            return self._run(mode, inputs, max_silver_chunks)
+        with processing_lock(self.conn, f"a {mode} run"):
+            return self._run(mode, inputs, max_silver_chunks)
+
+    def _run(self, mode: str, inputs: Inputs, max_silver_chunks: int | None) -> RunSummary:
         run_id = start_run(self.conn, "pipeline", mode)
+        if mode != "bronze_only":
+            # holding the processing lock, any other run past bronze still marked running died unfinished
+            self.conn.execute(
+                """UPDATE ops.run SET status = 'failed', completed_at = now(),
+                       error = 'interrupted: the process ended before the run finished (found by run ' || %s || ')'
+                   WHERE kind = 'pipeline' AND status = 'running' AND mode <> 'bronze_only' AND run_id <> %s""",
+                (run_id, run_id))
         self.conn.commit()
         summary = RunSummary(run_id, mode)
         t0 = time.perf_counter()

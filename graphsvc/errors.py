@@ -27,3 +27,7 @@ class GraphUnavailable(GraphsvcError):
 
 class NotFound(GraphsvcError):
     """An id that does not exist."""
+
+
+class Busy(GraphsvcError):
+    """Another process is doing work that must not run twice at once (a pipeline run on the same database)."""

@@ -153,6 +153,11 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(database_factory, pg_ur
         assert conn.execute("SELECT status FROM ops.run ORDER BY run_id DESC LIMIT 1").fetchone()[0] == "running"
     res = _etl(["run", "--mode", "silver_only"], pg_url, tmp_path, env=env)
     assert res.returncode == 0, res.stderr
+    with psycopg.connect(pg_url) as conn:  # the rerun marked the killed run as interrupted
+        (killed, killed_error), (_, rerun_error) = conn.execute(
+            "SELECT status, error FROM ops.run WHERE mode = 'silver_only' ORDER BY run_id").fetchall()
+        assert killed == "failed" and killed_error.startswith("interrupted: the process ended")
+        assert rerun_error is None
 
     # database B: the same, uninterrupted
     url_b = database_factory("uninterrupted")

@@ -1,10 +1,12 @@
 // artist_analytics: an artist's tracks, sets played, average BPM, top key, top genres, collaborators, supporters
-// params: $artist_id INTEGER, $top INTEGER (list lengths, 1-500)
+// params: $artist_id INTEGER, $top INTEGER (collaborators/supporters, 1-500), $top_genres INTEGER (genres, 1-500)
+// Same answer as the embedded store: tracks and sets_played are the gold counts on the node, a genre
+// counts once per track (DISTINCT t, genre), key ties go to wheel order (number, letter), other ties to id.
 MATCH (a:Artist {id: $artist_id})
 CALL (a) {
   OPTIONAL MATCH (a)<-[:BY]-(t:Track)
   WITH DISTINCT t
-  RETURN count(t) AS tracks, avg(t.bpm) AS avg_bpm, collect(t) AS track_nodes
+  RETURN avg(t.bpm) AS avg_bpm, collect(t) AS track_nodes
 }
 CALL (track_nodes) {
   UNWIND track_nodes AS t
@@ -16,11 +18,12 @@ CALL (track_nodes) {
 CALL (track_nodes) {
   UNWIND track_nodes AS t
   UNWIND coalesce(t.genres, []) AS genre
+  WITH DISTINCT t, genre
   WITH genre, count(*) AS n
   ORDER BY n DESC, genre
-  RETURN collect({genre: genre, tracks: n})[0..$top] AS top_genres
+  RETURN collect({genre: genre, tracks: n})[0..$top_genres] AS top_genres
 }
-RETURN a.id AS id, a.name AS name, tracks, COUNT { (a)-[:PLAYED]->(:Set) } AS sets_played, avg_bpm, top_key,
+RETURN a.id AS id, a.name AS name, a.tracks AS tracks, a.sets AS sets_played, avg_bpm, top_key,
   top_genres,
   COLLECT {
     MATCH (a)-[r:COLLABORATED_WITH]-(o:Artist)

@@ -1,7 +1,8 @@
 // collaboration_network: ego network of an artist over COLLABORATED_WITH (undirected, weight >= $min_weight)
 // params: $artist_id INTEGER, $depth INTEGER (1-3), $min_weight INTEGER, $limit INTEGER (1-500)
 // Quantifier bounds cannot be parameters in Cypher 5: one branch per depth, gated by $depth before
-// the search, so a depth-1 request never expands 3 hops. hops = length of a shortest path.
+// the search, so a depth-1 request never expands 3 hops. hops = length of a shortest path (the
+// weight filter is inlined in the pattern: a pre-filter, applied before SHORTEST selects).
 MATCH (ego:Artist {id: $artist_id})
 CALL (ego) {
   RETURN ego AS n, 0 AS hops
@@ -21,9 +22,10 @@ CALL (ego) {
   WHERE n <> ego
   RETURN n, length(p) AS hops
 }
-WITH n, hops
+WITH ego, n, hops
 ORDER BY hops, coalesce(n.tracks, 0) DESC, n.id
-WITH collect({node: n, hops: hops}) AS ranked
+// grouped by ego: an unknown artist gives no row at all (a bare collect() would give one empty row)
+WITH ego, collect({node: n, hops: hops}) AS ranked
 WITH ranked[0..$limit] AS kept, size(ranked) > $limit AS truncated
 WITH kept, truncated, [k IN kept | k.node] AS members
 CALL (members) {

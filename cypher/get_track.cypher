@@ -1,9 +1,4 @@
-// get_track: one track's properties with its credited artists (BY position order)
+// get_track: one track's properties (absent = null: Python fills every model property, as the embedded store)
 // params: $track_id INTEGER
 MATCH (t:Track {id: $track_id})
-RETURN properties(t) AS track,
-  COLLECT {
-    MATCH (t)-[b:BY]->(a:Artist)
-    WITH a, b ORDER BY b.position, a.id, b.role
-    RETURN {id: a.id, name: a.name, role: b.role}
-  } AS credits
+RETURN properties(t) AS track

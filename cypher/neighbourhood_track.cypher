@@ -16,9 +16,10 @@ CALL (c) {
   WHERE n <> c
   RETURN n, length(p) AS hops
 }
-WITH n, hops, COUNT { (n)-[x]-() WHERE NOT x:COMPATIBLE } AS degree, labels(n)[0] AS label
+WITH c, n, hops, COUNT { (n)-[x]-() WHERE NOT x:COMPATIBLE } AS degree, labels(n)[0] AS label
 ORDER BY hops, degree DESC, label, n.id, n.camelot
-WITH collect({node: n, hops: hops, degree: degree, label: label}) AS ranked
+// grouped by c: an unknown start node gives no row at all (a bare collect() would give one empty row)
+WITH c, collect({node: n, hops: hops, degree: degree, label: label}) AS ranked
 WITH ranked[0..$limit] AS kept, size(ranked) > $limit AS truncated
 WITH kept, truncated, [k IN kept | k.node] AS members
 CALL (members) {

@@ -7,17 +7,31 @@ behaviour is tested by ``TestRealNeo4j`` against a real Neo4j 5.26 when NEO4J_TE
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import neo4j.time
+import numpy as np
 import psycopg
 import pytest
 from neo4j import RoutingControl
 
 import cypher
+from etl.gold import build_gold
+from graphsvc.errors import GraphsvcError, InvalidValue, NotFound
 from graphsvc.graph.base import GraphStore
-from graphsvc.graph.neo4j_store import Neo4jStore, tombstone_row
+from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
+from graphsvc.graph.neo4j_store import (
+    REL_SOURCES,
+    Neo4jStore,
+    property_value,
+    tombstone_row,
+)
+from tests.gold_fixture import fill_silver
 
 QUERY_NAME = {cypher.load(n): n for n in cypher.names()}
 
@@ -51,13 +65,17 @@ class RecordingSession:
 
 
 class RecordingDriver:
-    def __init__(self, records: list | None = None) -> None:
+    """``records``: canned records for every query, or a function (query name, params) -> records."""
+
+    def __init__(self, records: Any = None) -> None:
         self.log: list = []
         self.records = records or []
 
     def execute_query(self, query: str, params: dict | None = None, **kw: Any) -> Any:
-        self.log.append(("execute_query", QUERY_NAME.get(query, query), params or {}, kw))
-        return SimpleNamespace(records=self.records)
+        name = QUERY_NAME.get(query, query)
+        self.log.append(("execute_query", name, params or {}, kw))
+        records = self.records(name, params or {}) if callable(self.records) else self.records
+        return SimpleNamespace(records=records)
 
     def session(self, database: str | None = None) -> RecordingSession:
         self.log.append(("session", database))
@@ -76,6 +94,15 @@ def test_is_a_graph_store() -> None:
     s, _ = store()
     assert isinstance(s, GraphStore) and s.backend == "neo4j"
     assert s.target == "neo4j:neo4j://db.example:7687/music"
+
+
+def test_constructor_takes_uri_auth_database_positionally() -> None:
+    """tests/test_graph_store.py builds the store as Neo4jStore(uri, (user, password), database)."""
+    d = RecordingDriver()
+    s = Neo4jStore("neo4j://db.example:7687", ("neo4j", "secret"), "music", driver=d)
+    assert s.database == "music" and s.target == "neo4j:neo4j://db.example:7687/music"
+    assert s.ping()
+    assert d.log == [("execute_query", "ping", {}, {"database_": "music", "routing_": RoutingControl.READ})]
 
 
 def test_write_batches_split_rows_and_send_declared_params() -> None:
@@ -108,9 +135,12 @@ def test_tombstones_become_declared_delete_params() -> None:
     (lambda s: s.get_track(1), "get_track"),
     (lambda s: s.get_artist(1), "get_artist"),
     (lambda s: s.collaboration_paths(1, 2, k=2, max_hops=4), "collaboration_paths"),
+    (lambda s: s.collaboration_network(1, depth=2), "collaboration_network"),
+    (lambda s: s.neighbourhood("track", 1, depth=2), "neighbourhood_track"),
+    (lambda s: s.neighbourhood("artist", 1), "neighbourhood_artist"),
     (lambda s: s._raw_candidates(1, strictness="normal", bpm_window_pct=6, half_double=True, max_pitch_shift=1),
      "next_track_candidates"),
-    (lambda s: s.harmonic_path_ids(1, 2), "harmonic_path"),
+    (lambda s: s.harmonic_paths(1, 2), "get_track"),
     (lambda s: s.artist_analytics(1), "artist_analytics"),
     (lambda s: s.set_analytics(1), "set_analytics"),
     (lambda s: s.counts(), "counts_nodes"),
@@ -119,7 +149,8 @@ def test_tombstones_become_declared_delete_params() -> None:
 ])
 def test_reads_route_to_readers_with_declared_params(call: Any, name: str) -> None:
     s, d = store()
-    call(s)
+    with contextlib.suppress(NotFound):  # the double returns no records: unknown ids are NotFound
+        call(s)
     sent = [e for e in d.log if e[0] == "execute_query"]
     assert sent and sent[0][1] == name
     for _, q, params, kw in sent:
@@ -127,12 +158,15 @@ def test_reads_route_to_readers_with_declared_params(call: Any, name: str) -> No
         assert sorted(params) == sorted(cypher.params(q))
 
 
-def test_search_escapes_lucene_syntax() -> None:
+def test_search_normalizes_like_the_embedded_store_and_escapes_lucene_syntax() -> None:
     s, d = store()
     s.search_tracks('AC/DC "Back" (live)', 3)
-    params = d.log[-1][2]
-    assert params["q"] == 'ac/dc "back" (live)'
-    assert params["lucene"] == 'ac\\/dc* AND \\"back\\"* AND \\(live\\)*'
+    assert d.log[-1][2] == {"lucene": "ac* AND dc* AND back* AND live*", "cap": 5000}
+    s.search_artists("Âme & Friends", 3)
+    assert d.log[-1][2] == {"q": "ame and friends", "limit": 3}
+    assert Neo4jStore._lucene('a:b "c"') == 'a\\:b* AND \\"c\\"*'
+    with pytest.raises(InvalidValue, match="letter or digit"):
+        s.search_tracks("?!", 3)
 
 
 def test_bounds_checked_before_any_query() -> None:
@@ -148,8 +182,200 @@ def test_schema_statements_sent_one_by_one_to_the_database() -> None:
     s, d = store()
     s.ensure_schema()
     sent = [e for e in d.log if e[0] == "execute_query"]
-    assert len(sent) == 12 and all(e[3] == {"database_": "music"} for e in sent)
+    assert len(sent) == 13 and all(e[3] == {"database_": "music"} for e in sent)
     assert all(";" not in e[1] for e in sent)
+    # Community Edition: no node key / property existence constraints (Enterprise only)
+    assert not any("IS NODE KEY" in e[1] or "IS NOT NULL" in e[1] or "IS :: " in e[1] for e in sent)
+    assert sent[-1][1] == "await_indexes"  # after the 12 schema statements: indexes ONLINE before use
+
+
+# --- runtime rules of Neo4j enforced before anything is sent -------------------------------------
+_PRIMITIVES = (bool, int, float, str, dt.date)
+
+
+def _storable(value: Any) -> bool:
+    """Neo4j's property rule (Cypher manual, Values and types): a primitive or a homogeneous list of
+    primitives without null; never a map, a nested list, a Decimal or a numpy value (the driver refuses
+    those outright)."""
+    if value is None:
+        return True
+    if isinstance(value, list):
+        return all(type(v) in _PRIMITIVES for v in value) and len({type(v) for v in value}) <= 1
+    return type(value) in _PRIMITIVES
+
+
+def _written(d: RecordingDriver) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for e in d.log:
+        if e[0] == "tx.run" and e[1].startswith("write_"):
+            out.setdefault(e[1], []).extend(e[2]["rows"])
+    return out
+
+
+@pytest.fixture
+def gold_conn(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        yield conn
+
+
+def test_projection_of_the_gold_fixture_sends_only_storable_property_values(gold_conn) -> None:
+    # make gold as awkward as Postgres allows: a NULL inside a text[], numeric columns (psycopg gives
+    # Decimal), a NaN float; all must reach Neo4j as storable values
+    gold_conn.execute("UPDATE gold.track SET genres = ARRAY['house', NULL, 'deep house'] WHERE 'house' = ANY(genres)")
+    gold_conn.execute("ALTER TABLE gold.track ALTER COLUMN bpm TYPE numeric, ALTER COLUMN energy TYPE numeric")
+    gold_conn.execute("ALTER TABLE gold.collaborated_with ALTER COLUMN weight TYPE numeric")
+    gold_conn.execute("UPDATE gold.track SET quality = 'NaN'::float8 WHERE year = 2017")
+    gold_conn.commit()
+    s, d = store()
+    stats = s.project(gold_conn, full=True, batch_size=7)
+    assert stats.nodes == {"Key": 24, "Label": 4, "Artist": 15, "Track": 40, "Set": 6}
+    written = _written(d)
+    for query, key, label in (("write_tracks", "id", "Track"), ("write_artists", "id", "Artist"),
+                              ("write_sets", "id", "Set"), ("write_labels", "id", "Label"),
+                              ("write_keys", "camelot", "Key")):
+        rows = written[query]
+        assert rows and all(set(r) == {key, "props"} for r in rows)
+        for r in rows:
+            assert set(r["props"]) == set(NODE_LABELS[label]) - {key}  # every model property, no other
+            bad = {k: v for k, v in r["props"].items() if not _storable(v)}
+            assert not bad, (label, r[key], bad)
+    tracks = written["write_tracks"]
+    assert all(type(t["props"]["bpm"]) is float for t in tracks if t["props"]["bpm"] is not None)
+    assert next(t["props"]["genres"] for t in tracks if "house" in t["props"]["genres"]) == ["house", "deep house"]
+    assert any(t["props"]["quality"] is None for t in tracks)  # NaN: no property rather than NaN
+    assert {type(x["props"]["date"]) for x in written["write_sets"]} == {dt.date, type(None)}
+    for rel, (query, _, _) in REL_SOURCES.items():
+        for row in written.get(query, []):
+            assert all(_storable(v) for v in row.values()), (rel, row)
+    assert {type(r["weight"]) for r in written["write_collaborated_with"]} == {int}
+    assert {type(r["last_seen"]) for r in written["write_transitions_to"]} <= {dt.date, type(None)}
+
+
+def test_property_value_rules() -> None:
+    assert property_value(Decimal("1.5")) == 1.5 and type(property_value(Decimal(3))) is int
+    assert type(property_value(np.float64(2.5))) is float and type(property_value(np.int64(7))) is int
+    assert type(property_value(np.bool_(True))) is bool
+    assert property_value(["a", None, "b"]) == ["a", "b"]
+    assert property_value(np.array([1, 2])) == [1, 2] and property_value((1, 2.5)) == [1.0, 2.5]
+    assert property_value(float("nan")) is None and property_value(None) is None
+    assert property_value(dt.date(2020, 1, 2)) == dt.date(2020, 1, 2)
+    # the model type decides between INTEGER and FLOAT (a numeric 124 is still a FLOAT bpm)
+    assert type(property_value(Decimal(124), "Track.bpm", "FLOAT")) is float
+    assert type(property_value(np.float64(3.0), "Track.year", "INTEGER")) is int
+    with pytest.raises(GraphsvcError, match="not an INTEGER"):
+        property_value(2.5, "Track.year", "INTEGER")
+    for bad in ({"a": 1}, [{"a": 1}], [[1], [2]], ["a", 1], object()):
+        with pytest.raises(GraphsvcError, match="Neo4j"):
+            property_value(bad, "Track.genres")
+
+
+def test_batch_queries_in_transactions_run_only_in_auto_commit_transactions() -> None:
+    """CALL { } IN TRANSACTIONS is refused inside an explicit or managed transaction: the store must
+    send such a query with session.run, never through execute_write or execute_query."""
+    batched = {n for n in cypher.names() if "IN TRANSACTIONS" in cypher.load(n)}
+    assert batched == {"wipe"}
+    s, d = store()
+    s.wipe()
+    assert [e[:2] for e in d.log if e[0] != "session"] == [("session.run", "wipe")]
+    assert ("session", "music") in d.log
+
+
+# --- reads give the embedded store's answers (same shapes, types, order) ------------------------------
+def _neo4j_props(props: dict) -> dict:
+    """What properties(n) returns for a node written from these props: no nulls (SET n += {x: null}
+    removes x), dates as neo4j.time.Date."""
+    return {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
+            for k, v in props.items() if v is not None}
+
+
+@pytest.fixture
+def embedded(gold_conn):
+    from graphsvc.graph.embedded import EmbeddedStore
+
+    return EmbeddedStore.from_gold(gold_conn)
+
+
+def test_get_track_and_get_artist_fill_absent_properties_like_the_embedded_store(embedded) -> None:
+    for tid in embedded.tracks:
+        want = embedded.get_track(tid)
+        s, _ = store([{"track": _neo4j_props(want)}])
+        assert s.get_track(tid) == want
+    for aid in embedded.artists:
+        want = embedded.get_artist(aid)
+        s, _ = store([{"artist": _neo4j_props(want)}])
+        assert s.get_artist(aid) == want
+
+
+def test_search_matches_the_embedded_store(embedded) -> None:
+    tracks = [{"track": _neo4j_props(embedded.get_track(t))} for t in sorted(embedded.tracks)]
+    s, _ = store(tracks)  # the fulltext candidates: here every track (a superset of any real hit list)
+    for q in ("bicep", "atlas", "Opal", "ame", "deep", "techno", "Kerri Chandler", "o"):
+        for limit in (1, 3, 20):
+            assert s.search_tracks(q, limit) == embedded.search_tracks(q, limit), (q, limit)
+
+    def artist_rows(name: str, params: dict) -> list:
+        hits = embedded.search_artists(params["q"], params["limit"])  # what the Cypher ranks the same way
+        return [{"artist": _neo4j_props({k: v for k, v in h.items() if k != "match"}),
+                 "rank": ("exact", "prefix", "contains").index(h["match"])} for h in hits]
+
+    s, _ = store(artist_rows)
+    assert [a["name"] for a in s.search_artists("AME")] == ["Âme"]
+    assert s.search_artists("Frankey & Sandrino") == embedded.search_artists("Frankey & Sandrino")
+
+
+def test_set_analytics_match_the_embedded_store(embedded) -> None:
+    for sid, props in embedded.sets.items():
+        entries = [{"position": pos, "id": t, **{k: embedded.get_track(t)[k] for k in ("camelot", "bpm", "energy", "genres")}}
+                   for pos, t in embedded.set_entries.get(sid, [])]
+        s, _ = store([{"id": sid, "title": props["title"], "entries": entries}])
+        assert s.set_analytics(sid) == embedded.set_analytics(sid), props["title"]
+
+
+def test_unknown_ids_are_not_found_and_bounds_refused_as_in_the_embedded_store() -> None:
+    s, d = store([{"nodes": [], "edges": [], "truncated": False}])  # what an aggregation over nothing gives
+    with pytest.raises(NotFound):
+        s.collaboration_network(1)
+    with pytest.raises(NotFound):
+        s.neighbourhood("artist", 1)
+    s, d = store()
+    with pytest.raises(NotFound, match="artist 1 does not exist"):
+        s.collaboration_paths(1, 2)
+    with pytest.raises(NotFound, match="track 1 does not exist"):
+        s.harmonic_paths(1, 2)
+    with pytest.raises(InvalidValue, match="two different artists"):
+        s.collaboration_paths(3, 3)
+    d.log.clear()
+    for call in (lambda: s.harmonic_paths(1, 2, max_len=13), lambda: s.harmonic_paths(1, 2, strictness="loose"),
+                 lambda: s.next_tracks(1, max_pitch_shift=3), lambda: s.neighbourhood("set", 1)):
+        with pytest.raises(InvalidValue):
+            call()
+    assert d.log == []
+
+
+def test_neighbourhood_converts_dates_and_fills_properties() -> None:
+    day = neo4j.time.Date(2019, 3, 1)
+    record = {"truncated": False, "nodes": [
+        {"label": "Track", "key": 1, "properties": {"id": 1, "title": "Opal", "artists": "Bicep"}, "hops": 0, "degree": 2},
+        {"label": "Set", "key": 9, "properties": {"id": 9, "title": "Mix", "source": "mixesdb", "tracks": 1, "date": day},
+         "hops": 1, "degree": 1},
+        {"label": "Track", "key": 2, "properties": {"id": 2, "title": "Glue", "artists": "Bicep"}, "hops": 1, "degree": 1},
+    ], "edges": [
+        {"source_label": "Track", "source_key": 1, "target_label": "Track", "target_key": 2, "type": "TRANSITIONS_TO",
+         "properties": {"count": 3, "djs": 1, "last_seen": day}},
+        {"source_label": "Set", "source_key": 9, "target_label": "Track", "target_key": 1, "type": "CONTAINS",
+         "properties": {"position": 1}},
+    ]}
+    s, _ = store([record])
+    g = s.neighbourhood("track", 1)
+    assert g.nodes[1].properties == {**dict.fromkeys(NODE_LABELS["Set"]), "id": 9, "title": "Mix", "source": "mixesdb",
+                                     "tracks": 1, "date": dt.date(2019, 3, 1), "hops": 1}
+    assert g.nodes[0].properties["genres"] == [] and "degree" not in g.nodes[0].properties
+    assert [e.type for e in g.edges] == ["TRANSITIONS_TO", "CONTAINS"]  # owner rank order
+    assert g.edges[0].properties == {"count": 3, "djs": 1, "last_seen": dt.date(2019, 3, 1)}
+    assert set(g.edges[1].properties) == set(RELATIONSHIPS["CONTAINS"][2])
 
 
 NEO4J_URI = os.environ.get("NEO4J_TEST_URI")

@@ -8,17 +8,27 @@ Every call names its database (``database_``); reads go through ``driver.execute
 Projection copies the gold tables (Postgres schema ``gold``) into the graph: rows with
 ``change_seq`` above the target's watermark (all rows when ``full``), nodes first, then relationships,
 in batches; tombstones are applied before the upserts; the new watermark goes to
-``gold.projection_state`` for target ``neo4j:<uri>/<db>``.
+``gold.projection_state`` for target ``neo4j:<uri>/<db>``. Every value sent as a property is made
+storable first (``property_value``: primitives or homogeneous null-free lists, typed by the model; no
+map, Decimal or numpy value ever reaches the driver).
+
+Reads answer exactly as the embedded store: absent properties come back as None (Neo4j drops null
+properties), neo4j.time values as datetime types, the same tie-breaks and the same NotFound/InvalidValue.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import neo4j
+import neo4j.time
 from neo4j import GraphDatabase, RoutingControl
 
 import cypher
@@ -26,6 +36,7 @@ from graphsvc import harmonic
 from graphsvc.errors import GraphsvcError, GraphUnavailable, InvalidValue, NotFound
 from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
+from graphsvc.names import name_key, title_key
 
 # label -> (write query, key column, SELECT of (key, props...) from gold, incremental)
 NODE_SOURCES: dict[str, tuple[str, str, str, bool]] = {
@@ -55,6 +66,101 @@ REL_SOURCES: dict[str, tuple[str, str, bool]] = {
 }
 DELETABLE_LABELS = ("Track", "Artist", "Set", "Label")
 MAX_BATCH = 50_000
+SEARCH_CANDIDATES = 5000  # fulltext hits fetched per track search before the exact filter/rank in Python
+_KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
+# neighbourhood edges in the embedded store's order: by owner node rank, then relationship type
+_EDGE_TYPE_ORDER = {t: i for i, t in enumerate(
+    ("BY", "TRANSITIONS_TO", "IN_KEY", "ON_LABEL", "COLLABORATED_WITH", "SUPPORTS", "PLAYED", "CONTAINS"))}
+_SCALARS = (bool, int, float, str, dt.date, dt.datetime, dt.time)
+
+
+# --- property values: what Neo4j can store, and back -------------------------------------------
+def _scalar(value: Any, where: str) -> Any:
+    """One property value as a type the driver sends and Neo4j stores; numpy scalars and Decimal are
+    converted (the driver refuses them), NaN becomes None (no property), anything else must already be a
+    primitive (str, int, float, bool, date, datetime, time)."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is None or isinstance(value, _SCALARS):
+        return value
+    raise GraphsvcError(f"{where}: a {type(value).__name__} cannot be stored as a Neo4j property "
+                        f"(only primitives and homogeneous lists of primitives): {value!r}")
+
+
+def property_value(value: Any, where: str = "property", cypher_type: str | None = None) -> Any:
+    """``value`` made storable as a Neo4j property (Cypher manual, Values and types: property types are
+    primitives and homogeneous lists of primitives; lists stored as properties cannot contain null).
+    Lists lose their None elements, ints in a list with floats become floats, and a list must then hold
+    one type; maps, nested lists and lists of maps are refused with the property named. With the model's
+    ``cypher_type`` a number gets that type (a numeric column read as Decimal 124 stays a FLOAT)."""
+    if cypher_type is not None:
+        value = property_value(value, where)
+        if cypher_type == "FLOAT" and type(value) is int:
+            return float(value)
+        if cypher_type == "INTEGER" and type(value) is float:
+            if not value.is_integer():
+                raise GraphsvcError(f"{where}: {value!r} is not an INTEGER")
+            return int(value)
+        return value
+    if isinstance(value, Mapping):
+        raise GraphsvcError(f"{where}: a map cannot be stored as a Neo4j property: {value!r}")
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return _scalar(value, where)
+    if any(isinstance(v, (list, tuple, Mapping)) for v in value):
+        raise GraphsvcError(f"{where}: nested lists and lists of maps cannot be Neo4j properties: {value!r}")
+    items = [v for v in (_scalar(v, where) for v in value) if v is not None]
+    kinds = {type(v) for v in items}
+    if kinds == {int, float}:
+        items, kinds = [float(v) for v in items], {float}
+    if len(kinds) > 1:
+        raise GraphsvcError(f"{where}: a Neo4j list property must hold one type, "
+                            f"got {sorted(k.__name__ for k in kinds)}: {value!r}")
+    return items
+
+
+def node_payload(label: str, key: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``write_<label>`` row of a gold row: {key: ..., "props": {every other column}} with every value
+    storable (None stays: ``SET n += props`` removes that property)."""
+    types = NODE_LABELS[label]
+    return {key: property_value(row[key], f"{label}.{key}", types.get(key)),
+            "props": {k: property_value(v, f"{label}.{k}", types.get(k)) for k, v in row.items() if k != key}}
+
+
+def relationship_payload(rel: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A gold relationship row with every value storable (ids, role, position and properties)."""
+    types = RELATIONSHIPS[rel][2]
+    return {k: property_value(v, f"{rel}.{k}", types.get(k)) for k, v in row.items()}
+
+
+def from_neo4j(value: Any) -> Any:
+    """Driver values back to what the embedded store returns: neo4j.time types as datetime types,
+    lists and maps converted element by element."""
+    if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime, neo4j.time.Time)):
+        return value.to_native()
+    if isinstance(value, list):
+        return [from_neo4j(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: from_neo4j(v) for k, v in value.items()}
+    return value
+
+
+def full_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """Every model property of ``label`` (absent ones as None, Track.genres as a list), as the embedded
+    store gives them: Neo4j drops a property set to null, so ``properties(n)`` lacks those keys."""
+    out = {name: from_neo4j(props.get(name)) for name in NODE_LABELS[label]}
+    if label == "Track":
+        out["genres"] = list(out["genres"] or [])
+    return out
+
+
+def relationship_properties(rel: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: from_neo4j(props.get(name)) for name in RELATIONSHIPS[rel][2]}
 
 
 def tombstone_row(kind: str, key: str) -> dict[str, Any]:
@@ -80,11 +186,13 @@ class Neo4jStore:
 
     backend = "neo4j"
 
-    def __init__(self, uri: str, *, user: str | None = None, password: str | None = None,
-                 database: str = "neo4j", driver: Any = None) -> None:
+    def __init__(self, uri: str, auth: tuple[str, str] | None = None, database: str = "neo4j", *,
+                 user: str | None = None, password: str | None = None, driver: Any = None) -> None:
+        """``auth`` is a (user, password) pair; ``user``/``password`` are the same given separately."""
         self.uri = uri
         self.database = database
-        auth = (user, password) if user else None
+        if auth is None and user:
+            auth = (user, password or "")
         try:
             self._driver = driver if driver is not None else GraphDatabase.driver(uri, auth=auth)
         except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, ValueError) as e:
@@ -128,8 +236,10 @@ class Neo4jStore:
         self._driver.close()
 
     def ping(self) -> bool:
+        """True when this store's database answers a read (verify_connectivity(database=...) would be a
+        driver preview feature and checks no particular database)."""
         try:
-            self._driver.verify_connectivity(database=self.database)
+            self._driver.execute_query(cypher.load("ping"), database_=self.database, routing_=RoutingControl.READ)
             return True
         except Exception:  # noqa: BLE001 - a health probe answers, it does not raise
             return False
@@ -139,6 +249,8 @@ class Neo4jStore:
         for statement in cypher.statements("schema_constraints"):
             with self._errors("schema_constraints"):
                 self._driver.execute_query(statement, database_=self.database)
+        with self._errors("await_indexes"):  # so the first search after a fresh schema finds its index ONLINE
+            self._driver.execute_query(cypher.load("await_indexes"), database_=self.database)
 
     def wipe(self) -> None:
         """Delete everything (tests, full rebuilds). Runs in batched implicit transactions."""
@@ -170,9 +282,10 @@ class Neo4jStore:
         self._apply_tombstones(tombstones, batch_size)
         nodes: dict[str, int] = {}
         for label, (query, key, _, _) in NODE_SOURCES.items():
-            payload = [{key: r[key], "props": {k: v for k, v in r.items() if k != key}} for r in node_rows[label]]
+            payload = [node_payload(label, key, r) for r in node_rows[label]]
             nodes[label] = self._write_batches(query, payload, batch_size)
-        relationships = {rel: self._write_batches(REL_SOURCES[rel][0], rel_rows[rel], batch_size)
+        relationships = {rel: self._write_batches(REL_SOURCES[rel][0],
+                                                  [relationship_payload(rel, r) for r in rel_rows[rel]], batch_size)
                          for rel in REL_SOURCES}
 
         with conn.transaction():
@@ -205,7 +318,8 @@ class Neo4jStore:
                 query = cypher.load("delete_nodes")
                 with self._errors("delete_nodes"), self._driver.session(database=self.database) as session:
                     for batch in batches(ids, batch_size):
-                        session.execute_write(lambda tx, b=batch: tx.run(query, {"label": label, "ids": list(b)}).consume())
+                        session.execute_write(
+                            lambda tx, b=batch, q=query, lab=label: tx.run(q, {"label": lab, "ids": list(b)}).consume())
         if by_kind:
             raise GraphsvcError(f"gold.tombstone has kinds the graph does not know: {sorted(by_kind)}")
 
@@ -224,38 +338,56 @@ class Neo4jStore:
 
     # --- reads ------------------------------------------------------------------------------
     @staticmethod
-    def _needle(q: str) -> tuple[str, str]:
-        """(lower-cased needle, escaped Lucene query: every term as a prefix, all required)."""
-        needle = " ".join(str(q).lower().split())
-        if not needle:
-            raise InvalidValue("search text must not be empty")
+    def _lucene(needle: str) -> str:
+        """Every term of a normalized needle as a required prefix, Lucene syntax characters escaped."""
         special = set('+-&|!(){}[]^"~*?:\\/')
         terms = ["".join("\\" + c if c in special else c for c in t) for t in needle.split()]
-        return needle, " AND ".join(f"{t}*" for t in terms)
+        return " AND ".join(f"{t}*" for t in terms)
 
     def search_tracks(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
-        needle, lucene = self._needle(q)
-        return [dict(r) for r in self._read("search_tracks", q=needle, lucene=lucene, limit=int(bounded("limit", limit)))]
+        """As the embedded store: tracks whose title_key("artists title") contains title_key(q), exact >
+        prefix > contains (on the title or "artists title"), plays desc, id asc; every track property plus
+        ``match``. Candidates come from the fulltext index (each needle term as a word prefix)."""
+        bounded("limit", limit)
+        needle = title_key(str(q))
+        if not needle:
+            raise InvalidValue("search query must contain at least one letter or digit")
+        records = self._read("search_tracks", lucene=self._lucene(needle), cap=SEARCH_CANDIDATES)
+        hits = []
+        for r in records:
+            t = full_properties("Track", r["track"])
+            short, full = title_key(t["title"] or ""), title_key(f"{t['artists']} {t['title']}")
+            if needle not in full:
+                continue
+            rank = 0 if needle in (short, full) else 1 if (short.startswith(needle) or full.startswith(needle)) else 2
+            hits.append((rank, -(t["plays"] or 0), t["id"], t))
+        hits.sort(key=lambda h: h[:3])
+        return [{**t, "match": ("exact", "prefix", "contains")[rank]} for rank, _, _, t in hits[: int(limit)]]
 
     def search_artists(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
-        needle, lucene = self._needle(q)
-        return [dict(r) for r in self._read("search_artists", q=needle, lucene=lucene, limit=int(bounded("limit", limit)))]
+        """As the embedded store: artists whose name_key contains name_key(q), exact > prefix > contains,
+        tracks desc, id asc; every artist property plus ``match``."""
+        bounded("limit", limit)
+        needle = name_key(str(q))
+        if not needle:
+            raise InvalidValue("search query must contain at least one letter or digit")
+        records = self._read("search_artists", q=needle, limit=int(limit))
+        return [{**full_properties("Artist", r["artist"]), "match": ("exact", "prefix", "contains")[r["rank"]]}
+                for r in records]
 
     def get_track(self, track_id: int) -> dict[str, Any] | None:
         records = self._read("get_track", track_id=int(track_id))
-        if not records:
-            return None
-        return {**records[0]["track"], "credits": records[0]["credits"]}
+        return full_properties("Track", records[0]["track"]) if records else None
 
     def get_artist(self, artist_id: int) -> dict[str, Any] | None:
         records = self._read("get_artist", artist_id=int(artist_id))
-        return dict(records[0]["artist"]) if records else None
+        return full_properties("Artist", records[0]["artist"]) if records else None
 
     def collaboration_network(self, artist_id: int, depth: int = 1, min_weight: int = 1, limit: int = 100) -> Subgraph:
         records = self._read("collaboration_network", artist_id=int(artist_id), depth=int(bounded("depth", depth)),
                              min_weight=int(bounded("min_weight", min_weight)), limit=int(bounded("limit", limit)))
-        if not records:
-            raise NotFound(f"artist {artist_id} is not in the graph")
+        if not records or not records[0]["nodes"]:
+            raise NotFound(f"artist {artist_id} does not exist")
         r = records[0]
         nodes = [Node(f"Artist:{n['id']}", "Artist", dict(n)) for n in r["nodes"]]
         edges = [Edge(f"Artist:{e['source']}", f"Artist:{e['target']}", "COLLABORATED_WITH",
@@ -264,36 +396,51 @@ class Neo4jStore:
         return Subgraph(nodes=nodes, edges=edges, truncated=bool(r["truncated"]))
 
     def collaboration_paths(self, a: int, b: int, k: int = 3, max_hops: int = 6) -> list[list[dict[str, Any]]]:
-        records = self._read("collaboration_paths", a=int(a), b=int(b), k=int(bounded("k", k)),
-                             max_hops=int(bounded("max_hops", max_hops)))
+        k, max_hops = int(bounded("k", k)), int(bounded("max_hops", max_hops))
+        if int(a) == int(b):
+            raise InvalidValue("a collaboration path needs two different artists")
+        records = self._read("collaboration_paths", a=int(a), b=int(b), k=k, max_hops=max_hops)
+        if not records:  # no path, or an unknown artist (the embedded store says which)
+            for x in (a, b):
+                if self.get_artist(x) is None:
+                    raise NotFound(f"artist {x} does not exist")
         paths = []
         for r in records:
             weights = list(r["weights"]) + [None]
-            paths.append([{"artist": dict(artist), "weight_to_next": w} for artist, w in zip(r["artists"], weights)])
+            paths.append([{"artist": {"id": artist["id"], "name": artist["name"]}, "weight_to_next": w}
+                          for artist, w in zip(r["artists"], weights)])
         return paths
 
     def _raw_candidates(self, track_id: int, *, strictness: str, bpm_window_pct: float, half_double: bool,
                         max_pitch_shift: int) -> list[dict[str, Any]]:
+        """Graph rule 3 raw candidates with the embedded store's fields (see ranking.py)."""
         from graphsvc.graph.ranking import CANDIDATE_CAP
 
         if strictness not in harmonic.STRICTNESS:
-            raise InvalidValue(f"strictness must be one of {sorted(harmonic.STRICTNESS)}, got {strictness!r}")
+            raise InvalidValue(f"strictness {strictness!r} is not one of {', '.join(harmonic.STRICTNESS)}")
         moves = sorted(m.value for m in harmonic.STRICTNESS[strictness])
         records = self._read(
             "next_track_candidates", track_id=int(track_id), moves=moves,
             clash_score=float(harmonic.MOVES[harmonic.Move("clash")]),
             bpm_window_pct=float(bounded("bpm_window_pct", bpm_window_pct)), half_double=bool(half_double),
             max_pitch_shift=int(bounded("max_pitch_shift", max_pitch_shift)), cap=CANDIDATE_CAP)
-        return [{**dict(r), "track_id": r["id"]} for r in records]
+        return [{"track_id": r["id"], "title": r["title"], "artists": r["artists"], "bpm": r["bpm"],
+                 "camelot": r["camelot"], "energy": r["energy"], "genres": list(r["genres"] or []),
+                 "move": r["move"], "bpm_pct": r["bpm_pct"], "pitch_shift": int(r["pitch_shift"]),
+                 "pitched": bool(r["pitched"]), "transitions": int(r["transitions"])} for r in records]
 
     def next_tracks(self, track_id: int, *, strictness: str = "normal", bpm_window_pct: float = 6.0,
                     half_double: bool = True, max_pitch_shift: int = 0, limit: int = 20) -> list[Candidate]:
         from graphsvc.graph.ranking import rank_candidates
 
         bounded("limit", limit)
+        if strictness not in harmonic.STRICTNESS:
+            raise InvalidValue(f"strictness {strictness!r} is not one of {', '.join(harmonic.STRICTNESS)}")
+        bounded("bpm_window_pct", bpm_window_pct)
+        bounded("max_pitch_shift", max_pitch_shift)
         source = self.get_track(track_id)
         if source is None:
-            raise NotFound(f"track {track_id} is not in the graph")
+            raise NotFound(f"track {track_id} does not exist")
         raw = self._raw_candidates(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                    half_double=half_double, max_pitch_shift=max_pitch_shift)
         return rank_candidates(source, raw, limit)
@@ -301,84 +448,96 @@ class Neo4jStore:
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> list[list[Candidate]]:
         """Shared search (graphsvc.graph.paths) over this backend's strict rule-3(b) neighbours, so both
-        backends agree; ``harmonic_path_ids`` runs the same constraints as one Cypher QPP."""
+        backends agree. (One Cypher QPP cannot express it: each hop x -IN_KEY-> key -COMPATIBLE-> key
+        <-IN_KEY- y reuses the IN_KEY of the track in the middle, and Cypher 5 never traverses a
+        relationship twice in one MATCH.)"""
         from graphsvc.graph import paths
 
+        bounded("k", k)
+        bounded("max_len", max_len)
+        bounded("bpm_window_pct", bpm_window_pct)
+        if strictness not in harmonic.STRICTNESS:
+            raise InvalidValue(f"strictness {strictness!r} is not one of {', '.join(harmonic.STRICTNESS)}")
         cache: dict[int, dict[str, Any]] = {}
 
         def source(x: int) -> dict[str, Any]:
             if x not in cache:
                 track = self.get_track(x)
                 if track is None:
-                    raise NotFound(f"track {x} is not in the graph")
+                    raise NotFound(f"track {x} does not exist")
                 cache[x] = track
             return cache[x]
+
+        source(a)  # unknown ends are NotFound, as in the embedded store, before any search
+        source(b)
 
         def neighbours(x: int) -> list[dict[str, Any]]:
             raw = self._raw_candidates(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                        half_double=True, max_pitch_shift=0)
             return [c for c in raw if c["move"] is not None and c["bpm_pct"] is not None]
 
-        result = paths.harmonic_paths(a, b, k=k, max_len=max_len, neighbours=neighbours, source=source)
-        return list(result)
+        return paths.harmonic_paths(a, b, k=k, max_len=max_len, neighbours=neighbours, source=source)
 
     def harmonic_path_ids(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
-                          bpm_window_pct: float = 6.0, half_double: bool = True) -> list[list[int]]:
-        """Track id sequences of the first k shortest-length groups (unordered within a length)."""
-        moves = sorted(m.value for m in harmonic.STRICTNESS[strictness])
-        records = self._read("harmonic_path", a=int(a), b=int(b), k=int(bounded("k", k)),
-                             max_len=int(bounded("max_len", max_len)), moves=moves,
-                             bpm_window_pct=float(bounded("bpm_window_pct", bpm_window_pct)),
-                             half_double=bool(half_double))
-        return sorted((list(r["ids"]) for r in records), key=lambda ids: (len(ids), ids))
+                          bpm_window_pct: float = 6.0) -> list[list[int]]:
+        """Track id sequences of ``harmonic_paths`` (kept for callers that only need the ids)."""
+        return [[c.track_id for c in p] for p in self.harmonic_paths(
+            a, b, k=k, max_len=max_len, strictness=strictness, bpm_window_pct=bpm_window_pct)]
 
     def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph:
-        if kind not in ("track", "artist"):
-            raise InvalidValue(f"kind must be 'track' or 'artist', got {kind!r}")
         bounded("depth", depth)
+        bounded("limit", limit)
         if depth > 2:
             raise InvalidValue(f"depth must be between 1 and 2 for a neighbourhood, got {depth!r}")
-        records = self._read(f"neighbourhood_{kind}", id=int(node_id), depth=int(depth), limit=int(bounded("limit", limit)))
-        if not records:
-            raise NotFound(f"{kind} {node_id} is not in the graph")
+        if kind not in ("track", "artist"):
+            raise InvalidValue(f"kind must be 'track' or 'artist', got {kind!r}")
+        records = self._read(f"neighbourhood_{kind}", id=int(node_id), depth=int(depth), limit=int(limit))
+        if not records or not records[0]["nodes"]:
+            raise NotFound(f"{kind} {node_id} does not exist")
         r = records[0]
         nodes = [Node(f"{n['label']}:{n['key']}", n["label"],
-                      {**dict(n["properties"]), "hops": n["hops"], "degree": n["degree"]}) for n in r["nodes"]]
-        edges = sorted((Edge(f"{e['source_label']}:{e['source_key']}", f"{e['target_label']}:{e['target_key']}",
-                             e["type"], dict(e["properties"])) for e in r["edges"]),
-                       key=lambda e: (e.source, e.target, e.type, sorted(e.properties.items(), key=str)))
+                      {**full_properties(n["label"], n["properties"]), "hops": n["hops"]}) for n in r["nodes"]]
+        rank = {n.id: i for i, n in enumerate(nodes)}
+        edges = [Edge(f"{e['source_label']}:{e['source_key']}", f"{e['target_label']}:{e['target_key']}",
+                      e["type"], relationship_properties(e["type"], e["properties"])) for e in r["edges"]]
+        # the embedded store's order: owner node rank, relationship type, then (deterministically here)
+        # CONTAINS position / target rank
+        edges.sort(key=lambda e: (rank[e.source], _EDGE_TYPE_ORDER.get(e.type, 99),
+                                  e.properties.get("position") or 0, rank[e.target]))
         return Subgraph(nodes=nodes, edges=edges, truncated=bool(r["truncated"]))
 
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:
-        records = self._read("artist_analytics", artist_id=int(artist_id), top=10)
-        return dict(records[0]) if records else None
+        records = self._read("artist_analytics", artist_id=int(artist_id), top=10, top_genres=5)
+        return from_neo4j(dict(records[0])) if records else None
 
     def set_analytics(self, set_id: int) -> dict[str, Any] | None:
         records = self._read("set_analytics", set_id=int(set_id))
         if not records:
             return None
-        return set_analytics_from_entries([dict(e) for e in records[0]["entries"]])
+        r = records[0]
+        return {"id": r["id"], "title": r["title"],
+                **set_analytics_from_entries([dict(e) for e in r["entries"]])}
 
 
 def set_analytics_from_entries(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Set analytics from its entries in position order (graph_spec rule 7), key math from graphsvc.harmonic."""
-    scores, compatible = [], 0
-    for x, y in zip(entries, entries[1:]):
-        if x["camelot"] and y["camelot"]:
-            move = harmonic.classify_move(harmonic.parse_key(x["camelot"]), harmonic.parse_key(y["camelot"]))
-            scores.append(harmonic.MOVES[move])
-            compatible += move != harmonic.Move("clash")
+    """Set analytics from its entries in position order, exactly as the embedded store computes them:
+    the flow pairs only adjacent positions (p, p + 1) with both keys known (a gap breaks a pair); genre
+    shares are over the entries that have genres, each genre counted once per entry."""
+    moves = []
+    for x, y in pairwise(entries):
+        kx, ky = _KEYS.get(x.get("camelot")), _KEYS.get(y.get("camelot"))
+        if y["position"] == x["position"] + 1 and kx is not None and ky is not None:
+            moves.append(harmonic.classify_move(kx, ky))
+    with_genres = [e for e in entries if e.get("genres")]
     genre_counts: dict[str, int] = {}
-    for e in entries:
-        for g in e.get("genres") or []:
+    for e in with_genres:
+        for g in set(e["genres"]):
             genre_counts[g] = genre_counts.get(g, 0) + 1
-    n = len(entries)
     return {
-        "tracks": n,
-        "harmonic_flow": sum(scores) / len(scores) if scores else None,
-        "compatible_share": compatible / len(scores) if scores else None,
-        "energy_curve": [e["energy"] for e in entries],
-        "bpm_curve": [e["bpm"] for e in entries],
-        "genres": {g: c / n for g, c in sorted(genre_counts.items())} if n else {},
+        "tracks": len(entries),
+        "harmonic_flow": sum(harmonic.MOVES[m] for m in moves) / len(moves) if moves else None,
+        "compatible_share": sum(m is not harmonic.Move.CLASH for m in moves) / len(moves) if moves else None,
+        "energy_curve": [e.get("energy") for e in entries],
+        "bpm_curve": [e.get("bpm") for e in entries],
+        "genres": {g: c / len(with_genres) for g, c in sorted(genre_counts.items())},
     }
-

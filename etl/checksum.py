@@ -11,9 +11,10 @@ import psycopg
 from psycopg import sql
 
 VOLATILE = frozenset({
-    "run_id", "attempt_id", "history_id", "status_id", "snapshot_id", "replay_id",
+    "run_id", "attempt_id", "log_id", "history_id", "status_id", "snapshot_id", "replay_id",
     "ingested_at", "rejected_at", "fetched_at", "processed_at", "created_at", "updated_at", "attempted_at",
     "recorded_at", "taken_at", "projected_at", "started_at", "completed_at", "requested_at",
+    "logged_at",
 })
 LAYERS = ("bronze", "silver", "enrichment", "gold")
 

@@ -37,7 +37,7 @@ _COUNTS = {
         "tracks_with_key": "SELECT count(*) FROM silver.track WHERE key_pitch_class IS NOT NULL",
     },
     "enrichment": {
-        "attempts": "SELECT count(*) FROM enrichment.attempt",
+        "attempts": "SELECT coalesce(sum(json_array_length(attempts)), 0) FROM enrichment.attempt_log",
         "history": "SELECT count(*) FROM enrichment.field_history",
         "replays_queued": "SELECT count(*) FROM enrichment.replay_queue WHERE status = 'queued'",
     },

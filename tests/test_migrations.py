@@ -1,3 +1,5 @@
+import os
+
 import psycopg
 import pytest
 
@@ -46,3 +48,41 @@ def test_every_bronze_table_has_append_only_triggers(pg_url):
         tables = {r for (r,) in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'bronze'").fetchall()}
     assert dict(rows) == {t: 2 for t in tables}
+
+
+def test_attempt_rows_become_one_log_row_per_entity_and_read_back_unchanged(pg_server, monkeypatch):
+    """010 folds the per-attempt rows of an existing database into enrichment.attempt_log; the
+    enrichment.attempt view must give back every attempt exactly as it was, in the same order."""
+    import etl.migrate as m
+    from graphsvc.pg import drop_database, ensure_database
+
+    name = f"mig010_{os.getpid()}"
+    url = ensure_database(pg_server, name)
+    try:
+        with psycopg.connect(url) as conn:
+            everything = available()
+            monkeypatch.setattr(m, "available", lambda: [x for x in everything if x.version < 10])
+            migrate(conn)
+            columns = "run_id, replay_id, entity_type, entity_id, field, provider, priority, input, output, confidence, success, error"
+            rows = [
+                (1, None, "track", 7, "bpm", "rekordbox", 1, '{"observations": 0}', None, None, False, "no data"),
+                (1, None, "track", 7, "bpm", "features", 2, '{"file": "x", "note": null}', '{"value": 128.0}', 0.298,
+                 False, "confidence 0.30 below 0.70"),
+                (1, None, "track", 7, "label", "mixesdb", 1, '{"record_id": 3}', '{"value": "Mute"}', 0.6, True, None),
+                (1, None, "track", 8, "bpm", "rekordbox", 1, '{"observations": 1}', '{"value": 95.0}', 0.9, True, None),
+                (2, 5, "track", 7, "bpm", "rekordbox", 1, '{"observations": 0}', None, None, False, "no data"),
+            ]
+            with conn.cursor() as cur:
+                cur.executemany(f"INSERT INTO enrichment.attempt ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s,"
+                                " %s, %s, %s, %s)", rows)
+            before = conn.execute(f"SELECT {columns} FROM enrichment.attempt ORDER BY attempt_id").fetchall()
+            conn.commit()
+            monkeypatch.setattr(m, "available", lambda: everything)
+            assert migrate(conn) == [v.version for v in everything if v.version >= 10]
+            after = conn.execute(f"SELECT {columns} FROM enrichment.attempt ORDER BY attempt_id").fetchall()
+            assert after == before
+            # one log row per (run, replay, entity): 7 in run 1, 8 in run 1, 7 in replay 5
+            assert conn.execute("SELECT entity_id, json_array_length(attempts) FROM enrichment.attempt_log"
+                                " ORDER BY log_id").fetchall() == [(7, 3), (8, 1), (7, 1)]
+    finally:
+        drop_database(pg_server, name)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 import time
 from collections import Counter
@@ -187,6 +188,14 @@ def _json(s: str) -> str:
 
 def _num(v: Any) -> str:
     return _NULL if v is None else repr(float(v))
+
+
+def _jnum(v: Any) -> str:
+    """A confidence as a JSON number (``null`` when unknown or not finite, which JSON cannot hold)."""
+    if v is None:
+        return "null"
+    f = float(v)
+    return repr(f) if math.isfinite(f) else "null"
 
 
 def _label_keyer() -> Callable[[str], str]:
@@ -369,7 +378,7 @@ class _Step:
     priority: int
     min_confidence: float
     provider: Provider | None     # None, or one that cannot fill the field: logged as such, never asked
-    head: str                     # "\t<field>\t<provider>\t<priority>\t"
+    head: str                     # '{"f":<field>,"p":<provider>,"n":<priority>': the start of its attempts
 
 
 class _Waterfall:
@@ -381,7 +390,7 @@ class _Waterfall:
         self.fields = fields
         self.steps: dict[str, list[_Step]] = {
             f: [_Step(p, prio, mc, prov if (prov := providers.get(p)) is not None and f in prov.fields else None,
-                      f"\t{_text(f)}\t{_text(p)}\t{prio}\t") for p, prio, mc in plan[f]]
+                      f'{{"f":{_dumps(f)},"p":{_dumps(p)},"n":{int(prio)}') for p, prio, mc in plan[f]]
             for f in fields
         }
         self.wanted = wanted
@@ -390,15 +399,14 @@ class _Waterfall:
         self.run_id = run_id
         self.replay_id = replay_id
         self.clear_flag = "t" if clear_flag else "f"
-        # the columns every attempt/history line of this run ends with: run_id, replay_id, entity_type
+        # the columns every attempt-log/history line of this run ends with: run_id, replay_id, entity_type
         self.tail = f"\t{run_id}\t{_NULL if replay_id is None else replay_id}\ttrack\n"
-        self.no_data_tail = f"\t{_NULL}\t{_NULL}\tf\tno data" + self.tail
 
     def run(self, ctx: LookupContext, rows: list[tuple], stats: EnrichStats) -> ChunkRows:
         out = ChunkRows(first_track=rows[0][0], last_track=rows[-1][0]) if rows else ChunkRows()
         attempts, history, diffs, updates, labels = out.attempts, out.history, out.diffs, out.updates, out.labels
-        add = attempts.append
-        run_id, replay_id, tail, no_data_tail = self.run_id, self.replay_id, self.tail, self.no_data_tail
+        run_id, replay_id, tail = self.run_id, self.replay_id, self.tail
+        n_attempts = 0
         wanted = self.wanted
         wins = stats.wins
         no_winner = unchanged = 0
@@ -410,13 +418,15 @@ class _Waterfall:
             provenance: dict = dict(row[13] or {})
             confidence: dict = dict(row[14] or {})
             results: dict[str, Any] = {}
+            logged: list[str] = []  # this track's attempts: elements of its attempt_log array (see 010)
+            add = logged.append
             for f in self.fields:
                 winner: tuple[str, ProviderValue] | None = None
                 for step in self.steps[f]:
                     prov = step.provider
                     if prov is None:
-                        add(f"{tid}{step.head}{{}}\t{_NULL}\t{_NULL}\tf\t"
-                            f"{_text(f'unknown provider {step.provider_name!r} for {f}')}{tail}")
+                        add(f'{step.head},"i":{{}},"s":false,"e":'
+                            f'{_dumps(f"unknown provider {step.provider_name!r} for {f}")}}}')
                         continue
                     pname = step.provider_name
                     res = results.get(pname)
@@ -427,23 +437,23 @@ class _Waterfall:
                             res = e
                         results[pname] = res
                     if isinstance(res, ProviderError):
-                        add(f"{tid}{step.head}{{}}\t{_NULL}\t{_NULL}\tf\t{_text(str(res))}{tail}")
+                        add(f'{step.head},"i":{{}},"s":false,"e":{_dumps(str(res))}}}')
                         continue
                     pv = res.get(f)
                     if pv is None or pv.value is None:
                         detail = "{}" if pv is None else (pv.detail_json or _dumps(pv.detail))
-                        add(f"{tid}{step.head}{_json(detail)}{no_data_tail}")
+                        add(f'{step.head},"i":{detail},"s":false,"e":"no data"}}')
                         continue
-                    head = f"{tid}{step.head}{_json(_dumps(pv.detail))}\t{_json(_dumps({'value': pv.value}))}"
+                    head = f'{step.head},"i":{_dumps(pv.detail)},"o":{_dumps({"value": pv.value})},"c":{_jnum(pv.confidence)}'
                     problem = validate(f, pv.value)
                     if problem is not None:
-                        add(f"{head}\t{_num(pv.confidence)}\tf\t{_text(f'invalid value: {problem}')}{tail}")
+                        add(f'{head},"s":false,"e":{_dumps(f"invalid value: {problem}")}}}')
                         continue
                     if pv.confidence < step.min_confidence - 1e-9:
                         why = f"confidence {pv.confidence:.2f} below {step.min_confidence:.2f}"
-                        add(f"{head}\t{_num(pv.confidence)}\tf\t{why}{tail}")
+                        add(f'{head},"s":false,"e":{_dumps(why)}}}')
                         continue
-                    add(f"{head}\t{_num(pv.confidence)}\tt\t{_NULL}{tail}")
+                    add(f'{head},"s":true}}')
                     winner = (pname, pv)
                     break
 
@@ -476,6 +486,9 @@ class _Waterfall:
                     diffs.append((replay_id, "track", track_id, f, _json_or_none(old_value), _dumps(new_value),
                                   old_prov.get("provider"), pname, _float_or_none(old_prov.get("confidence")),
                                   pv.confidence, changed))
+            if logged:
+                attempts.append(f"{tid}\t{_json('[' + ','.join(logged) + ']')}{tail}")
+                n_attempts += len(logged)
             key = values["key"]
             label_key = None  # only a label chosen now is (re)resolved; otherwise label_id stays as it is
             if values["label"] is not None and (provenance.get("label") or {}).get("run_id") == run_id:
@@ -497,7 +510,7 @@ class _Waterfall:
         stats.tracks += len(rows)
         stats.no_winner += no_winner
         stats.unchanged += unchanged
-        stats.attempts += len(attempts)
+        stats.attempts += n_attempts
         stats.history_rows += len(history)
         stats.diffs += len(diffs)
         return out

@@ -51,11 +51,8 @@ _STAGE_COPY = (
     " release_year, isrc, provenance, field_confidence, quality_score, validation_status, clear_flag, row_xmin)"
     " FROM STDIN"
 )
-# the varying columns first: a line is "<entity_id>\t<per-attempt part>\t<per-run tail>"
-ATTEMPT_COPY = (
-    "COPY enrichment.attempt (entity_id, field, provider, priority, input, output, confidence, success, error,"
-    " run_id, replay_id, entity_type) FROM STDIN"
-)
+# the varying columns first: a line is "<entity_id>\t<the entity's attempts as a JSON array>\t<per-run tail>"
+ATTEMPT_COPY = "COPY enrichment.attempt_log (entity_id, attempts, run_id, replay_id, entity_type) FROM STDIN"
 HISTORY_COPY = (
     "COPY enrichment.field_history (entity_id, field, value, provider, confidence, fetched_at,"
     " run_id, replay_id, entity_type) FROM STDIN"
@@ -68,7 +65,8 @@ _DIFF_COPY = (
 
 @dataclass
 class ChunkRows:
-    """Everything one chunk writes. ``updates``, ``attempts`` and ``history`` are COPY text lines."""
+    """Everything one chunk writes. ``updates``, ``attempts`` (one attempt-log line per track) and ``history``
+    are COPY text lines."""
 
     labels: dict[str, str] = field(default_factory=dict)  # name_key -> name of labels not yet in silver.label
     first_track: int = 0

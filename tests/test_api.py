@@ -397,6 +397,24 @@ def test_admin_run_refreshes_graph_and_replay(pg_server, tmp_path):
         assert c.get("/v1/pipeline/jobs/nope", headers={"X-API-Key": KEY}).status_code == 404
 
 
+def test_admin_run_while_another_process_runs_the_pipeline_fails_with_the_reason(client, demo_url, monkeypatch):
+    """An API worker and a CLI `etl run` (or a second worker) must not build silver at the same time:
+    the job fails at once with who holds the processing lock, and nothing is run."""
+    from etl import locks
+
+    monkeypatch.setattr(locks, "WAIT_S", 0.2)
+    with psycopg.connect(demo_url) as holder:
+        runs_before = holder.execute("SELECT count(*) FROM ops.run").fetchone()[0]
+        holder.commit()
+        with locks.processing_lock(holder, "a test"):
+            r = client.post("/v1/pipeline/runs", json={"mode": "silver_only"}, headers={"X-API-Key": KEY})
+            assert r.status_code == 202
+            job = _wait(client, r.json()["job_id"])
+        assert job["status"] == "failed"
+        assert job["error"].startswith("Busy: cannot start a silver_only run: another pipeline run is processing")
+        assert holder.execute("SELECT count(*) FROM ops.run").fetchone()[0] == runs_before
+
+
 # --- backend failures -------------------------------------------------------------------------------
 class _DownStore:
     backend = "neo4j"

@@ -143,16 +143,24 @@ def run(
     mixesdb: Annotated[Optional[list[Path]], typer.Option(help="MixesDB JSON(.gz) to ingest first")] = None,
     tracklists: Annotated[Optional[list[Path]], typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
     rekordbox: Annotated[Optional[list[Path]], typer.Option(help="rekordbox XML collection")] = None,
+    library: Annotated[Optional[str], typer.Option(
+        help="library name of the --rekordbox files (default: each file name without extension)")] = None,
     features: Annotated[Optional[list[Path]], typer.Option(help="feature CSV (bpm/key/energy)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Run the pipeline in a processing mode; incremental and idempotent."""
+    from etl.importers.rekordbox import library_name
     from etl.pipeline import MODES, Inputs, Pipeline
 
     if mode not in MODES:
         console.print(f"[bold red]error:[/] unknown mode {mode!r}; modes are {', '.join(MODES)}")
         raise typer.Exit(2)
-    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [])
+    try:
+        for path in rekordbox or []:
+            library_name(path, library)  # a bad name fails before any database work
+    except GraphsvcError as e:
+        _fail(e)
+    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [], rekordbox_library=library)
     try:
         with _db() as conn, _progress() as progress:
             summary = Pipeline(conn, progress=progress).run(mode, inputs)

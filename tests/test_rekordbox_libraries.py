@@ -173,3 +173,15 @@ def test_cli_library_option(pg_env, tmp_path):
     with psycopg.connect(pg_env) as conn:
         keys = [k for (k,) in conn.execute("SELECT source_key FROM bronze.raw_record ORDER BY record_id")]
     assert keys == ["DJ Anna:1", "DJ Anna:2", "DJ Anna:3", "DJ Anna:Peak"]
+
+
+def test_cli_run_takes_the_library_option_too(pg_env, tmp_path):
+    path = write(tmp_path / "rekordbox.xml", ANNA, {"Peak": ["1", "2"]})
+    bad = _etl("run", "--mode", "bronze_only", "--rekordbox", str(path), "--library", " ")
+    assert bad.returncode == 1
+    assert "--library must not be empty" in " ".join((bad.stdout + bad.stderr).split())
+    good = _etl("run", "--mode", "complete", "--rekordbox", str(path), "--library", "DJ Anna")
+    assert good.returncode == 0, good.stderr
+    with psycopg.connect(pg_env) as conn:
+        assert sorted(rekordbox_idents(conn)) == ["DJ Anna:1", "DJ Anna:2", "DJ Anna:3"]
+        assert list(playlists_by_key(conn)) == ["DJ Anna:Peak"]

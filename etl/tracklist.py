@@ -22,7 +22,9 @@ Decisions (the hand-labelled set in ``tests/data/labelled_titles.json`` follows 
 * **gaps**: artist and title both unknown (``ID - ID``, ``? - ?``, ``ID``, ``?``, ``Unknown``) ->
   ``unidentified``; title unknown but artist known (``Spartaque - ID``) -> ``unreleased_id``; artist
   unknown but title known (``? - Keep The Fire Burning``, ``Unknown Artist - Clarinette``) ->
-  ``unknown_artist``. Gaps still carry whatever was parsed.
+  ``unknown_artist``; a set segment that is no track (``Intro``, ``Outro``, ``The Anjunadeep Edition Intro``,
+  ``Interlude``, ``Jingle``: one of these words last, and no artist-title separator) -> ``not_a_track``.
+  Gaps still carry whatever was parsed.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ _STATUS = frozenset({"unreleased", "forthcoming", "promo", "dubplate", "unknown"
 _SEP_STRICT = " - "
 _SEP_LOOSE = re.compile(r"\s-(?=\S)|(?<=\S)-\s")
 _UNKNOWN = re.compile(r"^(?:id\??|\?+|unknown(?: artist| track)?|unidentified|tba|n/a)$", re.IGNORECASE)
+# a segment of the set, not a track: the word last ("Intro", "Radio Show Intro"), no " - " in the entry
+_NOT_A_TRACK = re.compile(r"^(?:.*\s)?(?:intro|introduction|outro|interlude|jingle)$", re.IGNORECASE)
 _BARE_VERSION = re.compile(r"(?:\s+|_)((?:Original|Extended|Club|Dub|Radio) (?:Mix|Edit|Version)|VIP)\s*$")
 _PITCH = re.compile(r"\s*\((?:at\s*|@\s*)?[+-]\s?\d+(?:[.,]\d+)?\s*%?\)")
 _PAREN_FEAT = re.compile(r"\s*\((?:feat\.?|ft\.?|featuring)\s+([^()]*)\)", re.IGNORECASE)
@@ -257,6 +261,9 @@ def parse_entry(raw: str, credits: CreditSplitter | None = None) -> ParsedEntry:
         if _UNKNOWN.match(s):
             return ParsedEntry(raw, cue, cue_seconds, None, (), None, None, label, catalog, year, True,
                                "unidentified", segment)
+        if _NOT_A_TRACK.match(s):
+            return ParsedEntry(raw, cue, cue_seconds, None, (), display_name(s), None, label, catalog, year, True,
+                               "not_a_track", segment)
         raise EntryParseError(f"no ' - ' between artist and title in {s!r}")
     artist_text, title = split[0].strip(), split[1].strip()
     if not artist_text:

@@ -176,6 +176,9 @@ def test_featured_inside_version_and_credit_order():
         ("Monaque - ID (Luis Junior Remix) [Microcastle - MCSL 012LP]", "unreleased_id"),
         ("? - Keep The Fire Burning", "unknown_artist"),
         ("Unknown Artist - Clarinette [White Label - RAL 1002]", "unknown_artist"),
+        ("[000] Intro", "not_a_track"),
+        ("Outro", "not_a_track"),
+        ("[01] The Anjunadeep Edition Intro", "not_a_track"),
     ],
 )
 def test_gaps(raw, reason):
@@ -191,7 +194,8 @@ def test_gap_keeps_known_parts():
 
 
 @pytest.mark.parametrize(
-    "raw", ["Jon Rundell - Knick Knack [Intec - ID 015]", "Henrik Schwarz - Unknown Touch Two", "Reza - Idiom"]
+    "raw", ["Jon Rundell - Knick Knack [Intec - ID 015]", "Henrik Schwarz - Unknown Touch Two", "Reza - Idiom",
+            "Trentemøller - Take Me Into Your Skin (Intro)", "Moby - Intro"]
 )
 def test_id_in_label_or_words_is_not_a_gap(raw):
     assert not parse_entry(raw).is_gap
@@ -233,7 +237,7 @@ def test_credits_use_the_splitter(splitter):
     [
         ("", "empty entry"),
         ("   ", "empty entry"),
-        ("[000] Intro", "no ' - ' between artist and title"),
+        ("[05] Introspection", "no ' - ' between artist and title"),  # a word, not the segment "Intro"
         ("Willie Graff & Tuccillo [Lunar Feelings - Freerange]", "no ' - ' between artist and title"),
         ("[12] [Label - Cat]", "no artist or title"),
         (" - Only Title", "empty artist"),

@@ -110,10 +110,22 @@ def test_search_errors(client):
     assert r.status_code == 422 and "limit" in r.json()["detail"]
 
 
+def test_artist_aliases(client, ids):
+    a = ids["hub"]
+    body = client.get(f"/v1/artists/{a}/aliases").json()
+    artist = client.get(f"/v1/artists/{a}").json()
+    assert body["artist_id"] == a and body["name"] == artist["name"]
+    spellings = [x["spelling"] for x in body["aliases"]]
+    assert artist["name"] in spellings  # the canonical name is one of its spellings, the most used one
+    assert body["aliases"][0]["uses"] == max(x["uses"] for x in body["aliases"]) >= 1
+    assert all(x["strategies"] for x in body["aliases"])
+    assert client.get(f"/v1/artists/{a}/aliases", params={"limit": 0}).status_code == 422
+
+
 def test_unknown_ids_are_404(client):
     for url in ("/v1/tracks/1", "/v1/artists/1", "/v1/tracks/1/recommendations", "/v1/tracks/1/neighbourhood",
                 "/v1/artists/1/collaborations", "/v1/artists/1/analytics", "/v1/sets/1/analytics",
-                "/v1/tracks/1/lineage", "/v1/artists/1/neighbourhood"):
+                "/v1/tracks/1/lineage", "/v1/artists/1/neighbourhood", "/v1/artists/1/aliases"):
         r = client.get(url)
         assert r.status_code == 404, url
         assert r.json()["detail"].endswith("1 does not exist")

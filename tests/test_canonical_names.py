@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from etl.checksum import table_checksums
 from etl.pipeline import Inputs, run_pipeline
@@ -77,3 +78,29 @@ def test_rejected_entries_do_not_count_as_uses(pg_url, tmp_path):
                                  ).fetchall()
         assert spellings == [("Moby",)]
         assert conn.execute("SELECT count(*) FROM silver.reject WHERE raw_text LIKE '%%MOBY - '").fetchone() == (3,)
+
+
+def test_aliases_of_an_artist_show_every_spelling_with_uses_and_strategy(pg_url, tmp_path):
+    from graphsvc.api.lineage import artist_aliases
+    from graphsvc.errors import NotFound
+
+    path = _mixes_file(tmp_path / "k.json.gz", [
+        ["Paul Kalkbrenner - Sky and Sand", "Paul Kalkbrenner - Aaron", "PAUL KALKBRENNER - Gebrünn"],
+        ["Paul Kalbrenner - Azure", "Paul  Kalkbrenner - Square 1"],
+    ])
+    with psycopg.connect(pg_url) as conn:
+        run_pipeline(conn, "bronze_only", Inputs(mixesdb=[path]))
+        run_pipeline(conn, "silver_only")
+        (artist_id,) = conn.execute("SELECT artist_id FROM silver.artist WHERE name_key = 'paul kalkbrenner'").fetchone()
+        got = artist_aliases(conn, artist_id, 100)
+        assert (got["name"], got["name_key"]) == ("Paul Kalkbrenner", "paul kalkbrenner")
+        # "Paul  Kalkbrenner" (two spaces) counts as the spelling "Paul Kalkbrenner"
+        assert [(a["spelling"], a["uses"], a["strategies"]) for a in got["aliases"]] == [
+            ("Paul Kalkbrenner", 3, ["canonical"]),
+            ("PAUL KALKBRENNER", 1, ["normalized"]),
+            ("Paul Kalbrenner", 1, ["fuzzy:ratio>=94"]),
+        ]
+        assert 94 <= got["aliases"][2]["score"] < 100
+        assert len(artist_aliases(conn, artist_id, 1)["aliases"]) == 1
+        with pytest.raises(NotFound):
+            artist_aliases(conn, 12345, 10)

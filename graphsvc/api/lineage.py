@@ -68,3 +68,29 @@ def track_lineage(conn: psycopg.Connection, track_id: int, limit: int = 100) -> 
             out[name] = rows[:limit]
     conn.commit()
     return out
+
+
+def artist_aliases(conn: psycopg.Connection, artist_id: int, limit: int) -> dict[str, Any]:
+    """Every spelling met for an artist (silver.artist_alias), merged by display form, with how often it
+    is used (silver.artist_spelling_use) and how it was matched; most used first."""
+    from graphsvc.names import display_name
+
+    row = conn.execute("SELECT canonical_name, name_key FROM silver.artist WHERE artist_id = %s",
+                       (artist_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"artist {artist_id} does not exist")
+    uses = dict(conn.execute(
+        "SELECT spelling, sum(uses)::bigint FROM silver.artist_spelling_use WHERE artist_id = %s GROUP BY spelling",
+        (artist_id,)).fetchall())
+    merged: dict[str, dict[str, Any]] = {}
+    for alias, strategy, score in conn.execute(
+            "SELECT alias, strategy, score FROM silver.artist_alias WHERE artist_id = %s ORDER BY alias", (artist_id,)):
+        spelling = display_name(alias)
+        m = merged.setdefault(spelling, {"spelling": spelling, "uses": int(uses.get(spelling, 0)), "strategies": [],
+                                         "score": float(score)})
+        if strategy not in m["strategies"]:
+            m["strategies"].append(strategy)
+        m["score"] = max(m["score"], float(score))
+    conn.commit()
+    aliases = sorted(merged.values(), key=lambda a: (-a["uses"], a["spelling"]))
+    return {"artist_id": artist_id, "name": row[0], "name_key": row[1], "aliases": aliases[:limit]}

@@ -62,6 +62,27 @@ class ArtistOut(BaseModel):
     match: Literal["exact", "prefix", "contains"] | None = None
 
 
+class AliasOut(BaseModel):
+    spelling: str = Field(description="The name as written in the sources (whitespace collapsed)")
+    uses: int = Field(description="Credits and set DJ lines written this way")
+    strategies: list[str] = Field(description="How the spelling was matched to the artist: canonical (the first "
+                                              "spelling of a new artist), normalized (same name key), "
+                                              "fuzzy:ratio>=94")
+    score: float = Field(description="Match score (100 for canonical and normalized)")
+
+
+class ArtistAliasesOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "artist_id": 912733, "name": "Paul Kalkbrenner", "name_key": "paul kalkbrenner", "aliases": [
+            {"spelling": "Paul Kalkbrenner", "uses": 38, "strategies": ["canonical"], "score": 100.0},
+            {"spelling": "Paul Kalbrenner", "uses": 1, "strategies": ["fuzzy:ratio>=94"], "score": 96.6}]}]})
+
+    artist_id: int
+    name: str = Field(description="The canonical name: the most used spelling")
+    name_key: str
+    aliases: list[AliasOut] = Field(description="Most used first")
+
+
 class TrackSearchOut(BaseModel):
     query: str
     results: list[TrackOut]

@@ -6,12 +6,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
-from graphsvc.api.deps import AnswersDep, SettingsDep, StoreDep, run_graph
+from graphsvc.api.deps import AnswersDep, ConnDep, SettingsDep, StoreDep, run_graph
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.routes.tracks import _bi
-from graphsvc.api.schemas import AnyGraph, ArtistAnalyticsOut, ArtistOut, ArtistSearchOut, CollabPathsOut, GraphFormat
+from graphsvc.api.schemas import (
+    AnyGraph,
+    ArtistAliasesOut,
+    ArtistAnalyticsOut,
+    ArtistOut,
+    ArtistSearchOut,
+    CollabPathsOut,
+    GraphFormat,
+)
 from graphsvc.errors import NotFound
 
 router = APIRouter(prefix="/artists", tags=["artists"], responses=COMMON)
@@ -39,6 +48,15 @@ async def search_artists(
 @router.get("/{artist_id}", response_model=ArtistOut, responses=NOT_FOUND, summary="An artist")
 async def get_artist(artist_id: ArtistId, store: StoreDep, settings: SettingsDep) -> dict:
     return await run_graph(settings, _artist, store, artist_id)
+
+
+@router.get("/{artist_id}/aliases", response_model=ArtistAliasesOut, responses=NOT_FOUND,
+            summary="Every spelling of this artist met in the sources: how often, and how it was matched")
+def artist_aliases(
+    artist_id: ArtistId, conn: ConnDep,
+    limit: Annotated[int, Query(description="Most spellings", **_bi("limit"))] = 100,
+) -> dict:
+    return lineage_q.artist_aliases(conn, artist_id, limit)
 
 
 @router.get("/{artist_id}/collaborations", response_model=AnyGraph, responses=NOT_FOUND,

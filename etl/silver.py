@@ -38,7 +38,7 @@ from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
 from graphsvc.errors import InvalidValue
 from graphsvc.harmonic import Key, parse_bpm, parse_energy, parse_key
 from graphsvc.ids import stable_id
-from graphsvc.names import display_name
+from graphsvc.names import display_name, name_key
 from graphsvc.pg import conninfo_of
 
 log = logging.getLogger(__name__)
@@ -755,8 +755,6 @@ class SilverBuilder:
                 continue
             artist_id = self.artists.by_alias.get(c.name)
             if artist_id is None:
-                from graphsvc.names import name_key
-
                 artist_id = self.artists.by_key.get(name_key(display_name(c.name)))
             if artist_id is None:
                 return None
@@ -765,12 +763,15 @@ class SilverBuilder:
 
     def _refresh_canonical_names(self) -> None:
         """Each artist's canonical name becomes its most used spelling (ties: the current name, then the
-        spelling in code-point order), so a misspelling or an odd casing met first does not stick. Runs
+        spelling in code-point order), so a misspelling or an odd casing met first does not stick; its
+        name_key follows (search finds "Paul Kalkbrenner" even when "Paul Kalbrenner" came first). Runs
         after the last chunk; idempotent, so a run killed before it is completed by the next run.
-        A spelling another artist already holds as its name is skipped (canonical names stay unique)."""
+        A name or key another artist already holds is skipped (both stay unique)."""
         with self.conn.transaction():
-            cur = self.conn.execute(_CANONICAL_SQL)
-            self.stats.canonical_renames = cur.rowcount
+            rows = [(a, sp, k) for a, sp in self.conn.execute(_BEST_SPELLING_SQL) if (k := name_key(sp))]
+            if rows:
+                cur = self.conn.execute(_RENAME_SQL, [list(col) for col in zip(*rows)])
+                self.stats.canonical_renames = cur.rowcount
         self.conn.commit()
 
     def _rematch_observations(self) -> None:
@@ -806,18 +807,25 @@ class SilverBuilder:
         self.conn.commit()
 
 
-_CANONICAL_SQL = """
+# each artist's most used spelling where it differs from the current name (ties keep the current name)
+_BEST_SPELLING_SQL = """
 WITH counts AS (
     SELECT artist_id, spelling, sum(uses) AS n FROM silver.artist_spelling_use GROUP BY artist_id, spelling
 ), best AS (
-    SELECT DISTINCT ON (c.artist_id) c.artist_id, c.spelling
+    SELECT DISTINCT ON (c.artist_id) c.artist_id, c.spelling, a.canonical_name
     FROM counts c JOIN silver.artist a ON a.artist_id = c.artist_id
     ORDER BY c.artist_id, c.n DESC, (c.spelling = a.canonical_name) DESC, c.spelling COLLATE "C"
 )
-UPDATE silver.artist a SET canonical_name = b.spelling
-FROM best b
-WHERE a.artist_id = b.artist_id AND a.canonical_name <> b.spelling
-  AND NOT EXISTS (SELECT 1 FROM silver.artist o WHERE o.canonical_name = b.spelling)
+SELECT artist_id, spelling FROM best WHERE spelling <> canonical_name ORDER BY artist_id
+"""
+# the name and its key move together (name_key stays name_key(canonical_name), which search uses); a name
+# or key another artist holds is skipped, so both stay unique
+_RENAME_SQL = """
+UPDATE silver.artist a SET canonical_name = u.name, name_key = u.key
+FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(artist_id, name, key)
+WHERE a.artist_id = u.artist_id
+  AND NOT EXISTS (SELECT 1 FROM silver.artist o
+                  WHERE o.artist_id <> a.artist_id AND (o.canonical_name = u.name OR o.name_key = u.key))
 """
 
 # Retire the old version of superseded sets (one statement: data-modifying CTEs on one snapshot).

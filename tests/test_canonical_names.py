@@ -41,7 +41,9 @@ def test_most_used_spelling_wins_and_later_runs_can_change_it(pg_url, tmp_path):
         # "Paul Kalbrenner" (fuzzy-merged) 1 vs 2
         assert _name_of(conn, "prodigy") == "The Prodigy"
         assert _name_of(conn, "andhim") == "andhim"
-        assert _name_of(conn, "paul kalbrenner") == "Paul Kalkbrenner"
+        # the fuzzy-merged misspelling was met first: name and key now follow the most used spelling
+        assert _name_of(conn, "paul kalkbrenner") == "Paul Kalkbrenner"
+        assert conn.execute("SELECT count(*) FROM silver.artist WHERE name_key = 'paul kalbrenner'").fetchone() == (0,)
         uses = dict(conn.execute(
             """SELECT u.spelling, sum(u.uses)::int FROM silver.artist_spelling_use u
                JOIN silver.artist a USING (artist_id) WHERE a.name_key = 'prodigy' GROUP BY 1""").fetchall())

@@ -4,9 +4,9 @@ Two silver builds over the same pending bronze would both write the same determi
 second dies on a unique violation deep in a COPY; two gold builds would race on change sequences. So
 every pipeline run that goes past bronze holds a session-level Postgres advisory lock (it is released
 when the run ends, and by the server if the process dies, so a killed run never leaves it behind) and a
-second run fails after a few seconds with :class:`~graphsvc.errors.Busy`, saying who holds it. Bronze ingests take
-their own per-source locks and may run alongside (the builder only takes records that were committed
-when it started). Replays use ``FOR UPDATE SKIP LOCKED`` on their queue and need no lock.
+second run fails after a few seconds with :class:`~graphsvc.errors.Busy`, saying who holds it. Bronze
+ingests take their own per-source locks and may run alongside (the builder only takes records that were
+committed when it started). Replays use ``FOR UPDATE SKIP LOCKED`` on their queue and need no lock.
 """
 
 from __future__ import annotations

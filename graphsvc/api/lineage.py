@@ -1,4 +1,5 @@
-"""Track lineage queries: from the graph node back to silver, enrichment and the raw bronze records.
+"""Lineage queries on Postgres: a track from the graph node back to silver, enrichment and the raw bronze
+records; an artist's spellings (aliases, how they were matched, how often they are used).
 
 For a MixesDB entry the bronze excerpt is the tracklist item itself (``payload->'tracklist'->item_index``)
 instead of the whole mix; other records (a 1001Tracklists row, a rekordbox TRACK) are small and shown whole.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections import defaultdict
@@ -34,19 +35,26 @@ from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
 from etl.identity import ArtistResolver, TrackResolver, track_key
 from etl.mixtitle import parse_mix_title
+from etl.parsepool import Packed, ParsePool, unpack
 from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
 from graphsvc.errors import InvalidValue
 from graphsvc.harmonic import Key, parse_bpm, parse_energy, parse_key
 from graphsvc.ids import stable_id
 from graphsvc.names import display_name, name_key
 from graphsvc.pg import conninfo_of
+from graphsvc.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 _PARSE_MEMO_MAX = 200_000  # bound of the raw-text -> parse memo of one build
+# below this many pending entries (estimated), forking parse workers costs more than it saves
+_POOL_MIN_ENTRIES = 5_000
+_ENTRIES_PER_MIX = 20  # the estimate: a MixesDB mix has ~20 entries, a 1001Tracklists row is one
 
 _CUE_ARTIST = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(.+?)\s+-\s+(.*)$")
 
+# the stages whose entries are parsed with parse_entry (by the pool when there is one)
+_PARSED_STAGES = (("mixesdb", "mix"), ("1001tracklists", "tracklist_row"))
 # (source, record_type) in processing order: library tracks before the playlists that reference them,
 # tracks before the feature rows that are matched against them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -166,11 +174,18 @@ class Rows:
 
 
 class SilverBuilder:
+    """``parse_workers``: processes that parse the next chunk's entries while this one is resolved
+    (:mod:`etl.parsepool`); None: ``GRAPHSVC_ETL_PARSE_WORKERS`` (capped by the CPU count), used only
+    for runs of at least ~5,000 entries; 0: parse in this process."""
+
     def __init__(self, conn: psycopg.Connection, run_id: int, *, chunk_records: int = 500,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, parse_workers: int | None = None) -> None:
         self.conn = conn
         self.run_id = run_id
         self.chunk_records = chunk_records
+        self.parse_workers = parse_workers
+        self.pool: ParsePool | None = None
+        self._ahead: dict[str, Packed] = {}  # the pool's parses of the chunk being processed
         self.progress = progress
         self.stats = SilverStats()
         self.artists = ArtistResolver()
@@ -197,12 +212,23 @@ class SilverBuilder:
         return out
 
     def run(self, max_chunks: int | None = None) -> SilverStats:
-        self.writer = ChunkWriter(conninfo_of(self.conn), lambda conn, rows: rows.write(conn),
-                                  name="silver-writer")
         try:
             return self._run(max_chunks)
         finally:
-            self.writer.close()
+            if self.writer is not None:
+                self.writer.close()
+            if self.pool is not None:
+                self.pool.close()
+
+    def _start_pool(self, pending: dict[tuple[str, str], list[int]]) -> ParsePool | None:
+        workers = self.parse_workers
+        if workers is None:
+            entries = (len(pending.get(("mixesdb", "mix"), ())) * _ENTRIES_PER_MIX
+                       + len(pending.get(("1001tracklists", "tracklist_row"), ())))
+            if entries < _POOL_MIN_ENTRIES:
+                return None
+            workers = min(get_settings().etl_parse_workers, os.cpu_count() or 1)
+        return ParsePool(self.splitter, workers) if workers > 0 else None
 
     def _run(self, max_chunks: int | None) -> SilverStats:
         t0 = time.perf_counter()
@@ -215,17 +241,24 @@ class SilverBuilder:
         self.tracks = TrackResolver.load(self.conn)
         self.set_ids = {r[0] for r in self.conn.execute("SELECT set_id FROM silver.dj_set")}
         self.conn.commit()
-        if any(pending.get(k) for k in (("mixesdb", "mix"), ("1001tracklists", "tracklist_row"))):
+        if any(pending.get(k) for k in _PARSED_STAGES):
             self.splitter = CreditSplitter.from_corpus(*self._corpus_texts())
         else:
             self.splitter = CreditSplitter.from_corpus(())
         self._parsed.clear()  # parses depend on the splitter
+        if any(pending.get(k) for k in _PARSED_STAGES):
+            self.pool = self._start_pool(pending)  # forks: before the writer thread exists
+        self.writer = ChunkWriter(conninfo_of(self.conn), lambda conn, rows: rows.write(conn),
+                                  name="silver-writer")
         for stage in STAGES:
             ids = pending.get(stage, [])
             if not ids:
                 continue
             handler = getattr(self, f"_do_{stage[1]}")
-            for chunk in self._chunks(stage, ids):
+            chunks = self._chunks(stage, ids)
+            if self.pool is not None and stage in _PARSED_STAGES:
+                chunks = self._parsed_ahead(chunks, stage)
+            for chunk in chunks:
                 for rec in chunk:
                     handler(rec)
                 self._flush()
@@ -251,6 +284,43 @@ class SilverBuilder:
             return
         for i in range(0, len(ids), self.chunk_records):
             yield self._fetch(ids[i : i + self.chunk_records])
+
+    def _parsed_ahead(self, chunks: Iterator[list[dict]], stage: tuple[str, str]) -> Iterator[list[dict]]:
+        """The chunks of ``chunks``, in order; while the caller processes one, the pool parses the entry
+        texts of the next (those not parsed before), and ``_parse`` finds them in ``_ahead``."""
+        assert self.pool is not None
+        prev = None
+        for chunk in chunks:
+            started = (chunk, self.pool.submit(self._texts_to_parse(chunk, stage)))
+            if prev is not None:
+                self._ahead = ParsePool.collect(prev[1])
+                yield prev[0]
+            prev = started
+        if prev is not None:
+            self._ahead = ParsePool.collect(prev[1])
+            yield prev[0]
+        self._ahead = {}
+
+    def _texts_to_parse(self, chunk: list[dict], stage: tuple[str, str]) -> list[str]:
+        """The distinct entry texts of a chunk that ``_parse`` will be asked for and has not memoized,
+        exactly as the handlers pass them."""
+        texts: dict[str, None] = {}
+        memo = self._parsed
+        if stage == ("mixesdb", "mix"):
+            for rec in chunk:
+                tracklist = rec["payload"].get("tracklist") if isinstance(rec["payload"], dict) else None
+                for item in tracklist if isinstance(tracklist, list) else ():
+                    raw = item.get("title") if isinstance(item, dict) else None
+                    if isinstance(raw, str) and raw.strip() and raw not in memo:
+                        texts[raw] = None
+        else:
+            for group in chunk:
+                for rec in group["group"]:
+                    raw = rec["payload"].get("name") if isinstance(rec["payload"], dict) else None
+                    raw = raw.strip() if isinstance(raw, str) else ""
+                    if raw and raw not in memo:
+                        texts[raw] = None
+        return list(texts)
 
     def _fetch(self, ids: list[int]) -> list[dict]:
         cur = self.conn.execute(
@@ -327,7 +397,9 @@ class SilverBuilder:
         """``parse_entry`` with the corpus splitter, memoized: ~7% of MixesDB entries repeat verbatim."""
         p = self._parsed.get(raw)
         if p is None:
-            p = parse_entry(raw, self.splitter)  # raises EntryParseError: such entries are not memoized
+            packed = self._ahead.get(raw)
+            # both raise EntryParseError for a text that does not parse: such texts are not memoized
+            p = parse_entry(raw, self.splitter) if packed is None else unpack(raw, packed)
             if len(self._parsed) >= _PARSE_MEMO_MAX:
                 self._parsed.clear()
             self._parsed[raw] = p
@@ -953,6 +1025,8 @@ def _date_1001(text: Any, name: str) -> date | None:
 
 
 def build_silver(conn: psycopg.Connection, run_id: int, *, chunk_records: int = 500,
-                 progress: Callable[[int], None] | None = None, max_chunks: int | None = None) -> SilverStats:
+                 progress: Callable[[int], None] | None = None, max_chunks: int | None = None,
+                 parse_workers: int | None = None) -> SilverStats:
     """Process every unprocessed bronze record into silver (see module docstring)."""
-    return SilverBuilder(conn, run_id, chunk_records=chunk_records, progress=progress).run(max_chunks)
+    return SilverBuilder(conn, run_id, chunk_records=chunk_records, progress=progress,
+                         parse_workers=parse_workers).run(max_chunks)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     http_timeout_s: float = 10.0
 
     etl_chunk_records: int = Field(default=500, description="Bronze records per silver transaction")
+    etl_parse_workers: int = Field(
+        default=2, ge=0, le=32,
+        description="Processes parsing tracklist entries beside the silver build (capped by the CPU count; 0: none)",
+    )
 
     api_key: str | None = Field(default=None, description="Key for admin endpoints (X-API-Key)")
 

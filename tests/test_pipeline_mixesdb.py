@@ -141,12 +141,18 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(database_factory, pg_ur
         while time.monotonic() < deadline and proc.poll() is None:
             done = conn.execute("SELECT count(*) FROM silver.processed_record").fetchone()[0]
             if done >= 1500:
+                workers = _children(proc.pid)  # the entry-parsing processes (etl.parsepool)
                 proc.send_signal(signal.SIGKILL)
                 killed_at = done
                 break
             time.sleep(0.01)
     proc.wait(timeout=60)
     assert killed_at is not None and proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert workers, "a run over the real file parses in worker processes"
+    deadline = time.monotonic() + 10
+    while [w for w in workers if _alive(w)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "parse workers outlived the killed run"
     with psycopg.connect(pg_url) as conn:
         partial = conn.execute("SELECT count(*) FROM silver.processed_record").fetchone()[0]
         assert 1500 <= partial < 4448
@@ -169,6 +175,23 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(database_factory, pg_ur
     assert sums_a["silver.set_entry"][0] > 80_000
     diff = {t: (sums_a[t], sums_b.get(t)) for t in sums_a if sums_a[t] != sums_b.get(t)}
     assert not diff, f"killed+resumed differs from uninterrupted: {diff}"
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            out.extend(int(c) for c in f.read().split())
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 # ---------------------------------------------------------------- the graph on the real data

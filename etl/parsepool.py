@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from etl.credits import CreditSplitter
 from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
 
-__all__ = ["ParsePool", "Packed", "unpack"]
+__all__ = ["Packed", "ParsePool", "unpack"]
 
 # (cue, cue_seconds, artist_text, ((name, role), ...), title, version, label, catalog, year, is_gap,
 #  gap_reason, segment), or the reason why the text does not parse

@@ -291,6 +291,14 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
             )
             if cur.rowcount != records_new:  # impossible under the advisory lock; never store wrong counts
                 raise RuntimeError(f"bronze load of {file.path}: counted {records_new} new records, inserted {cur.rowcount}")
+            # every record of the file, new or repeated (raw_record names only the file that brought it first)
+            cur.execute(
+                """INSERT INTO bronze.file_record (file_id, position, record_id)
+                   SELECT %s, s.position, r.record_id FROM bronze_staging s
+                   JOIN bronze.raw_record r ON r.source = %s AND r.record_type = s.record_type
+                                           AND r.content_hash = s.content_hash""",
+                (file_id, source),
+            )
             if batch.rejects:
                 cur.executemany(
                     """INSERT INTO bronze.reject (source, file_id, path, position, reason, raw_text, content_hash,

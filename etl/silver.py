@@ -9,7 +9,11 @@ Guarantees:
   row that did land (BPM 999, key 13A) are kept in ``silver.invalid_value``.
 * **Newer versions win**: a later bronze record of a set already in silver (a corrected MixesDB
   tracklist, a re-exported rekordbox playlist) replaces it; the old version's items become rejects
-  with the reason "superseded by bronze record N" (see ``_supersede``). Bronze keeps both.
+  with the reason "superseded by bronze record N" (see ``_supersede``). A 1001Tracklists tracklist is
+  one bronze record per row, so its version is the newest export file holding it: rows not in that
+  file become rejects "superseded by bronze file N", and the set is rebuilt from its current rows
+  (see ``_tracklist_version``). Bronze keeps every version; the end state does not depend on whether
+  the versions arrived in one run or several.
 * **Crash-safe**: records are processed in chunks; a chunk's rows and its ``processed_record`` marks
   are committed in one transaction, so a killed run loses at most the chunk in progress, and the next
   run continues where it stopped. Ids are deterministic, so the result equals an uninterrupted run.
@@ -132,8 +136,9 @@ class Rows:
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         self.dirty_tracks: set[int] = set()
         self.spellings: dict[tuple[int, int, str], int] = {}  # (record, artist, spelling) -> credits
-        self.set_count_bumps: list[tuple[int, int, int]] = []  # (entries, gaps, set_id)
         self.retired: list[tuple[int, str, int]] = []  # (set_id, reason, run_id) of superseded set versions
+        # (set_id, bronze records) of 1001Tracklists sets rebuilt from their rows: all they derived goes
+        self.rebuilt: list[tuple[int, list[int]]] = []
 
     def add(self, table: str, *values: Any) -> None:
         self.rows[table].append(values)
@@ -149,6 +154,9 @@ class Rows:
             if self.retired:  # first: the new versions of these sets are among the rows COPYed below
                 ids, reasons, runs = zip(*self.retired)
                 cur.execute(_RETIRE_SQL, {"ids": list(ids), "reasons": list(reasons), "runs": list(runs)})
+            if self.rebuilt:  # first too: these records' rows are written again below
+                cur.execute(_UNBUILD_SQL, {"sets": [s for s, _ in self.rebuilt],
+                                           "records": [r for _, rs in self.rebuilt for r in rs]})
             for table in _WRITE_ORDER:
                 rows = self.rows.get(table)
                 if not rows:
@@ -157,10 +165,6 @@ class Rows:
                 with cur.copy(f"COPY silver.{table} ({cols}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
-            if self.set_count_bumps:
-                cur.executemany(
-                    "UPDATE silver.dj_set SET entry_count = entry_count + %s, gap_count = gap_count + %s"
-                    " WHERE set_id = %s", self.set_count_bumps)
             if self.dirty_tracks:
                 cur.execute(
                     # always touch the row (even if already flagged): a concurrent enrichment pass then sees
@@ -186,6 +190,7 @@ class SilverBuilder:
         self.parse_workers = parse_workers
         self.pool: ParsePool | None = None
         self._ahead: dict[str, Packed] = {}  # the pool's parses of the chunk being processed
+        self._reprocessed: set[int] = set()  # records of earlier runs processed again (rebuilt sets)
         self.progress = progress
         self.stats = SilverStats()
         self.artists = ArtistResolver()
@@ -380,6 +385,8 @@ class SilverBuilder:
 
     def _processed(self, rec: dict, outcome: str) -> None:
         self.rows.add("processed_record", rec["record_id"], self.run_id, outcome)
+        if rec["record_id"] in self._reprocessed:  # an earlier run's record of a rebuilt set
+            return
         self.stats.records += 1
         if self.progress:
             self.progress(1)
@@ -406,8 +413,10 @@ class SilverBuilder:
         return p
 
     def _track_for(self, p: ParsedEntry, record_id: int, identifiers: list[tuple[str, str]],
-                   duration_s: float | None = None) -> int:
-        """Resolve (or create) the track of a parsed entry. Raises EntryParseError when it has no artist."""
+                   duration_s: float | None = None, *, count_spellings: bool = True) -> int:
+        """Resolve (or create) the track of a parsed entry. Raises EntryParseError when it has no artist.
+        ``count_spellings``: whether the entry's credits count as uses of their spellings (see
+        ``_refresh_canonical_names``); off for identities resolved without placing the entry."""
         credit_ids: list[tuple[int, str, int]] = []
         seen: set[tuple[int, str]] = set()
         primaries: list[int] = []
@@ -430,10 +439,11 @@ class SilverBuilder:
             raise EntryParseError("no primary artist")
         if not p.title:
             raise EntryParseError("no title")
-        uses = self.rows.spellings  # Rows.count_spelling, inlined: once per credit of every entry
-        for artist_id, name in spelled:
-            k = (record_id, artist_id, name)
-            uses[k] = uses.get(k, 0) + 1
+        if count_spellings:
+            uses = self.rows.spellings  # Rows.count_spelling, inlined: once per credit of every entry
+            for artist_id, name in spelled:
+                k = (record_id, artist_id, name)
+                uses[k] = uses.get(k, 0) + 1
         key = track_key(primaries, p.title, p.version)
 
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
@@ -572,21 +582,38 @@ class SilverBuilder:
 
     def _do_tracklist_row(self, group_rec: dict) -> None:
         group = group_rec["group"]
-        first = group[0]["payload"]
-        tl_id = str(first.get("tracklist_id") or "").strip()
+        tl_id = str(group[0]["payload"].get("tracklist_id") or "").strip()
         set_id = stable_id("set", f"1001tracklists:{tl_id}")
         if not tl_id:
             for rec in group:
                 self._reject(rec["record_id"], -1, "row has no tracklist_id", rec["payload"])
                 self._processed(rec, "rejected")
             return
-        new_set = set_id not in self.set_ids
+        group, superseded = self._tracklist_version(tl_id, set_id, group)
+        # Identities first, of every row of every export in bronze order, placed or superseded: which
+        # tracks and artists silver knows (and which record met them first) must not depend on whether
+        # the exports arrived in one run or in several.
+        for rec in sorted([*group, *(r for r, _ in superseded)], key=lambda r: r["record_id"]):
+            for dj in _tracklist_djs(rec["payload"], tl_id):
+                self.artists.resolve(dj, rec["record_id"])
+            name = rec["payload"].get("name")
+            if not isinstance(name, str) or not name.strip():
+                continue
+            try:
+                p = self._parse(name.strip())
+                if not p.is_gap:
+                    idents, duration = _row_identity(rec["payload"])
+                    self._track_for(p, rec["record_id"], idents, duration, count_spellings=False)
+            except EntryParseError:
+                pass  # a row that is placed is rejected with the reason below
+        for rec, reason in superseded:
+            self._reject(rec["record_id"], -1, reason, _row_text(rec["payload"]))
+            self._processed(rec, "superseded")
+        if not group:
+            return
+        newest = max(group, key=lambda r: r["record_id"])  # the set's name, date and DJs as last exported
+        first = newest["payload"]
         taken: set[int] = set()
-        if not new_set:
-            self.writer.drain()  # positions written by earlier chunks must be visible
-            taken = {p for (p,) in self.conn.execute(
-                "SELECT position FROM silver.set_entry WHERE set_id = %s UNION SELECT position FROM silver.set_gap"
-                " WHERE set_id = %s", (set_id, set_id))}
         entries = gaps = 0
         parent_pos: int | None = None
         ordered = sorted(group, key=lambda r: (_int_or(r["payload"].get("index"), 10**9), r["record_id"]))
@@ -644,12 +671,9 @@ class SilverBuilder:
                 self._reject(rid, -1, "unidentified mashup component", raw)
                 self._processed(rec, "rejected")
                 continue
-            idents = [(scheme, str(row[col]).strip()) for scheme, col in
-                      (("spotify", "spotify0"), ("beatport", "beatport0"), ("1001tracklists", "id_x"))
-                      if str(row.get(col) or "").strip()]
-            duration = _float_or(row.get("duration_ms"))
+            idents, duration = _row_identity(row)
             try:
-                track_id = self._track_for(p, rid, idents, duration / 1000 if duration else None)
+                track_id = self._track_for(p, rid, idents, duration)
             except EntryParseError as e:
                 self._reject(rid, -1, str(e), raw)
                 self._processed(rec, "rejected")
@@ -666,35 +690,87 @@ class SilverBuilder:
                 genres = [g.strip() for g in (row.get("genres") or "").split(",") if g.strip()]
                 self._observation(
                     "1001tracklists", rid, -1, track_id, "row", artist_raw=p.artist_text, title_raw=p.title,
-                    genres=genres, duration_s=duration / 1000 if duration else None, **values,
+                    genres=genres, duration_s=duration, **values,
                 )
             self._processed(rec, "set_row")
-        if new_set:
-            name = str(first.get("tracklist_name") or tl_id)
-            djs = [str(first[k]).strip() for k in sorted(first, key=_dj_column_order)
-                   if re.fullmatch(r"DJ\d+", k) and str(first[k] or "").strip()]
-            if not djs and " @ " in name:
-                djs = [name.split(" @ ")[0].strip()]
-            dj = " & ".join(djs) or None
-            d = _date_1001(first.get("tracklist_date"), name)
-            self._new_set(
-                set_id, source="1001tracklists", source_key=tl_id, record_id=None, title=name, dj_display=dj,
-                set_date=d, date_precision="day" if d else None,
-                venue=name.split(" @ ", 1)[1].split(",")[0].strip() if " @ " in name else None,
-                event=(first.get("Open Air / Festival0") or first.get("Label Events0") or "").strip() or None,
-                show=(first.get("Radio Show0") or "").strip() or None,
-                url=f"https://www.1001tracklists.com/tracklist/{tl_id}/", tags=[
-                    g for g in (first.get("genre0"),) if g], entry_count=entries, gap_count=gaps,
-            )
-            if djs:
-                self._set_djs(set_id, djs, group[0]["record_id"])
-        else:
-            self._bump_set_counts(set_id, entries, gaps)
+        name = str(first.get("tracklist_name") or tl_id)
+        djs = _tracklist_djs(first, tl_id)
+        dj = " & ".join(djs) or None
+        d = _date_1001(first.get("tracklist_date"), name)
+        self._new_set(
+            set_id, source="1001tracklists", source_key=tl_id, record_id=None, title=name, dj_display=dj,
+            set_date=d, date_precision="day" if d else None,
+            venue=name.split(" @ ", 1)[1].split(",")[0].strip() if " @ " in name else None,
+            event=(first.get("Open Air / Festival0") or first.get("Label Events0") or "").strip() or None,
+            show=(first.get("Radio Show0") or "").strip() or None,
+            url=f"https://www.1001tracklists.com/tracklist/{tl_id}/", tags=[
+                g for g in (first.get("genre0"),) if g], entry_count=entries, gap_count=gaps,
+        )
+        if djs:
+            self._set_djs(set_id, djs, newest["record_id"])
         self.stats.entries += entries
         self.stats.gaps += gaps
 
-    def _bump_set_counts(self, set_id: int, entries: int, gaps: int) -> None:
-        self.rows.set_count_bumps.append((entries, gaps, set_id))
+    def _tracklist_version(self, tl_id: str, set_id: int,
+                           group: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:
+        """The rows that make up tracklist ``tl_id`` now, and the superseded ones with the reason.
+
+        A 1001Tracklists export is a snapshot of the whole tracklist, and a re-export (tracks identified
+        since, a corrected name) is its newer version: the rows of the newest file holding any row of the
+        tracklist are its rows, every other row of it is superseded. Rows a newer file repeats verbatim
+        are one bronze record; ``bronze.file_record`` knows every file they were in. Files loaded before
+        that table existed do not list the rows they repeated: when the newest file is one of them, the
+        newest record of each row key (``tracklist_id:index``) wins instead.
+
+        When the set is already in silver, everything its earlier records produced is removed in the
+        chunk's transaction (``_UNBUILD_SQL``) and the set is built again from all its current rows, so
+        the result is exactly that of one run over every file."""
+        records = {r["record_id"]: r for r in group}
+        if set_id in self.set_ids:
+            old = [r for r in self._fetch_tracklist(tl_id) if r["record_id"] not in records]
+            self.rows.rebuilt.append((set_id, [r["record_id"] for r in old]))
+            self._reprocessed.update(r["record_id"] for r in old)
+            self.set_ids.discard(set_id)
+            records.update((r["record_id"], r) for r in old)
+        files: dict[int, set[int]] = defaultdict(set)  # file -> its records of this tracklist
+        for record_id, file_id in self.conn.execute(
+            """SELECT fr.record_id, fr.file_id FROM bronze.file_record fr JOIN bronze.ingest_file f USING (file_id)
+               WHERE fr.record_id = ANY(%s)
+                 AND f.ingested_at >= (SELECT applied_at FROM ops.schema_migration WHERE version = 11)""",
+            (list(records),),
+        ):
+            files[file_id].add(record_id)
+        ordered = sorted(records.values(), key=lambda r: r["record_id"])
+        superseded: list[tuple[dict, str]] = []
+        newest_file = max(files, default=None)
+        if newest_file is not None and max(r["file_id"] for r in ordered) <= newest_file:
+            current = files[newest_file]
+            reason = f"superseded by bronze file {newest_file}, a newer export of tracklist {tl_id}"
+            superseded = [(r, reason) for r in ordered if r["record_id"] not in current]
+        else:  # membership unknown: the newest record per row key
+            latest: dict[str, int] = {}
+            for r in ordered:
+                latest[r["source_key"]] = r["record_id"]
+            superseded = [
+                (r, (f"superseded by bronze record {latest[r['source_key']]}, a newer export of row "
+                     f"{r['payload'].get('index')} of tracklist {tl_id}"))
+                for r in ordered if latest[r["source_key"]] != r["record_id"]]
+        gone = {r["record_id"] for r, _ in superseded}
+        if gone:
+            self.stats.superseded_sets += 1
+        return [r for r in ordered if r["record_id"] not in gone], superseded
+
+    def _fetch_tracklist(self, tl_id: str) -> list[dict]:
+        """Every bronze row of tracklist ``tl_id`` (row keys are ``<tracklist_id>:<index>``)."""
+        cur = self.conn.execute(
+            """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
+               FROM bronze.raw_record WHERE source = '1001tracklists' AND record_type = 'tracklist_row'
+                 AND source_key >= %s AND source_key < %s ORDER BY record_id""",
+            (tl_id + ":", tl_id + ";"),  # ';' follows ':'
+        )
+        cols = [d.name for d in cur.description]
+        rows = [dict(zip(cols, row)) for row in cur]
+        return [r for r in rows if str(r["payload"].get("tracklist_id") or "").strip() == tl_id]
 
     def _spotify_values(self, rid: int, row: dict) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -933,8 +1009,65 @@ WITH old AS (
 DELETE FROM silver.dj_set s USING old o WHERE s.set_id = o.set_id
 """
 
+# Everything the earlier records of rebuilt 1001Tracklists sets produced, and the sets themselves: the
+# builder writes the sets again from all their current rows in the same transaction.
+_UNBUILD_SQL = """
+WITH old AS (
+    SELECT unnest(%(records)s::bigint[]) AS record_id
+), observations AS (
+    DELETE FROM silver.observation ob USING old o WHERE ob.record_id = o.record_id RETURNING ob.track_id
+), flagged AS (
+    UPDATE silver.track t SET needs_enrichment = true FROM observations ob WHERE t.track_id = ob.track_id
+), entries AS (
+    DELETE FROM silver.set_entry x USING old o WHERE x.record_id = o.record_id
+), gaps AS (
+    DELETE FROM silver.set_gap x USING old o WHERE x.record_id = o.record_id
+), components AS (
+    DELETE FROM silver.mashup_component x USING old o WHERE x.record_id = o.record_id
+), rejects AS (
+    DELETE FROM silver.reject x USING old o WHERE x.record_id = o.record_id
+), invalid AS (
+    DELETE FROM silver.invalid_value x USING old o WHERE x.record_id = o.record_id
+), spellings AS (
+    DELETE FROM silver.artist_spelling_use x USING old o WHERE x.record_id = o.record_id
+), marks AS (
+    DELETE FROM silver.processed_record x USING old o WHERE x.record_id = o.record_id
+), djs AS (
+    DELETE FROM silver.set_dj x WHERE x.set_id = ANY(%(sets)s::bigint[])
+)
+DELETE FROM silver.dj_set s WHERE s.set_id = ANY(%(sets)s::bigint[])
+"""
+
 # ----------------------------------------------------------------------------------------------
 # small helpers
+
+
+def _tracklist_djs(row: dict, tl_id: str) -> list[str]:
+    """The DJs of a 1001Tracklists tracklist, from one of its rows: the DJ columns, else the name's
+    "DJ @ Event" part."""
+    djs = [str(row[k]).strip() for k in sorted(row, key=_dj_column_order)
+           if re.fullmatch(r"DJ\d+", k) and str(row[k] or "").strip()]
+    name = str(row.get("tracklist_name") or tl_id)
+    if not djs and " @ " in name:
+        djs = [name.split(" @ ")[0].strip()]
+    return djs
+
+
+def _row_identity(row: dict) -> tuple[list[tuple[str, str]], float | None]:
+    """A 1001Tracklists row's external track ids and its duration in seconds."""
+    idents = [(scheme, str(row[col]).strip()) for scheme, col in
+              (("spotify", "spotify0"), ("beatport", "beatport0"), ("1001tracklists", "id_x"))
+              if str(row.get(col) or "").strip()]
+    duration = _float_or(row.get("duration_ms"))
+    return idents, duration / 1000 if duration else None
+
+
+def _row_text(row: Any) -> str:
+    """A 1001Tracklists row as a reject's text: its track name, or the whole row when it has none."""
+    name = row.get("name") if isinstance(row, dict) else None
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    return json.dumps(row, ensure_ascii=False, default=str)
 
 
 def _dumps_json(obj: Any) -> str:

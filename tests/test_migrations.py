@@ -16,10 +16,13 @@ def test_migrations_are_idempotent_and_recorded(pg_url):
 @pytest.mark.parametrize("statement", [
     "UPDATE bronze.raw_record SET payload = '{}'::jsonb",
     "DELETE FROM bronze.raw_record",
-    "TRUNCATE bronze.raw_record",
+    "TRUNCATE bronze.raw_record CASCADE",  # plain TRUNCATE stops earlier: bronze.file_record refers to it
     "UPDATE bronze.ingest_file SET path = 'q'",
     "TRUNCATE bronze.reject",
     "TRUNCATE bronze.provider_response",
+    "UPDATE bronze.file_record SET position = 9",
+    "DELETE FROM bronze.file_record",
+    "TRUNCATE bronze.file_record",
 ])
 def test_bronze_is_append_only(pg_url, statement):
     with psycopg.connect(pg_url) as conn:
@@ -31,11 +34,14 @@ def test_bronze_is_append_only(pg_url, statement):
             "INSERT INTO bronze.raw_record (source, record_type, file_id, position, payload, content_hash,"
             " importer_version) SELECT 't', 'x', file_id, 0, '{}', 'h', 'v' FROM bronze.ingest_file"
         )
+        conn.execute("INSERT INTO bronze.file_record (file_id, position, record_id)"
+                     " SELECT file_id, position, record_id FROM bronze.raw_record")
         conn.commit()
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
             conn.execute(statement)
         conn.rollback()
         assert conn.execute("SELECT count(*) FROM bronze.raw_record").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM bronze.file_record").fetchone()[0] == 1
 
 
 def test_every_bronze_table_has_append_only_triggers(pg_url):

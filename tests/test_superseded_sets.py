@@ -144,3 +144,175 @@ def test_reexported_playlist_replaces_the_old_one(pg_url, tmp_path):
             """SELECT t.title FROM gold.contains c JOIN gold.track t ON t.id = c.track_id ORDER BY c.position"""
         ).fetchall()
         assert gold == [("Chime",), ("Porcelain",)]
+
+
+# ---------------------------------------------------------------- 1001Tracklists re-exports
+
+TL_HEADER = ("index,tracklist_id,tracklist_name,tracklist_date,tracklist_userpagevisits,tracklist_tracks_IDed,"
+             "name,track_number,tempo")
+TL_NAME = "Hernan Cattaneo @ Resident 300"
+
+
+def _tl_export(path: Path, visits: int, rows: list[tuple[str, str, str]]) -> Path:
+    """A 1001Tracklists CSV of tracklist tl1: (name, track_number, tempo) per row. The page visit counter
+    changes with every scrape, so a re-export repeats no row verbatim unless it is scraped unchanged."""
+    lines = [TL_HEADER] + [f'{i},tl1,"{TL_NAME}","Sat, Jan 12 2019",{visits},all,"{name}",{num},{tempo}'
+                           for i, (name, num, tempo) in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+TL_V1 = [("Moby - Porcelain", "01", "95"), ("", "02", ""), ("Underworld - Born Slippy", "03", "138"),
+         ("Orbital - Chime", "w/", "")]
+TL_V2 = [("Moby - Porcelain", "01", "95"), ("Leftfield - Open Up", "02", "126"),
+         ("Underworld - Born Slippy", "03", "138")]
+
+
+def _load_tl(conn: psycopg.Connection, *files: Path) -> None:
+    run_pipeline(conn, "bronze_only", Inputs(tracklists1001=list(files)))
+    run_pipeline(conn, "silver_only")
+
+
+def _tl_rows_in_one_place(conn: psycopg.Connection) -> tuple[int, int, int]:
+    """(rows, lost, doubled) over every 1001Tracklists bronze row."""
+    return conn.execute(
+        """WITH places AS (
+               SELECT record_id FROM silver.set_entry UNION ALL SELECT record_id FROM silver.set_gap
+               UNION ALL SELECT record_id FROM silver.mashup_component UNION ALL SELECT record_id FROM silver.reject)
+           SELECT count(*), count(*) FILTER (WHERE n = 0), count(*) FILTER (WHERE n > 1)
+           FROM (SELECT r.record_id, (SELECT count(*) FROM places p WHERE p.record_id = r.record_id) AS n
+                 FROM bronze.raw_record r WHERE r.source = '1001tracklists') x""").fetchone()
+
+
+def _tl_positions(conn: psycopg.Connection) -> list[tuple[int, str, int]]:
+    return conn.execute(
+        """SELECT e.position, e.raw_title, e.record_id FROM silver.set_entry e JOIN silver.dj_set s USING (set_id)
+           WHERE s.source_key = 'tl1'
+           UNION ALL SELECT g.position, g.raw_title, g.record_id FROM silver.set_gap g JOIN silver.dj_set s USING (set_id)
+           WHERE s.source_key = 'tl1' ORDER BY 1""").fetchall()
+
+
+def test_reexported_tracklist_replaces_the_old_export(pg_url, tmp_path):
+    with psycopg.connect(pg_url) as conn:
+        _load_tl(conn, _tl_export(tmp_path / "v1.csv", 100, TL_V1))
+        v1_records = [r for (r,) in conn.execute("SELECT record_id FROM bronze.raw_record ORDER BY 1")]
+        assert [(p, t) for p, t, _ in _tl_positions(conn)] == [(1, "Moby - Porcelain"), (2, "#02 (no name)"),
+                                                              (3, "Underworld - Born Slippy")]
+        assert conn.execute("SELECT count(*) FROM silver.mashup_component").fetchone() == (1,)
+
+        # re-scraped later: track 2 identified, the "w/" row gone, the visit counter moved on
+        _load_tl(conn, _tl_export(tmp_path / "v2.csv", 180, TL_V2))
+        (v2_file,) = conn.execute("SELECT max(file_id) FROM bronze.ingest_file").fetchone()
+        positions = _tl_positions(conn)
+        assert [(p, t) for p, t, _ in positions] == [(1, "Moby - Porcelain"), (2, "Leftfield - Open Up"),
+                                                     (3, "Underworld - Born Slippy")]
+        assert all(r not in v1_records for *_, r in positions)
+        assert conn.execute("SELECT count(*) FROM silver.mashup_component").fetchone() == (0,)
+        assert conn.execute("SELECT entry_count, gap_count FROM silver.dj_set WHERE source_key = 'tl1'"
+                            ).fetchone() == (3, 0)
+        moved = conn.execute("SELECT record_id, raw_text, reason FROM silver.reject ORDER BY record_id").fetchall()
+        assert [r for r, _, _ in moved] == v1_records
+        assert moved[0][1] == "Moby - Porcelain" and moved[3][1] == "Orbital - Chime"
+        assert {reason for *_, reason in moved} == {
+            f"superseded by bronze file {v2_file}, a newer export of tracklist tl1"}
+        assert {o for (o,) in conn.execute("SELECT DISTINCT outcome FROM silver.processed_record p"
+                                           " WHERE record_id = ANY(%s)", (v1_records,))} == {"superseded"}
+        # the BPM observations of the old rows went with them; the new rows carry their own
+        assert conn.execute("SELECT count(*) FROM silver.observation WHERE record_id = ANY(%s)",
+                            (v1_records,)).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM silver.observation").fetchone() == (3,)
+        assert _tl_rows_in_one_place(conn) == (7, 0, 0)
+        assert integrity_problems(conn) == {}
+
+        before = table_checksums(conn, ("silver",))
+        run_pipeline(conn, "silver_only")
+        assert table_checksums(conn, ("silver",)) == before
+
+
+def test_rows_a_reexport_repeats_verbatim_stay(pg_url, tmp_path):
+    """Scraped again with the same counter: only the corrected row is a new bronze record, the repeated
+    rows are the old records, and they are still rows of the tracklist."""
+    with psycopg.connect(pg_url) as conn:
+        _load_tl(conn, _tl_export(tmp_path / "v2.csv", 180, TL_V2))
+        kept = [r for (r,) in conn.execute("SELECT record_id FROM bronze.raw_record ORDER BY 1")]
+        v3 = [*TL_V2[:2], ("Underworld - Born Slippy (Nuxx)", "03", "138")]
+        _load_tl(conn, _tl_export(tmp_path / "v3.csv", 180, v3))
+        assert conn.execute("SELECT count(*) FROM bronze.raw_record").fetchone() == (4,)
+        (v3_file,) = conn.execute("SELECT max(file_id) FROM bronze.ingest_file").fetchone()
+        assert [r for (r,) in conn.execute("SELECT record_id FROM bronze.file_record WHERE file_id = %s"
+                                           " ORDER BY position", (v3_file,))][:2] == kept[:2]
+        positions = _tl_positions(conn)
+        assert [(p, t) for p, t, _ in positions] == [(1, "Moby - Porcelain"), (2, "Leftfield - Open Up"),
+                                                     (3, "Underworld - Born Slippy (Nuxx)")]
+        assert [r for *_, r in positions][:2] == kept[:2]
+        assert conn.execute("SELECT record_id FROM silver.reject").fetchall() == [(kept[2],)]
+        assert _tl_rows_in_one_place(conn) == (4, 0, 0)
+        assert integrity_problems(conn) == {}
+
+
+def test_both_exports_in_one_run_end_like_two_runs(pg_url, tmp_path, database_factory):
+    v1, v2 = _tl_export(tmp_path / "v1.csv", 100, TL_V1), _tl_export(tmp_path / "v2.csv", 180, TL_V2)
+    with psycopg.connect(pg_url) as conn:
+        _load_tl(conn, v1, v2)
+        assert [t for _, t, _ in _tl_positions(conn)] == [name for name, _, _ in TL_V2]
+        assert _tl_rows_in_one_place(conn) == (7, 0, 0)
+        one_run = table_checksums(conn, ("silver",))
+    with psycopg.connect(database_factory("tl_two_runs")) as conn:
+        _load_tl(conn, v1)
+        _load_tl(conn, v2)
+        two_runs = table_checksums(conn, ("silver",))
+    assert two_runs == one_run
+
+
+def test_a_real_tracklist_scraped_again_replaces_the_first_scrape(pg_url, tmp_path, shared_data):
+    """The real Hardwell export, scraped again a week later: the counters moved, one unidentified
+    position got its track. Every row of the first scrape is superseded, none is lost or doubled."""
+    import csv
+
+    real = shared_data / "1001tracklists" / "hardwell_example.csv"
+    with real.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    header = list(rows[0])
+    for r in rows:
+        r["tracklist_userpagevisits"] = str(int(float(r["tracklist_userpagevisits"] or 0)) + 700)
+    named = [r for r in rows if r["track_number"].strip().isdigit() and r["name"].strip()]
+    named[-1]["name"] = "Hardwell - Spaceman (Carnage Festival Trap Remix)"  # a corrected identification
+    again = tmp_path / "hardwell_again.csv"
+    with again.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+    with psycopg.connect(pg_url) as conn:
+        _load_tl(conn, real)
+        first = conn.execute("SELECT entry_count, gap_count FROM silver.dj_set").fetchone()
+        first_records = conn.execute("SELECT count(*) FROM bronze.raw_record").fetchone()[0]
+        _load_tl(conn, again)
+        assert conn.execute("SELECT entry_count, gap_count FROM silver.dj_set").fetchone() == first
+        assert conn.execute("SELECT count(*) FROM silver.reject WHERE reason LIKE 'superseded by bronze file %%'"
+                            ).fetchone() == (first_records,)
+        assert conn.execute("SELECT count(*) FROM silver.set_entry WHERE raw_title = %s",
+                            (named[-1]["name"],)).fetchone() == (1,)
+        total, lost, doubled = _tl_rows_in_one_place(conn)
+        assert (total, lost, doubled) == (2 * first_records, 0, 0)
+        assert integrity_problems(conn) == {}
+
+
+def test_exports_loaded_before_file_membership_was_recorded_fall_back_to_row_keys(pg_url, tmp_path):
+    """Files loaded before migration 011 do not list the rows they repeated, so which rows a newer export
+    dropped is unknown: then the newest record of each row key (tracklist:index) wins."""
+    with psycopg.connect(pg_url) as conn:
+        run_pipeline(conn, "bronze_only", Inputs(tracklists1001=[_tl_export(tmp_path / "v1.csv", 100, TL_V1),
+                                                                 _tl_export(tmp_path / "v2.csv", 180, TL_V2)]))
+        conn.execute("UPDATE ops.schema_migration SET applied_at = now() + interval '1 hour' WHERE version = 11")
+        conn.commit()
+        run_pipeline(conn, "silver_only")
+        v1 = [r for (r,) in conn.execute("SELECT record_id FROM bronze.raw_record WHERE file_id = 1 ORDER BY 1")]
+        v2 = [r for (r,) in conn.execute("SELECT record_id FROM bronze.raw_record WHERE file_id = 2 ORDER BY 1")]
+        assert [(p, t, r) for p, t, r in _tl_positions(conn)] == [
+            (1, "Moby - Porcelain", v2[0]), (2, "Leftfield - Open Up", v2[1]), (3, "Underworld - Born Slippy", v2[2])]
+        reasons = conn.execute("SELECT record_id, reason FROM silver.reject ORDER BY 1").fetchall()
+        assert reasons == [(v1[i], f"superseded by bronze record {v2[i]}, a newer export of row {i} of tracklist tl1")
+                           for i in range(3)]
+        # the v1 row with no newer counterpart stays: the w/ component of position 3
+        assert conn.execute("SELECT position, record_id FROM silver.mashup_component").fetchall() == [(3, v1[3])]
+        assert _tl_rows_in_one_place(conn) == (7, 0, 0)

@@ -11,7 +11,10 @@ Decisions (the hand-labelled set in ``tests/data/labelled_titles.json`` follows 
   ``white`` / ``white label`` -> label ``"White Label"``; status words (``Unreleased``, ``Forthcoming``,
   ``Promo``, ``Dubplate``) are neither label nor catalog.
 * **artist / title** split at the first ``" - "``; when there is none, at a hyphen with space on one side
-  only (``Atom™- LTBCYB``, ``Callaghan -The Dream``). No split at all -> :class:`EntryParseError`.
+  only (``Atom™- LTBCYB``, ``Callaghan -The Dream``), at an en or em dash between spaces (``Melé — The
+  Beyonce Track``), or at a bare hyphen right after a name the corpus knows as an artist (``Joy
+  Orbison-Hyph Mngo``). File-name style entries (``Sonic_Element_-_Crossroads``) read underscores as
+  spaces. No split at all -> :class:`EntryParseError`.
 * **version**: the last parenthesised group of the title when it contains a version word (Mix, Remix, Edit,
   Dub, ...). Other parentheses stay in the title (``The Pressure (Pt. 1)``). A pitch note ``(at -8)`` is
   dropped.
@@ -79,6 +82,8 @@ _WHITE = frozenset({"white", "white label", "whitelabel", "white-label", "wl"})
 _STATUS = frozenset({"unreleased", "forthcoming", "promo", "dubplate", "unknown", "n/a", "none", "tba"})
 _SEP_STRICT = " - "
 _SEP_LOOSE = re.compile(r"\s-(?=\S)|(?<=\S)-\s")
+_SEP_DASH = re.compile(r"\s[\u2013\u2014]\s")  # an en or em dash between spaces
+_BARE_HYPHEN = re.compile(r"(?<=\S)-(?=\S)")
 _UNKNOWN = re.compile(r"^(?:id\??|\?+|unknown(?: artist| track)?|unidentified|tba|n/a)$", re.IGNORECASE)
 # a segment of the set, not a track: the word last ("Intro", "Radio Show Intro"), no " - " in the entry
 _NOT_A_TRACK = re.compile(r"^(?:.*\s)?(?:intro|introduction|outro|interlude|jingle)$", re.IGNORECASE)
@@ -206,13 +211,26 @@ def _clean_credit(name: str) -> str:
     return name
 
 
-def _split_artist_title(body: str) -> tuple[str, str] | None:
+def _split_artist_title(body: str, splitter: CreditSplitter) -> tuple[str, str] | None:
     idx = body.find(_SEP_STRICT)
     if idx >= 0:
         return body[:idx], body[idx + 3 :]
     m = _SEP_LOOSE.search(body)
     if m:
         return body[: m.start()], body[m.end() :]
+    m = _SEP_DASH.search(body)  # "Melé — The Beyonce Track"
+    if m:
+        return body[: m.start()], body[m.end() :]
+    # "Joy Orbison-Hyph Mngo": a bare hyphen right after a name the corpus knows as an artist (the
+    # longest such name, so "Jay-Z-Song" splits after "Jay-Z"), of 3+ characters and followed by a word
+    # ("TR-909" is a drum machine, not the artist "TR")
+    best = None
+    for m in _BARE_HYPHEN.finditer(body):
+        left = split_featuring(body[: m.start()])[0]
+        if body[m.end()].isalpha() and len(name_key(left)) >= 3 and splitter.is_known(left):
+            best = m
+    if best is not None:
+        return body[: best.start()], body[best.end() :]
     return None
 
 
@@ -256,7 +274,9 @@ def parse_entry(raw: str, credits: CreditSplitter | None = None) -> ParsedEntry:
         raise EntryParseError(f"empty artist before ' - ' in {s!r}")
     if s.endswith(" -"):
         raise EntryParseError(f"empty title after ' - ' in {s!r}")
-    split = _split_artist_title(s)
+    if "_-_" in s:  # file-name style: "Sonic_Element_-_Crossroads_Original_Mix"
+        s = " ".join(s.replace("_", " ").split())
+    split = _split_artist_title(s, splitter)
     if split is None:
         if _UNKNOWN.match(s):
             return ParsedEntry(raw, cue, cue_seconds, None, (), None, None, label, catalog, year, True,

@@ -215,6 +215,29 @@ def test_loose_hyphen_split():
     assert (names(e, "primary"), e.title) == (["Atom™"], "LTBCYB")
 
 
+def test_dashes_and_file_name_style_entries_split():
+    e = parse_entry("[00:10:50] Melé — The Beyonce Track [Club Bad]")
+    assert (names(e, "primary"), e.title, e.label) == (["Melé"], "The Beyonce Track", "Club Bad")
+    e = parse_entry("Paul Woolford – Untitled (Call Out Your Name)")
+    assert (names(e, "primary"), e.title) == (["Paul Woolford"], "Untitled (Call Out Your Name)")
+    e = parse_entry("Sonic_Element_-_Crossroads_Original_Mix [Borderline]")
+    assert (names(e, "primary"), e.title, e.version) == (["Sonic Element"], "Crossroads", "Original Mix")
+
+
+def test_bare_hyphen_splits_after_a_name_the_corpus_knows(splitter):
+    e = parse_entry(" Joy Orbison-Hyph Mngo", splitter)
+    assert (names(e, "primary"), e.title) == (["Joy Orbison"], "Hyph Mngo")
+    e = parse_entry("[29] GabeeN Feat. Gracie-Dark Soul (Forest People Replant)", splitter)
+    assert (names(e, "primary"), names(e, "featured"), e.title) == (["GabeeN"], ["Gracie"], "Dark Soul (Forest People Replant)")
+    # the longest known name wins: a hyphen inside the artist's own name does not split it
+    known = CreditSplitter.from_corpus(["Jay-Z", "Jay"])
+    assert (parse_entry("Jay-Z-Song Cry", known).artist_text, parse_entry("Jay-Z-Song Cry", known).title) == ("Jay-Z", "Song Cry")
+    # without corpus evidence, or before a number, it is no separator
+    for raw, sp in (("Joy Orbison-Hyph Mngo", None), ("[74] TR-909", splitter), ("Unheard Of-Name", splitter)):
+        with pytest.raises(EntryParseError, match="no ' - ' between artist and title"):
+            parse_entry(raw, sp)
+
+
 def test_unicode_names():
     e = parse_entry("[03] Röyksopp - Eple (Âme Remix) [Wall Of Sound]")
     assert e.credits == (Credit("Röyksopp", "primary"), Credit("Âme", "remixer"))

@@ -31,6 +31,8 @@ _COUNTS = {
         "fuzzy_merges": "SELECT count(*) FROM silver.artist_alias WHERE strategy LIKE 'fuzzy:%'",
         "observations": "SELECT count(*) FROM silver.observation",
         "rejects": "SELECT count(*) FROM silver.reject",
+        # of those, items of an older version of a set (a corrected mix, a re-exported tracklist or playlist)
+        "rejects_superseded": "SELECT count(*) FROM silver.reject WHERE reason LIKE 'superseded by %'",
         "invalid_values": "SELECT count(*) FROM silver.invalid_value",
         "tracks_needing_enrichment": "SELECT count(*) FROM silver.track WHERE needs_enrichment",
         "tracks_with_bpm": "SELECT count(*) FROM silver.track WHERE bpm IS NOT NULL",

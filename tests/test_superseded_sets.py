@@ -13,6 +13,7 @@ import psycopg
 from etl.checks import integrity_problems
 from etl.checksum import table_checksums
 from etl.pipeline import Inputs, run_pipeline
+from etl.status import status
 
 
 def _mixes(path: Path, mixes: list[tuple[str, list[str]]]) -> Path:
@@ -223,6 +224,8 @@ def test_reexported_tracklist_replaces_the_old_export(pg_url, tmp_path):
         assert conn.execute("SELECT count(*) FROM silver.observation").fetchone() == (3,)
         assert _tl_rows_in_one_place(conn) == (7, 0, 0)
         assert integrity_problems(conn) == {}
+        counts = status(conn)["silver"]
+        assert (counts["rejects"], counts["rejects_superseded"]) == (4, 4)
 
         before = table_checksums(conn, ("silver",))
         run_pipeline(conn, "silver_only")

@@ -85,6 +85,17 @@ def dump(conn: psycopg.Connection, table: str) -> bytes:
     return buf.getvalue()
 
 
+def timed_load(conn: psycopg.Connection, data: dict[str, bytes], targets: dict[str, str]) -> tuple[float, float | None]:
+    """COPY each dumped table into its target in one transaction: (wall seconds, server CPU seconds)."""
+    cpu0, t0 = backend_cpu(conn), time.perf_counter()
+    with conn.transaction():
+        for table, target in targets.items():
+            with conn.cursor().copy(f"COPY {target} FROM STDIN (FORMAT binary)") as cp:
+                cp.write(data[table])
+    wall, cpu1 = time.perf_counter() - t0, backend_cpu(conn)
+    return wall, (None if cpu0 is None or cpu1 is None else cpu1 - cpu0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--file", type=Path, default=DEFAULT)
@@ -120,25 +131,14 @@ def main() -> None:
                     cp.write(data[t])
             dst.commit()
             dst.execute("SET synchronous_commit = off")  # as the silver writers run
-            cpu0, t0 = backend_cpu(dst), time.perf_counter()
-            with dst.transaction():
-                for t in MEASURED:
-                    with dst.cursor().copy(f"COPY {t} FROM STDIN (FORMAT binary)") as cp:
-                        cp.write(data[t])
-            wall = time.perf_counter() - t0
-            cpu1 = backend_cpu(dst)
+            wall, server = timed_load(dst, data, {t: t for t in MEASURED})
             # the same rows into bare tables (no keys, indexes or foreign keys): any schema's lower bound
             dst.execute("CREATE SCHEMA bare")
-            for t in MEASURED:
-                dst.execute(f"CREATE TABLE bare.{t.replace('.', '_')} (LIKE {t} INCLUDING DEFAULTS)")
+            bare = {t: f"bare.{t.replace('.', '_')}" for t in MEASURED}
+            for t, target in bare.items():
+                dst.execute(f"CREATE TABLE {target} (LIKE {t} INCLUDING DEFAULTS)")
             dst.commit()
-            bare0, t1 = backend_cpu(dst), time.perf_counter()
-            with dst.transaction():
-                for t in MEASURED:
-                    with dst.cursor().copy(f"COPY bare.{t.replace('.', '_')} FROM STDIN (FORMAT binary)") as cp:
-                        cp.write(data[t])
-            bare_wall = time.perf_counter() - t1
-            bare1 = backend_cpu(dst)
+            bare_wall, bare_server = timed_load(dst, data, bare)
             n_rows = sum(dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in MEASURED)
             mb = sum(len(data[t]) for t in MEASURED) / 1e6
 
@@ -159,7 +159,6 @@ def main() -> None:
         drop_database(admin, dst_name)
 
     budget = entries / 20_000
-    server = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, load {load_before:.2f} before / {os.getloadavg()[0]:.2f} after; "
           f"date {time.strftime('%Y-%m-%d %H:%M')}")
@@ -170,9 +169,9 @@ def main() -> None:
     print(f"python: format the silver rows for COPY {fmt_cpu:5.2f} CPU-s")
     print(f"server: one-pass binary COPY of {n_rows:,} rows ({mb:.0f} MB) in {wall:.2f} s wall, "
           + (f"{server:.2f} CPU-s" if server is not None else "CPU n/a (server not on this machine)"))
-    if server is not None and bare0 is not None and bare1 is not None:
+    if bare_server is not None:
         print(f"server: the same rows into bare tables (no keys, indexes, foreign keys) in {bare_wall:.2f} s wall, "
-              f"{bare1 - bare0:.2f} CPU-s")
+              f"{bare_server:.2f} CPU-s")
     if server is not None:
         floor = corpus_s + parse_s + fmt_cpu + server
         print(f"sum of these floors: {floor:.2f} CPU-s of the {2 * budget:.2f} the target allows "

@@ -11,8 +11,8 @@ Decisions (the hand-labelled set in ``tests/data/labelled_titles.json`` follows 
   ``white`` / ``white label`` -> label ``"White Label"``; status words (``Unreleased``, ``Forthcoming``,
   ``Promo``, ``Dubplate``) are neither label nor catalog.
 * **artist / title** split at the first ``" - "``; when there is none, at a hyphen with space on one side
-  only (``Atom™- LTBCYB``, ``Callaghan -The Dream``), at an en or em dash between spaces (``Melé — The
-  Beyonce Track``), or at a bare hyphen right after a name the corpus knows as an artist (``Joy
+  only (``Atom™- LTBCYB``, ``Callaghan -The Dream``; an en or em dash between spaces comes first: ``Melé
+  — The Beyonce Track``), or at a bare hyphen right after a name the corpus knows as an artist (``Joy
   Orbison-Hyph Mngo``). File-name style entries (``Sonic_Element_-_Crossroads``) read underscores as
   spaces. No split at all -> :class:`EntryParseError`.
 * **version**: the last parenthesised group of the title when it contains a version word (Mix, Remix, Edit,
@@ -215,10 +215,10 @@ def _split_artist_title(body: str, splitter: CreditSplitter) -> tuple[str, str] 
     idx = body.find(_SEP_STRICT)
     if idx >= 0:
         return body[:idx], body[idx + 3 :]
-    m = _SEP_LOOSE.search(body)
+    m = _SEP_DASH.search(body)  # "Melé — The Beyonce Track": before the loose hyphen of "Title -Extended-"
     if m:
         return body[: m.start()], body[m.end() :]
-    m = _SEP_DASH.search(body)  # "Melé — The Beyonce Track"
+    m = _SEP_LOOSE.search(body)
     if m:
         return body[: m.start()], body[m.end() :]
     # "Joy Orbison-Hyph Mngo": a bare hyphen right after a name the corpus knows as an artist (the

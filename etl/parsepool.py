@@ -15,22 +15,29 @@ parse comes back as the reason string, raised again in the builder as :class:`En
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from etl.credits import CreditSplitter
 from etl.tracklist import Credit, EntryParseError, ParsedEntry, parse_entry
+from graphsvc.errors import GraphsvcError
 
-__all__ = ["Packed", "ParsePool", "unpack"]
+__all__ = ["Packed", "ParsePool", "ParseWorkerDied", "unpack"]
 
 # (cue, cue_seconds, artist_text, ((name, role), ...), title, version, label, catalog, year, is_gap,
 #  gap_reason, segment), or the reason why the text does not parse
 Packed = tuple | str
 
 _splitter: CreditSplitter | None = None  # the run's splitter, set before the workers are forked
+
+
+class ParseWorkerDied(GraphsvcError):
+    """A worker process of the pool ended without answering (killed, out of memory)."""
 
 
 def _pack(p: ParsedEntry) -> tuple:
@@ -82,7 +89,11 @@ class ParsePool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_exit_with_parent, initargs=(os.getpid(),))
-        self._pool.submit(int).result()  # forks every worker now (fork pools start them all at once)
+        gc.freeze()  # the inherited objects stay out of the workers' collections: no copy-on-write of them
+        try:
+            self._pool.submit(int).result()  # forks every worker now (fork pools start them all at once)
+        finally:
+            gc.unfreeze()
 
     def submit(self, raws: list[str]) -> list[tuple[list[str], Future]]:
         """Start parsing ``raws`` (one slice per worker); collect with :meth:`collect`."""
@@ -97,7 +108,13 @@ class ParsePool:
         """raw text -> packed parse of everything one :meth:`submit` started (waits for it)."""
         out: dict[str, Packed] = {}
         for part, fut in pending:
-            out.update(zip(part, fut.result()))
+            try:
+                out.update(zip(part, fut.result()))
+            except BrokenProcessPool as e:
+                raise ParseWorkerDied(
+                    "a parse worker process ended abruptly (killed, or out of memory); nothing of this chunk"
+                    " was written, and the next run continues from it (GRAPHSVC_ETL_PARSE_WORKERS=0 parses in"
+                    " the main process)") from e
         return out
 
     def close(self) -> None:

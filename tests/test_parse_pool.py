@@ -70,3 +70,20 @@ def test_parallel_build_equals_serial_build(database_factory, mixesdb_file, shar
     assert sums[0]["silver.set_entry"][0] > 5_000
     diff = {t: (sums[0][t], sums[2].get(t)) for t in sums[0] if sums[0][t] != sums[2].get(t)}
     assert not diff, f"parallel parsing changed silver: {diff}"
+
+
+def test_a_killed_worker_is_a_clear_error():
+    import os
+    import signal
+
+    from etl.parsepool import ParseWorkerDied
+
+    pool = ParsePool(DEFAULT_SPLITTER, 2)
+    try:
+        for pid in list(pool._pool._processes):  # noqa: SLF001 - the test kills a worker on purpose
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(ParseWorkerDied, match="parse worker process ended abruptly"):
+            for _ in range(50):  # the pool notices the death on its next task
+                ParsePool.collect(pool.submit(TEXTS))
+    finally:
+        pool.close()

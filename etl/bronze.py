@@ -299,6 +299,7 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
                                            AND r.content_hash = s.content_hash""",
                 (file_id, source),
             )
+            cur.execute("INSERT INTO bronze.listed_file (file_id) VALUES (%s)", (file_id,))
             if batch.rejects:
                 cur.executemany(
                     """INSERT INTO bronze.reject (source, file_id, path, position, reason, raw_text, content_hash,

@@ -12,8 +12,9 @@ Guarantees:
   with the reason "superseded by bronze record N" (see ``_supersede``). A 1001Tracklists tracklist is
   one bronze record per row, so its version is the newest export file holding it: rows not in that
   file become rejects "superseded by bronze file N", and the set is rebuilt from its current rows
-  (see ``_tracklist_version``). Bronze keeps every version; the end state does not depend on whether
-  the versions arrived in one run or several.
+  (see ``_tracklist_version``); a file that only repeats an older export makes that one current again.
+  Bronze keeps every version; a set's silver does not depend on whether its versions arrived in one
+  run or several.
 * **Crash-safe**: records are processed in chunks; a chunk's rows and its ``processed_record`` marks
   are committed in one transaction, so a killed run loses at most the chunk in progress, and the next
   run continues where it stopped. Ids are deterministic, so the result equals an uninterrupted run.
@@ -58,7 +59,8 @@ _ENTRIES_PER_MIX = 20  # the estimate: a MixesDB mix has ~20 entries, a 1001Trac
 _CUE_ARTIST = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(.+?)\s+-\s+(.*)$")
 
 # the stages whose entries are parsed with parse_entry (by the pool when there is one)
-_PARSED_STAGES = (("mixesdb", "mix"), ("1001tracklists", "tracklist_row"))
+_TRACKLIST_STAGE = ("1001tracklists", "tracklist_row")
+_PARSED_STAGES = (("mixesdb", "mix"), _TRACKLIST_STAGE)
 # (source, record_type) in processing order: library tracks before the playlists that reference them,
 # tracks before the feature rows that are matched against them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -122,12 +124,13 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "invalid_value": ("record_id", "item_index", "field", "raw_value", "reason", "run_id"),
     "processed_record": ("record_id", "run_id", "outcome"),
     "artist_spelling_use": ("record_id", "artist_id", "spelling", "uses"),
+    "processed_file": ("file_id", "run_id"),
 }
 # write order respects foreign keys
 _WRITE_ORDER = (
     "artist", "artist_alias", "track", "track_artist", "track_alias", "track_identifier", "dj_set", "set_dj",
     "set_entry", "set_gap", "mashup_component", "observation", "reject", "invalid_value", "processed_record",
-    "artist_spelling_use",
+    "artist_spelling_use", "processed_file",
 )
 
 
@@ -191,6 +194,8 @@ class SilverBuilder:
         self.pool: ParsePool | None = None
         self._ahead: dict[str, Packed] = {}  # the pool's parses of the chunk being processed
         self._reprocessed: set[int] = set()  # records of earlier runs processed again (rebuilt sets)
+        # 1001Tracklists files not yet taken into account -> the tracklists they hold (see _stale_files)
+        self._new_files: dict[int, set[str]] = {}
         self.progress = progress
         self.stats = SilverStats()
         self.artists = ArtistResolver()
@@ -216,6 +221,21 @@ class SilverBuilder:
         self.conn.commit()
         return out
 
+    def _stale_files(self) -> dict[int, set[str]]:
+        """1001Tracklists files silver has not taken into account, and the tracklists each holds. Their
+        tracklists are rebuilt even when the file brought no new record: an export repeating an older
+        one verbatim makes that version current again."""
+        out: dict[int, set[str]] = defaultdict(set)
+        for file_id, payload_id in self.conn.execute(
+            """SELECT f.file_id, r.payload->>'tracklist_id' FROM bronze.ingest_file f
+               JOIN bronze.file_record fr USING (file_id) JOIN bronze.raw_record r USING (record_id)
+               WHERE f.source = '1001tracklists' AND r.record_type = 'tracklist_row'
+                 AND NOT EXISTS (SELECT 1 FROM silver.processed_file p WHERE p.file_id = f.file_id)"""
+        ):
+            out[file_id].add((payload_id or "").strip())
+        self.conn.commit()
+        return dict(out)
+
     def run(self, max_chunks: int | None = None) -> SilverStats:
         try:
             return self._run(max_chunks)
@@ -238,7 +258,8 @@ class SilverBuilder:
     def _run(self, max_chunks: int | None) -> SilverStats:
         t0 = time.perf_counter()
         pending = self.pending()
-        if not any(pending.values()):  # nothing new since the last run: nothing to resolve or rematch
+        self._new_files = self._stale_files()
+        if not any(pending.values()) and not self._new_files:  # nothing new: nothing to resolve or rematch
             self._refresh_canonical_names()  # (a run killed after its last chunk did not get to it)
             self.stats.seconds = time.perf_counter() - t0
             return self.stats
@@ -246,7 +267,7 @@ class SilverBuilder:
         self.tracks = TrackResolver.load(self.conn)
         self.set_ids = {r[0] for r in self.conn.execute("SELECT set_id FROM silver.dj_set")}
         self.conn.commit()
-        if any(pending.get(k) for k in _PARSED_STAGES):
+        if any(pending.get(k) for k in _PARSED_STAGES) or self._new_files:
             self.splitter = CreditSplitter.from_corpus(*self._corpus_texts())
         else:
             self.splitter = CreditSplitter.from_corpus(())
@@ -257,7 +278,7 @@ class SilverBuilder:
                                   name="silver-writer")
         for stage in STAGES:
             ids = pending.get(stage, [])
-            if not ids:
+            if not ids and not (stage == _TRACKLIST_STAGE and self._new_files):
                 continue
             handler = getattr(self, f"_do_{stage[1]}")
             chunks = self._chunks(stage, ids)
@@ -271,6 +292,10 @@ class SilverBuilder:
                     self.writer.drain()
                     self.stats.seconds = time.perf_counter() - t0
                     return self.stats
+            if stage == _TRACKLIST_STAGE and self._new_files:  # after all their tracklists were rebuilt
+                for file_id in sorted(self._new_files):
+                    self.rows.add("processed_file", file_id, self.run_id)
+                self._flush()
         self.writer.drain()
         self._rematch_observations()
         self._refresh_canonical_names()
@@ -278,14 +303,18 @@ class SilverBuilder:
         return self.stats
 
     def _chunks(self, stage: tuple[str, str], ids: list[int]) -> Iterator[list[dict]]:
-        if stage == ("1001tracklists", "tracklist_row"):
+        if stage == _TRACKLIST_STAGE:
             # one tracklist per chunk: mashup components refer to the row above them
-            rows = self._fetch(ids)
+            rows = self._fetch(ids) if ids else []
+            self._tracklist_identities(rows)
             groups: dict[str, list[dict]] = defaultdict(list)
             for rec in rows:
-                groups[str(rec["payload"].get("tracklist_id", ""))].append(rec)
-            for key in sorted(groups, key=lambda k: groups[k][0]["record_id"]):
-                yield [{"group": groups[key]}]
+                groups[_tracklist_id(rec["payload"])].append(rec)
+            for tracklists in self._new_files.values():  # rebuilt even without a new row
+                for tl_id in tracklists:
+                    groups.setdefault(tl_id, [])
+            for key in sorted(groups, key=lambda k: (groups[k][0]["record_id"] if groups[k] else 2**63, k)):
+                yield [{"group": groups[key], "tracklist_id": key}]
             return
         for i in range(0, len(ids), self.chunk_records):
             yield self._fetch(ids[i : i + self.chunk_records])
@@ -581,8 +610,7 @@ class SilverBuilder:
     # -- 1001Tracklists -------------------------------------------------------------------------
 
     def _do_tracklist_row(self, group_rec: dict) -> None:
-        group = group_rec["group"]
-        tl_id = str(group[0]["payload"].get("tracklist_id") or "").strip()
+        group, tl_id = group_rec["group"], group_rec["tracklist_id"]
         set_id = stable_id("set", f"1001tracklists:{tl_id}")
         if not tl_id:
             for rec in group:
@@ -590,22 +618,6 @@ class SilverBuilder:
                 self._processed(rec, "rejected")
             return
         group, superseded = self._tracklist_version(tl_id, set_id, group)
-        # Identities first, of every row of every export in bronze order, placed or superseded: which
-        # tracks and artists silver knows (and which record met them first) must not depend on whether
-        # the exports arrived in one run or in several.
-        for rec in sorted([*group, *(r for r, _ in superseded)], key=lambda r: r["record_id"]):
-            for dj in _tracklist_djs(rec["payload"], tl_id):
-                self.artists.resolve(dj, rec["record_id"])
-            name = rec["payload"].get("name")
-            if not isinstance(name, str) or not name.strip():
-                continue
-            try:
-                p = self._parse(name.strip())
-                if not p.is_gap:
-                    idents, duration = _row_identity(rec["payload"])
-                    self._track_for(p, rec["record_id"], idents, duration, count_spellings=False)
-            except EntryParseError:
-                pass  # a row that is placed is rejected with the reason below
         for rec, reason in superseded:
             self._reject(rec["record_id"], -1, reason, _row_text(rec["payload"]))
             self._processed(rec, "superseded")
@@ -711,6 +723,27 @@ class SilverBuilder:
         self.stats.entries += entries
         self.stats.gaps += gaps
 
+    def _tracklist_identities(self, rows: list[dict]) -> None:
+        """Resolve the DJs and tracks of 1001Tracklists rows in bronze order before any set is placed,
+        whether a row will be placed or superseded: which tracks and artists silver knows, and which
+        record met them first, must not depend on how the exports were split across runs."""
+        for rec in sorted(rows, key=lambda r: r["record_id"]):
+            payload = rec["payload"]
+            if not isinstance(payload, dict):
+                continue
+            for dj in _tracklist_djs(payload, _tracklist_id(payload)):
+                self.artists.resolve(dj, rec["record_id"])
+            name = payload.get("name")
+            if not isinstance(name, str) or not name.strip():
+                continue
+            try:
+                p = self._parse(name.strip())
+                if not p.is_gap:
+                    idents, duration = _row_identity(payload)
+                    self._track_for(p, rec["record_id"], idents, duration, count_spellings=False)
+            except EntryParseError:
+                pass  # a row that is placed is rejected with the reason then
+
     def _tracklist_version(self, tl_id: str, set_id: int,
                            group: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:
         """The rows that make up tracklist ``tl_id`` now, and the superseded ones with the reason.
@@ -732,11 +765,12 @@ class SilverBuilder:
             self._reprocessed.update(r["record_id"] for r in old)
             self.set_ids.discard(set_id)
             records.update((r["record_id"], r) for r in old)
+        if not records:
+            return [], []
         files: dict[int, set[int]] = defaultdict(set)  # file -> its records of this tracklist
         for record_id, file_id in self.conn.execute(
-            """SELECT fr.record_id, fr.file_id FROM bronze.file_record fr JOIN bronze.ingest_file f USING (file_id)
-               WHERE fr.record_id = ANY(%s)
-                 AND f.ingested_at >= (SELECT applied_at FROM ops.schema_migration WHERE version = 11)""",
+            """SELECT fr.record_id, fr.file_id FROM bronze.file_record fr JOIN bronze.listed_file USING (file_id)
+               WHERE fr.record_id = ANY(%s)""",
             (list(records),),
         ):
             files[file_id].add(record_id)
@@ -765,12 +799,12 @@ class SilverBuilder:
         cur = self.conn.execute(
             """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
                FROM bronze.raw_record WHERE source = '1001tracklists' AND record_type = 'tracklist_row'
-                 AND source_key >= %s AND source_key < %s ORDER BY record_id""",
-            (tl_id + ":", tl_id + ";"),  # ';' follows ':'
+                 AND source_key COLLATE "C" >= %s AND source_key COLLATE "C" < %s ORDER BY record_id""",
+            (tl_id + ":", tl_id + ";"),  # ';' follows ':' in byte order (hence COLLATE "C")
         )
         cols = [d.name for d in cur.description]
         rows = [dict(zip(cols, row)) for row in cur]
-        return [r for r in rows if str(r["payload"].get("tracklist_id") or "").strip() == tl_id]
+        return [r for r in rows if _tracklist_id(r["payload"]) == tl_id]
 
     def _spotify_values(self, rid: int, row: dict) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -1040,6 +1074,10 @@ DELETE FROM silver.dj_set s WHERE s.set_id = ANY(%(sets)s::bigint[])
 
 # ----------------------------------------------------------------------------------------------
 # small helpers
+
+
+def _tracklist_id(row: Any) -> str:
+    return str(row.get("tracklist_id") or "").strip() if isinstance(row, dict) else ""
 
 
 def _tracklist_djs(row: dict, tl_id: str) -> list[str]:

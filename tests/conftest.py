@@ -1,6 +1,8 @@
 """Real servers, started once per test session.
 
-- ``pg_server``: an embedded PostgreSQL 18 in a temporary directory (one per pytest worker).
+- ``pg_server``: an embedded PostgreSQL 18 in a temporary directory (one per pytest worker). Its
+  databases use the C collation; ``GRAPHSVC_TEST_LOCALE=en_US.UTF-8`` runs the suite on databases in
+  that locale (the usual production default; compiled here with localedef).
 - ``pg_url``: a fresh, migrated database per test, cloned from a migrated template in ~50 ms.
 - ``shared_data``: ``../shared/data``; tests that need it fail in CI when it is missing, and skip
   elsewhere.
@@ -32,12 +34,35 @@ def pg_server(tmp_path_factory) -> str:
     """Admin URI of a real PostgreSQL server for this session."""
     # a short path: the unix socket lives in the data dir and socket paths are limited to ~100 bytes
     base = Path(tempfile.mkdtemp(prefix="gsvc-pg-"))
+    locale = os.environ.get("GRAPHSVC_TEST_LOCALE")  # e.g. en_US.UTF-8, the usual production default
+    if locale:
+        _compile_locale(base / "locales", locale)
+        os.environ["LOCPATH"] = str(base / "locales")  # read by the server started below
     uri = embedded_server_uri(base, cleanup="delete")
+    if locale:
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} LOCALE {} TEMPLATE template0").format(
+                sql.Identifier(TEMPLATE_DB), sql.Literal(locale)))
+            (collate,) = conn.execute("SELECT datcollate FROM pg_database WHERE datname = %s",
+                                      (TEMPLATE_DB,)).fetchone()
+            assert collate == locale, f"template database has collation {collate}, not {locale}"
     template = ensure_database(uri, TEMPLATE_DB)
     with psycopg.connect(template) as conn:
         migrate(conn)
     yield uri
     shutil.rmtree(base, ignore_errors=True)
+
+
+def _compile_locale(directory: Path, locale: str) -> None:
+    """Compile a glibc locale (``en_US.UTF-8``) into ``directory``: this machine ships only C locales."""
+    import subprocess
+
+    name, _, charset = locale.partition(".")
+    directory.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(["localedef", "-i", name, "-f", charset or "UTF-8", str(directory / locale)],
+                         capture_output=True, text=True, check=False)
+    if not (directory / locale).exists():
+        raise RuntimeError(f"GRAPHSVC_TEST_LOCALE={locale}: localedef failed: {res.stderr.strip()[:300]}")
 
 
 def clone_template(pg_server: str, name: str) -> str:

@@ -67,6 +67,12 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _interrupted() -> None:
+    console.print("[bold yellow]interrupted:[/] the run is marked failed; what it committed stays, and the "
+                  "next run continues from there")
+    raise typer.Exit(130)
+
+
 def _ingest(source: str, paths: list[Path], **options: Any) -> None:
     """Ingest ``paths`` into bronze; ``options`` are further :class:`~etl.pipeline.Inputs` fields."""
     from etl.pipeline import Inputs, Pipeline
@@ -78,6 +84,8 @@ def _ingest(source: str, paths: list[Path], **options: Any) -> None:
             summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
     except GraphsvcError as e:
         _fail(e)
+    except KeyboardInterrupt:
+        _interrupted()
     table = Table(title=f"bronze ingest (run {summary.run_id})")
     for col in ("file", "read", "new", "rejected", "note"):
         table.add_column(col)
@@ -166,6 +174,8 @@ def run(
             summary = Pipeline(conn, progress=progress).run(mode, inputs)
     except GraphsvcError as e:
         _fail(e)
+    except KeyboardInterrupt:
+        _interrupted()
     if json_out:
         out.print_json(json.dumps(summary.as_dict(), default=str))
     else:

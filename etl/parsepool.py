@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -55,9 +56,12 @@ def unpack(raw: str, packed: Packed) -> ParsedEntry:
                        label, catalog, year, is_gap, gap_reason, segment)
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the builder is gone. A builder killed with SIGKILL
-    cannot shut its pool down, and a worker blocked on the task queue would otherwise live on."""
+def _worker_init(parent: int) -> None:
+    """Worker initializer. Ctrl-C reaches the whole process group: the builder handles it and shuts the
+    pool down, so a worker ignores it instead of dying with a traceback of its own. And a worker ends
+    when the builder is gone: a builder killed with SIGKILL cannot shut its pool down, and a worker
+    blocked on the task queue would otherwise live on."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -88,7 +92,7 @@ class ParsePool:
         _splitter = splitter
         self.workers = workers
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                         initializer=_worker_init, initargs=(os.getpid(),))
         gc.freeze()  # the inherited objects stay out of the workers' collections: no copy-on-write of them
         try:
             self._pool.submit(int).result()  # forks every worker now (fork pools start them all at once)

@@ -177,6 +177,31 @@ def test_sigkill_halfway_then_rerun_equals_uninterrupted(database_factory, pg_ur
     assert not diff, f"killed+resumed differs from uninterrupted: {diff}"
 
 
+def test_ctrl_c_stops_a_run_with_a_message_and_marks_it_failed(database_factory, mixesdb_file, tmp_path):
+    """Ctrl-C reaches the whole process group, parse workers included: one message, exit 130, the run
+    marked failed, no process left behind."""
+    url = database_factory("ctrl_c")
+    assert _etl(["ingest", "mixesdb", str(mixesdb_file)], url, tmp_path).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl.cli", "run", "--mode", "silver_only"], start_new_session=True,
+        env={**os.environ, "DATABASE_URL": url, "GRAPHSVC_ETL_CHUNK_RECORDS": "100"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        deadline = time.monotonic() + 120
+        while conn.execute("SELECT count(*) FROM silver.processed_record").fetchone()[0] < 500:
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be stopped"
+            time.sleep(0.01)
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "interrupted: the run is marked failed" in out and "Traceback" not in out, out
+    assert workers and not [w for w in workers if _alive(w)]
+    with psycopg.connect(url) as conn:
+        status, error = conn.execute("SELECT status, error FROM ops.run ORDER BY run_id DESC LIMIT 1").fetchone()
+    assert status == "failed" and error.startswith("KeyboardInterrupt")
+
+
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     for task in os.listdir(f"/proc/{pid}/task"):

@@ -57,6 +57,29 @@ def test_below_threshold_falls_through_to_next_provider(pg_url):
         assert stats.wins == {"bpm:features": 1}
 
 
+def test_attempt_log_numbers_steps_of_the_calls_plan(pg_url):
+    """Each enrich() call writes its waterfall once (enrichment.attempt_plan); a track's log elements are
+    [step, input, error] / [step, input, output, confidence, error] / [step, input, output, confidence]."""
+    with psycopg.connect(pg_url) as conn:
+        tid = add_track(conn, "a|plan")
+        add_obs(conn, tid, "rekordbox", bpm=126.0)
+        add_obs(conn, tid, "features:beatport_2021jan", bpm=125.5)
+        set_config(conn, "bpm", "rekordbox", min_confidence=0.99)
+        enrich(conn, start_run(conn), fields=["bpm", "energy"])
+        (steps,) = conn.execute("SELECT steps FROM enrichment.attempt_plan").fetchone()
+        offline_bpm = [p for p in DEFAULT_PROVIDERS["bpm"] if p not in ONLINE]
+        assert [s[:2] for s in steps] == [["bpm", p] for p in offline_bpm] + [["energy", "1001tracklists"]]
+        (log,) = conn.execute("SELECT attempts FROM enrichment.attempt_log WHERE entity_id = %s", (tid,)).fetchone()
+        assert [e[0] for e in log] == [0, 1, 3]  # bpm: rekordbox below threshold, features wins; energy: none
+        assert log[0][2:] == [{"value": 126.0}, 0.95, "confidence 0.95 below 0.99"]
+        assert log[1][2:] == [{"value": 125.5}, 0.8] and log[2][2] == "no data"
+        assert [r[:5] for r in attempts(conn, tid)] == [
+            ("bpm", "rekordbox", 1, False, "confidence 0.95 below 0.99"),
+            ("bpm", "features", 2, True, None),
+            ("energy", "1001tracklists", 1, False, "no data"),
+        ]
+
+
 def test_full_enrichment_writes_values_provenance_history_and_status(pg_url):
     with psycopg.connect(pg_url) as conn:
         tid = add_track(conn, "b|two", title="Two", artists="B")

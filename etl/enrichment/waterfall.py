@@ -3,8 +3,9 @@ the first value whose confidence reaches that provider's ``min_confidence`` wins
 
 Decisions (documented here because callers rely on them):
 
-- **Every attempt is logged** in ``enrichment.attempt``: each provider consulted for a (track, field)
-  until one wins, with its input (what it consulted), output (its value), confidence, and why it did
+- **Every attempt is logged** in ``enrichment.attempt`` (a view over ``enrichment.attempt_log``: one row
+  per track and call, whose elements number their step in the call's ``enrichment.attempt_plan``, see
+  migration 012): each provider consulted for a (track, field) until one wins, with its input (what it consulted), output (its value), confidence, and why it did
   not win ('no data', 'confidence 0.55 below 0.6', 'invalid value: ...', 'HTTP 503 after 3 tries'). Providers after the winner are not consulted and not logged. Rows that are
   switched off in the config (``enabled = false``) are not part of the waterfall at all, so they are
   never attempted. An *online* provider that is in the config but not configured in the settings (no
@@ -299,9 +300,16 @@ def enrich(
             prov = providers.get(pname)
             if prov is not None and f in prov.fields:
                 wanted[pname] = wanted.get(pname, frozenset()) | {f}
+    # the steps in the order their attempts number them (_Waterfall): written once, referenced by every log
+    (plan_id,) = conn.execute(
+        "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps) VALUES (%s, %s, %s) RETURNING plan_id",
+        (run_id, replay_id, _dumps([[f, pname, int(prio)] for f in fields for pname, prio, _ in plan[f]])),
+    ).fetchone()
     waterfall = _Waterfall(fields, plan, wanted, providers, run_id, replay_id,
                            clear_flag=set(fields) >= set(FIELDS),
-                           known_labels={k for (k,) in conn.execute("SELECT name_key FROM silver.label")})
+                           known_labels={k for (k,) in conn.execute("SELECT name_key FROM silver.label")},
+                           plan_id=plan_id)
+    conn.commit()  # the plan is visible before the writer's first attempt log refers to it
     needs_observations = any(not providers[p].online for p in wanted)
 
     stats = EnrichStats(disabled_providers=sorted(disabled))
@@ -378,7 +386,7 @@ class _Step:
     priority: int
     min_confidence: float
     provider: Provider | None     # None, or one that cannot fill the field: logged as such, never asked
-    head: str                     # '{"f":<field>,"p":<provider>,"n":<priority>': the start of its attempts
+    head: str                     # '[<step number in the plan>': the start of its attempt elements (012)
 
 
 class _Waterfall:
@@ -386,11 +394,12 @@ class _Waterfall:
 
     def __init__(self, fields: list[str], plan: dict[str, list[tuple[str, int, float]]],
                  wanted: dict[str, frozenset[str]], providers: dict[str, Provider], run_id: int,
-                 replay_id: int | None, *, clear_flag: bool, known_labels: set[str]) -> None:
+                 replay_id: int | None, *, clear_flag: bool, known_labels: set[str], plan_id: int) -> None:
         self.fields = fields
+        numbers = iter(range(1_000_000))  # step numbers, in the order of plan_steps()
         self.steps: dict[str, list[_Step]] = {
             f: [_Step(p, prio, mc, prov if (prov := providers.get(p)) is not None and f in prov.fields else None,
-                      f'{{"f":{_dumps(f)},"p":{_dumps(p)},"n":{int(prio)}') for p, prio, mc in plan[f]]
+                      f"[{next(numbers)}") for p, prio, mc in plan[f]]
             for f in fields
         }
         self.wanted = wanted
@@ -401,6 +410,7 @@ class _Waterfall:
         self.clear_flag = "t" if clear_flag else "f"
         # the columns every attempt-log/history line of this run ends with: run_id, replay_id, entity_type
         self.tail = f"\t{run_id}\t{_NULL if replay_id is None else replay_id}\ttrack\n"
+        self.attempt_tail = f"\t{plan_id}{self.tail}"  # attempt-log lines: plan_id first
 
     def run(self, ctx: LookupContext, rows: list[tuple], stats: EnrichStats) -> ChunkRows:
         out = ChunkRows(first_track=rows[0][0], last_track=rows[-1][0]) if rows else ChunkRows()
@@ -425,8 +435,7 @@ class _Waterfall:
                 for step in self.steps[f]:
                     prov = step.provider
                     if prov is None:
-                        add(f'{step.head},"i":{{}},"s":false,"e":'
-                            f'{_dumps(f"unknown provider {step.provider_name!r} for {f}")}}}')
+                        add(f'{step.head},{{}},{_dumps(f"unknown provider {step.provider_name!r} for {f}")}]')
                         continue
                     pname = step.provider_name
                     res = results.get(pname)
@@ -437,23 +446,23 @@ class _Waterfall:
                             res = e
                         results[pname] = res
                     if isinstance(res, ProviderError):
-                        add(f'{step.head},"i":{{}},"s":false,"e":{_dumps(str(res))}}}')
+                        add(f'{step.head},{{}},{_dumps(str(res))}]')
                         continue
                     pv = res.get(f)
                     if pv is None or pv.value is None:
                         detail = "{}" if pv is None else (pv.detail_json or _dumps(pv.detail))
-                        add(f'{step.head},"i":{detail},"s":false,"e":"no data"}}')
+                        add(f'{step.head},{detail},"no data"]')
                         continue
-                    head = f'{step.head},"i":{_dumps(pv.detail)},"o":{_dumps({"value": pv.value})},"c":{_jnum(pv.confidence)}'
+                    head = f'{step.head},{_dumps(pv.detail)},{_dumps({"value": pv.value})},{_jnum(pv.confidence)}'
                     problem = validate(f, pv.value)
                     if problem is not None:
-                        add(f'{head},"s":false,"e":{_dumps(f"invalid value: {problem}")}}}')
+                        add(f'{head},{_dumps(f"invalid value: {problem}")}]')
                         continue
                     if pv.confidence < step.min_confidence - 1e-9:
                         why = f"confidence {pv.confidence:.2f} below {step.min_confidence:.2f}"
-                        add(f'{head},"s":false,"e":{_dumps(why)}}}')
+                        add(f'{head},{_dumps(why)}]')
                         continue
-                    add(f'{head},"s":true}}')
+                    add(f"{head}]")  # the winner: no error
                     winner = (pname, pv)
                     break
 
@@ -487,7 +496,7 @@ class _Waterfall:
                                   old_prov.get("provider"), pname, _float_or_none(old_prov.get("confidence")),
                                   pv.confidence, changed))
             if logged:
-                attempts.append(f"{tid}\t{_json('[' + ','.join(logged) + ']')}{tail}")
+                attempts.append(f"{tid}\t{_json('[' + ','.join(logged) + ']')}{self.attempt_tail}")
                 n_attempts += len(logged)
             key = values["key"]
             label_key = None  # only a label chosen now is (re)resolved; otherwise label_id stays as it is

@@ -52,7 +52,7 @@ _STAGE_COPY = (
     " FROM STDIN"
 )
 # the varying columns first: a line is "<entity_id>\t<the entity's attempts as a JSON array>\t<per-run tail>"
-ATTEMPT_COPY = "COPY enrichment.attempt_log (entity_id, attempts, run_id, replay_id, entity_type) FROM STDIN"
+ATTEMPT_COPY = "COPY enrichment.attempt_log (entity_id, attempts, plan_id, run_id, replay_id, entity_type) FROM STDIN"
 HISTORY_COPY = (
     "COPY enrichment.field_history (entity_id, field, value, provider, confidence, fetched_at,"
     " run_id, replay_id, entity_type) FROM STDIN"

@@ -300,16 +300,9 @@ def enrich(
             prov = providers.get(pname)
             if prov is not None and f in prov.fields:
                 wanted[pname] = wanted.get(pname, frozenset()) | {f}
-    # the steps in the order their attempts number them (_Waterfall): written once, referenced by every log
-    (plan_id,) = conn.execute(
-        "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps) VALUES (%s, %s, %s) RETURNING plan_id",
-        (run_id, replay_id, _dumps([[f, pname, int(prio)] for f in fields for pname, prio, _ in plan[f]])),
-    ).fetchone()
     waterfall = _Waterfall(fields, plan, wanted, providers, run_id, replay_id,
                            clear_flag=set(fields) >= set(FIELDS),
-                           known_labels={k for (k,) in conn.execute("SELECT name_key FROM silver.label")},
-                           plan_id=plan_id)
-    conn.commit()  # the plan is visible before the writer's first attempt log refers to it
+                           known_labels={k for (k,) in conn.execute("SELECT name_key FROM silver.label")})
     needs_observations = any(not providers[p].online for p in wanted)
 
     stats = EnrichStats(disabled_providers=sorted(disabled))
@@ -338,6 +331,15 @@ def enrich(
             conn.commit()  # end the read snapshot (nothing is locked)
             t1 = time.perf_counter()
             stats.read_s += t1 - t0
+            if waterfall.plan_id is None and rows:  # a call with nothing to enrich writes nothing
+                # the steps in the order attempts number them, written once (committed below, before the
+                # writer's first attempt log refers to it)
+                (plan_id,) = conn.execute(
+                    "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps) VALUES (%s, %s, %s)"
+                    " RETURNING plan_id",
+                    (run_id, replay_id, _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])),
+                ).fetchone()
+                waterfall.set_plan(plan_id)
             out = waterfall.run(ctx, rows, stats)
             conn.commit()  # online providers store their responses on conn
             t2 = time.perf_counter()
@@ -394,7 +396,7 @@ class _Waterfall:
 
     def __init__(self, fields: list[str], plan: dict[str, list[tuple[str, int, float]]],
                  wanted: dict[str, frozenset[str]], providers: dict[str, Provider], run_id: int,
-                 replay_id: int | None, *, clear_flag: bool, known_labels: set[str], plan_id: int) -> None:
+                 replay_id: int | None, *, clear_flag: bool, known_labels: set[str]) -> None:
         self.fields = fields
         numbers = iter(range(1_000_000))  # step numbers, in the order of plan_steps()
         self.steps: dict[str, list[_Step]] = {
@@ -410,7 +412,12 @@ class _Waterfall:
         self.clear_flag = "t" if clear_flag else "f"
         # the columns every attempt-log/history line of this run ends with: run_id, replay_id, entity_type
         self.tail = f"\t{run_id}\t{_NULL if replay_id is None else replay_id}\ttrack\n"
-        self.attempt_tail = f"\t{plan_id}{self.tail}"  # attempt-log lines: plan_id first
+        self.plan_id: int | None = None
+        self.attempt_tail = ""  # attempt-log lines end with plan_id and the tail (set_plan)
+
+    def set_plan(self, plan_id: int) -> None:
+        self.plan_id = plan_id
+        self.attempt_tail = f"\t{plan_id}{self.tail}"
 
     def run(self, ctx: LookupContext, rows: list[tuple], stats: EnrichStats) -> ChunkRows:
         out = ChunkRows(first_track=rows[0][0], last_track=rows[-1][0]) if rows else ChunkRows()

@@ -13,6 +13,7 @@ error) under an ``ops.run`` bound to a snapshot of the enrichment config.
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable
@@ -25,7 +26,10 @@ import psycopg
 
 from etl.enrichment.config import start_run
 from etl.locks import processing_lock
+from graphsvc.pg import conninfo_of
 from graphsvc.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 MODES = ("bronze_only", "silver_only", "gold_only", "complete")
 
@@ -95,12 +99,10 @@ class Pipeline:
         try:
             yield step
         except BaseException as e:
-            self.conn.rollback()
             step.status = "failed"
-            self.conn.execute(
+            self._record_failure(
                 "UPDATE ops.processing_status SET status = 'failed', completed_at = now(), error = %s,"
                 " records = %s WHERE status_id = %s", (f"{type(e).__name__}: {e}", step.records, status_id))
-            self.conn.commit()
             summary.steps.append(step)
             raise
         step.seconds = time.perf_counter() - t0
@@ -111,6 +113,23 @@ class Pipeline:
             (step.status, step.records, status_id))
         self.conn.commit()
         summary.steps.append(step)
+
+    def _record_failure(self, query: str, params: tuple) -> None:
+        """Write down that a step or run failed, without masking why. Ctrl-C in the middle of a query leaves
+        this connection busy ('another command is already in progress'): then a fresh connection writes
+        it, and if even that fails the next run marks this one interrupted."""
+        try:
+            self.conn.rollback()
+            self.conn.execute(query, params)
+            self.conn.commit()
+            return
+        except psycopg.Error:
+            pass
+        try:
+            with psycopg.connect(conninfo_of(self.conn), autocommit=True, options="-c lock_timeout=2000") as fresh:
+                fresh.execute(query, params)
+        except psycopg.Error as e:
+            log.warning("could not record the failure of run step (%s); the next run marks it interrupted", e)
 
     def run(self, mode: str, inputs: Inputs | None = None, *, max_silver_chunks: int | None = None) -> RunSummary:
         if mode not in MODES:
@@ -143,12 +162,10 @@ class Pipeline:
         except BaseException as e:
             summary.status = "failed"
             summary.seconds = time.perf_counter() - t0
-            self.conn.rollback()
-            self.conn.execute(
+            self._record_failure(
                 "UPDATE ops.run SET status = 'failed', completed_at = now(), error = %s, stats = %s WHERE run_id = %s",
                 (f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}",
                  psycopg.types.json.Jsonb(summary.as_dict()), run_id))
-            self.conn.commit()
             raise
         summary.status = "succeeded"
         summary.seconds = time.perf_counter() - t0

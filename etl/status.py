@@ -20,6 +20,10 @@ _COUNTS = {
         "processed_records": "SELECT count(*) FROM silver.processed_record",
         "unprocessed_records": """SELECT count(*) FROM bronze.raw_record r WHERE NOT EXISTS
                                   (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)""",
+        # 1001Tracklists files whose tracklists the next run rebuilds, new rows or not (an older export again)
+        "unprocessed_files": """SELECT count(*) FROM bronze.ingest_file f WHERE f.source = '1001tracklists'
+                                AND EXISTS (SELECT 1 FROM bronze.file_record fr WHERE fr.file_id = f.file_id)
+                                AND NOT EXISTS (SELECT 1 FROM silver.processed_file p WHERE p.file_id = f.file_id)""",
         "sets": "SELECT count(*) FROM silver.dj_set",
         "mixes": "SELECT count(*) FROM silver.dj_set WHERE source = 'mixesdb'",
         "entries": "SELECT count(*) FROM silver.set_entry",

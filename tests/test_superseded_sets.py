@@ -337,8 +337,13 @@ def test_an_export_repeating_an_older_one_makes_it_current_again(pg_url, tmp_pat
     v1_again = tmp_path / "v1_again.csv"
     v1_again.write_bytes(v1.read_bytes().replace(b"\n", b"\r\n"))
     with psycopg.connect(pg_url) as conn:
-        for f in (v1, v2, v1_again):
+        for f in (v1, v2):
             _load_tl(conn, f)
+        run_pipeline(conn, "bronze_only", Inputs(tracklists1001=[v1_again]))
+        counts = status(conn)["silver"]
+        assert (counts["unprocessed_records"], counts["unprocessed_files"]) == (0, 1)  # no new row, still work
+        run_pipeline(conn, "silver_only")
+        assert status(conn)["silver"]["unprocessed_files"] == 0
         assert conn.execute("SELECT count(*) FROM bronze.raw_record").fetchone() == (7,)
         assert [(p, t) for p, t, _ in _tl_positions(conn)] == [(1, "Moby - Porcelain"), (2, "#02 (no name)"),
                                                               (3, "Underworld - Born Slippy")]

@@ -52,15 +52,17 @@ from graphsvc.settings import get_settings
 log = logging.getLogger(__name__)
 
 _PARSE_MEMO_MAX = 200_000  # bound of the raw-text -> parse memo of one build
-# below this many pending entries (estimated), forking parse workers costs more than it saves
+# below this many pending MixesDB entries (estimated), forking parse workers costs more than it saves
 _POOL_MIN_ENTRIES = 5_000
-_ENTRIES_PER_MIX = 20  # the estimate: a MixesDB mix has ~20 entries, a 1001Tracklists row is one
+_ENTRIES_PER_MIX = 20  # the estimate: a MixesDB mix has ~20 entries
 
 _CUE_ARTIST = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(.+?)\s+-\s+(.*)$")
 
-# the stages whose entries are parsed with parse_entry (by the pool when there is one)
+# the stages whose entries are parsed with parse_entry. The pool parses MixesDB entries ahead; the
+# 1001Tracklists rows are all parsed up front by the identity pass (_tracklist_identities).
+_MIX_STAGE = ("mixesdb", "mix")
 _TRACKLIST_STAGE = ("1001tracklists", "tracklist_row")
-_PARSED_STAGES = (("mixesdb", "mix"), _TRACKLIST_STAGE)
+_PARSED_STAGES = (_MIX_STAGE, _TRACKLIST_STAGE)
 # (source, record_type) in processing order: library tracks before the playlists that reference them,
 # tracks before the feature rows that are matched against them.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -183,7 +185,7 @@ class Rows:
 class SilverBuilder:
     """``parse_workers``: processes that parse the next chunk's entries while this one is resolved
     (:mod:`etl.parsepool`); None: ``GRAPHSVC_ETL_PARSE_WORKERS`` (capped by the CPU count), used only
-    for runs of at least ~5,000 entries; 0: parse in this process."""
+    for runs of at least ~5,000 MixesDB entries; 0: parse in this process."""
 
     def __init__(self, conn: psycopg.Connection, run_id: int, *, chunk_records: int = 500,
                  progress: Callable[[int], None] | None = None, parse_workers: int | None = None) -> None:
@@ -248,9 +250,7 @@ class SilverBuilder:
     def _start_pool(self, pending: dict[tuple[str, str], list[int]]) -> ParsePool | None:
         workers = self.parse_workers
         if workers is None:
-            entries = (len(pending.get(("mixesdb", "mix"), ())) * _ENTRIES_PER_MIX
-                       + len(pending.get(("1001tracklists", "tracklist_row"), ())))
-            if entries < _POOL_MIN_ENTRIES:
+            if len(pending.get(_MIX_STAGE, ())) * _ENTRIES_PER_MIX < _POOL_MIN_ENTRIES:
                 return None
             workers = min(get_settings().etl_parse_workers, os.cpu_count() or 1)
         return ParsePool(self.splitter, workers) if workers > 0 else None
@@ -272,7 +272,7 @@ class SilverBuilder:
         else:
             self.splitter = CreditSplitter.from_corpus(())
         self._parsed.clear()  # parses depend on the splitter
-        if any(pending.get(k) for k in _PARSED_STAGES):
+        if pending.get(_MIX_STAGE):
             self.pool = self._start_pool(pending)  # forks: before the writer thread exists
         self.writer = ChunkWriter(conninfo_of(self.conn), lambda conn, rows: rows.write(conn),
                                   name="silver-writer")
@@ -282,8 +282,8 @@ class SilverBuilder:
                 continue
             handler = getattr(self, f"_do_{stage[1]}")
             chunks = self._chunks(stage, ids)
-            if self.pool is not None and stage in _PARSED_STAGES:
-                chunks = self._parsed_ahead(chunks, stage)
+            if self.pool is not None and stage == _MIX_STAGE:
+                chunks = self._parsed_ahead(chunks)
             for chunk in chunks:
                 for rec in chunk:
                     handler(rec)
@@ -319,13 +319,13 @@ class SilverBuilder:
         for i in range(0, len(ids), self.chunk_records):
             yield self._fetch(ids[i : i + self.chunk_records])
 
-    def _parsed_ahead(self, chunks: Iterator[list[dict]], stage: tuple[str, str]) -> Iterator[list[dict]]:
-        """The chunks of ``chunks``, in order; while the caller processes one, the pool parses the entry
-        texts of the next (those not parsed before), and ``_parse`` finds them in ``_ahead``."""
+    def _parsed_ahead(self, chunks: Iterator[list[dict]]) -> Iterator[list[dict]]:
+        """The MixesDB chunks of ``chunks``, in order; while the caller processes one, the pool parses the
+        entry texts of the next (those not parsed before), and ``_parse`` finds them in ``_ahead``."""
         assert self.pool is not None
         prev = None
         for chunk in chunks:
-            started = (chunk, self.pool.submit(self._texts_to_parse(chunk, stage)))
+            started = (chunk, self.pool.submit(self._texts_to_parse(chunk)))
             if prev is not None:
                 self._ahead = ParsePool.collect(prev[1])
                 yield prev[0]
@@ -335,25 +335,17 @@ class SilverBuilder:
             yield prev[0]
         self._ahead = {}
 
-    def _texts_to_parse(self, chunk: list[dict], stage: tuple[str, str]) -> list[str]:
-        """The distinct entry texts of a chunk that ``_parse`` will be asked for and has not memoized,
-        exactly as the handlers pass them."""
+    def _texts_to_parse(self, chunk: list[dict]) -> list[str]:
+        """The distinct entry texts of a MixesDB chunk that ``_do_mix`` will ``_parse`` and that are not
+        memoized, exactly as it passes them."""
         texts: dict[str, None] = {}
         memo = self._parsed
-        if stage == ("mixesdb", "mix"):
-            for rec in chunk:
-                tracklist = rec["payload"].get("tracklist") if isinstance(rec["payload"], dict) else None
-                for item in tracklist if isinstance(tracklist, list) else ():
-                    raw = item.get("title") if isinstance(item, dict) else None
-                    if isinstance(raw, str) and raw.strip() and raw not in memo:
-                        texts[raw] = None
-        else:
-            for group in chunk:
-                for rec in group["group"]:
-                    raw = rec["payload"].get("name") if isinstance(rec["payload"], dict) else None
-                    raw = raw.strip() if isinstance(raw, str) else ""
-                    if raw and raw not in memo:
-                        texts[raw] = None
+        for rec in chunk:
+            tracklist = rec["payload"].get("tracklist") if isinstance(rec["payload"], dict) else None
+            for item in tracklist if isinstance(tracklist, list) else ():
+                raw = item.get("title") if isinstance(item, dict) else None
+                if isinstance(raw, str) and raw.strip() and raw not in memo:
+                    texts[raw] = None
         return list(texts)
 
     def _fetch(self, ids: list[int]) -> list[dict]:
@@ -619,7 +611,7 @@ class SilverBuilder:
             return
         group, superseded = self._tracklist_version(tl_id, set_id, group)
         for rec, reason in superseded:
-            self._reject(rec["record_id"], -1, reason, _row_text(rec["payload"]))
+            self._reject(rec["record_id"], -1, reason, _row_name(rec["payload"]) or rec["payload"])
             self._processed(rec, "superseded")
         if not group:
             return
@@ -1100,12 +1092,10 @@ def _row_identity(row: dict) -> tuple[list[tuple[str, str]], float | None]:
     return idents, duration / 1000 if duration else None
 
 
-def _row_text(row: Any) -> str:
-    """A 1001Tracklists row as a reject's text: its track name, or the whole row when it has none."""
+def _row_name(row: Any) -> str:
+    """A 1001Tracklists row's track name ("" when it has none: its reject then shows the whole row)."""
     name = row.get("name") if isinstance(row, dict) else None
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    return json.dumps(row, ensure_ascii=False, default=str)
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _dumps_json(obj: Any) -> str:

@@ -33,42 +33,122 @@ class GoldTable:
         return self.keys + self.values
 
 
+RECENT_DAYS = 365  # the recent window of plays_recent / trend: days before the latest set date in silver
+SCENE_GENRES = 3  # a track's scene genres: the most frequent genres of the sets that played it
+
+# dated_set: every set with ``recent`` (dated within RECENT_DAYS of the latest set date; the data's own
+# "now", so unchanged data rebuilds to the same values); set_genre_ord / set_genre: the genres its tags name
+# (gold.genre holds the vocabulary of graphsvc.genres), with the tag order
+_RECENT_CTES = rf"""
+    anchor AS (SELECT max(set_date) AS d FROM silver.dj_set),
+    dated_set AS (
+        SELECT s.set_id, coalesce(s.set_date > a.d - {RECENT_DAYS}, false) AS recent
+        FROM silver.dj_set s CROSS JOIN anchor a
+    ),
+    recent_share AS (
+        SELECT (count(*) FILTER (WHERE s.recent))::float8 / nullif(count(*), 0) AS r
+        FROM silver.set_entry e JOIN dated_set s USING (set_id)
+    ),
+    set_genre_ord AS (
+        SELECT s.set_id, g.name, t.ord
+        FROM silver.dj_set s
+        CROSS JOIN LATERAL unnest(s.tags) WITH ORDINALITY AS t(tag, ord)
+        JOIN gold.genre g ON g.key = lower(btrim(replace(
+            coalesce(substring(t.tag FROM 'Category:([^''"/\]}}]+)'), t.tag), '_', ' ')))
+    ),
+    set_genre AS (SELECT DISTINCT set_id, name FROM set_genre_ord)"""
+
+
+def _trend(recent: str, total: str) -> str:
+    """SQL of the trend score: ln((recent + 1) / (total * recent share of all entries + 1)), 6 decimals;
+    > 0 when the item is played more in the recent window than its overall plays predict."""
+    return (f"coalesce(round(ln((coalesce({recent}, 0) + 1)::numeric / "
+            f"(coalesce({total}, 0) * coalesce((SELECT r FROM recent_share), 0) + 1)::numeric), 6)::float8, 0)")
+
+
 # Order matters only for readability; every select reads silver (and the static gold.key).
 GOLD_TABLES: tuple[GoldTable, ...] = (
     # real (float4) columns go through numeric so 0.6 stays 0.6 instead of 0.6000000238
     GoldTable(
         "track", "Track", ("id",),
         ("title", "version", "artists", "bpm", "key_pc", "key_mode", "camelot", "energy", "genres",
-         "plays", "sets", "quality", "label", "label_id", "year", "duration_s"),
-        """
+         "plays", "sets", "quality", "label", "label_id", "year", "duration_s",
+         "djs", "plays_recent", "djs_recent", "trend", "scene_genres"),
+        f"""
+        WITH {_RECENT_CTES},
+        plays AS (
+            SELECT e.track_id, count(*) AS plays, count(DISTINCT e.set_id) AS sets,
+                   count(*) FILTER (WHERE s.recent) AS plays_recent
+            FROM silver.set_entry e JOIN dated_set s USING (set_id) GROUP BY e.track_id
+        ), djs AS (
+            SELECT e.track_id, count(DISTINCT d.artist_id) AS djs,
+                   count(DISTINCT d.artist_id) FILTER (WHERE s.recent) AS djs_recent
+            FROM silver.set_entry e JOIN silver.set_dj d USING (set_id) JOIN dated_set s USING (set_id)
+            GROUP BY e.track_id
+        ), scene AS (
+            SELECT track_id, array_agg(name ORDER BY n DESC, name) AS genres
+            FROM (SELECT e.track_id, g.name, count(*) AS n,
+                         row_number() OVER (PARTITION BY e.track_id ORDER BY count(*) DESC, g.name) AS rn
+                  FROM silver.set_entry e JOIN set_genre g USING (set_id)
+                  GROUP BY e.track_id, g.name) x
+            WHERE rn <= {SCENE_GENRES}
+            GROUP BY track_id
+        )
         SELECT t.track_id, t.title, t.version, t.artists_display, t.bpm::float8,
                k.pitch_class, k.mode, k.camelot, t.energy::numeric::float8, t.genres,
-               coalesce(e.plays, 0)::int, coalesce(e.sets, 0)::int, t.quality_score::numeric::float8,
-               l.name, t.label_id, t.release_year::int, t.duration_s::numeric::float8
+               coalesce(p.plays, 0)::int, coalesce(p.sets, 0)::int, t.quality_score::numeric::float8,
+               l.name, t.label_id, t.release_year::int, t.duration_s::numeric::float8,
+               coalesce(d.djs, 0)::int, coalesce(p.plays_recent, 0)::int, coalesce(d.djs_recent, 0)::int,
+               {_trend("p.plays_recent", "p.plays")},
+               coalesce(sc.genres, '{{}}')
         FROM silver.track t
         LEFT JOIN gold.key k ON k.pitch_class = t.key_pitch_class AND k.mode = t.key_mode
         LEFT JOIN silver.label l ON l.label_id = t.label_id
-        LEFT JOIN (SELECT track_id, count(*) AS plays, count(DISTINCT set_id) AS sets
-                   FROM silver.set_entry GROUP BY track_id) e ON e.track_id = t.track_id
+        LEFT JOIN plays p ON p.track_id = t.track_id
+        LEFT JOIN djs d ON d.track_id = t.track_id
+        LEFT JOIN scene sc ON sc.track_id = t.track_id
         """,
     ),
     GoldTable(
-        "artist", "Artist", ("id",), ("name", "name_key", "tracks", "sets"),
-        """
+        "artist", "Artist", ("id",), ("name", "name_key", "tracks", "sets", "plays", "djs", "plays_recent", "trend"),
+        f"""
+        WITH {_RECENT_CTES},
+        primary_play AS (
+            SELECT DISTINCT ta.artist_id, e.set_id, e.position, s.recent
+            FROM silver.track_artist ta
+            JOIN silver.set_entry e ON e.track_id = ta.track_id
+            JOIN dated_set s ON s.set_id = e.set_id
+            WHERE ta.role = 'primary'
+        ), plays AS (
+            SELECT artist_id, count(*) AS plays, count(*) FILTER (WHERE recent) AS plays_recent
+            FROM primary_play GROUP BY artist_id
+        ), djs AS (
+            SELECT p.artist_id, count(DISTINCT d.artist_id) AS djs
+            FROM (SELECT DISTINCT artist_id, set_id FROM primary_play) p
+            JOIN silver.set_dj d ON d.set_id = p.set_id GROUP BY p.artist_id
+        )
         SELECT a.artist_id, a.canonical_name, a.name_key,
-               coalesce(ta.tracks, 0)::int, coalesce(sd.sets, 0)::int
+               coalesce(ta.tracks, 0)::int, coalesce(sd.sets, 0)::int,
+               coalesce(p.plays, 0)::int, coalesce(d.djs, 0)::int, coalesce(p.plays_recent, 0)::int,
+               {_trend("p.plays_recent", "p.plays")}
         FROM silver.artist a
         LEFT JOIN (SELECT artist_id, count(DISTINCT track_id) AS tracks
                    FROM silver.track_artist GROUP BY artist_id) ta ON ta.artist_id = a.artist_id
         LEFT JOIN (SELECT artist_id, count(*) AS sets FROM silver.set_dj GROUP BY artist_id) sd
                ON sd.artist_id = a.artist_id
+        LEFT JOIN plays p ON p.artist_id = a.artist_id
+        LEFT JOIN djs d ON d.artist_id = a.artist_id
         """,
     ),
     GoldTable(
-        "set", "Set", ("id",), ("title", "dj", "date", "venue", "event", "show", "source", "tracks"),
-        """
+        "set", "Set", ("id",), ("title", "dj", "date", "venue", "event", "show", "source", "tracks", "genres"),
+        f"""
+        WITH {_RECENT_CTES}
         SELECT s.set_id, s.title, s.dj_display, s.set_date, s.venue, s.event, s.show, s.source,
-               coalesce(e.n, 0)::int
+               coalesce(e.n, 0)::int,
+               coalesce((SELECT array_agg(g.name ORDER BY g.first, g.name)
+                         FROM (SELECT name, min(ord) AS first FROM set_genre_ord sg
+                               WHERE sg.set_id = s.set_id GROUP BY name) g), '{{}}')
         FROM silver.dj_set s
         LEFT JOIN (SELECT set_id, count(*) AS n FROM silver.set_entry GROUP BY set_id) e
                ON e.set_id = s.set_id
@@ -156,8 +236,22 @@ def compatible_rows() -> list[tuple]:
     return rows
 
 
+def genre_rows() -> list[tuple[str, str]]:
+    """The genre vocabulary as gold.genre rows: (lower-case tag key, canonical name), aliases included."""
+    from graphsvc.genres import _ALIASES, GENRES
+
+    rows = {g.casefold(): g for g in GENRES}
+    rows.update(_ALIASES)
+    return sorted(rows.items())
+
+
 def _sync_static(conn: psycopg.Connection) -> None:
-    """gold.key and gold.compatible: static tables, replaced only when they differ."""
+    """gold.key, gold.compatible and gold.genre: static tables, replaced only when they differ."""
+    want_genres = genre_rows()
+    if sorted(conn.execute("SELECT key, name FROM gold.genre").fetchall()) != want_genres:
+        conn.execute("DELETE FROM gold.genre")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO gold.genre VALUES (%s, %s)", want_genres)
     want_keys = sorted(key_rows())
     have_keys = sorted(conn.execute("SELECT * FROM gold.key").fetchall())
     if have_keys != want_keys:

@@ -371,7 +371,7 @@ def test_neighbourhood_converts_dates_and_fills_properties() -> None:
     s, _ = store([record])
     g = s.neighbourhood("track", 1)
     assert g.nodes[1].properties == {**dict.fromkeys(NODE_LABELS["Set"]), "id": 9, "title": "Mix", "source": "mixesdb",
-                                     "tracks": 1, "date": dt.date(2019, 3, 1), "hops": 1}
+                                     "tracks": 1, "date": dt.date(2019, 3, 1), "genres": [], "hops": 1}
     assert g.nodes[0].properties["genres"] == [] and "degree" not in g.nodes[0].properties
     assert [e.type for e in g.edges] == ["TRANSITIONS_TO", "CONTAINS"]  # owner rank order
     assert g.edges[0].properties == {"count": 3, "djs": 1, "last_seen": dt.date(2019, 3, 1)}

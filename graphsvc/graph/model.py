@@ -13,15 +13,20 @@ NODE_LABELS: dict[str, dict[str, str]] = {
         "key_pc": "INTEGER", "key_mode": "INTEGER", "camelot": "STRING", "energy": "FLOAT",
         "genres": "LIST<STRING>", "plays": "INTEGER", "sets": "INTEGER", "quality": "FLOAT",
         "label": "STRING", "year": "INTEGER", "duration_s": "FLOAT",
+        # popularity and trend (etl/gold.py): distinct DJs, plays and DJs in the recent window, trend score,
+        # and the genres of the sets that played the track
+        "djs": "INTEGER", "plays_recent": "INTEGER", "djs_recent": "INTEGER", "trend": "FLOAT",
+        "scene_genres": "LIST<STRING>",
     },
-    "Artist": {"id": "INTEGER", "name": "STRING", "name_key": "STRING", "tracks": "INTEGER", "sets": "INTEGER"},
+    "Artist": {"id": "INTEGER", "name": "STRING", "name_key": "STRING", "tracks": "INTEGER", "sets": "INTEGER",
+               "plays": "INTEGER", "djs": "INTEGER", "plays_recent": "INTEGER", "trend": "FLOAT"},
     "Key": {
         "camelot": "STRING", "pitch_class": "INTEGER", "mode": "INTEGER", "name": "STRING",
         "open_key": "STRING", "number": "INTEGER", "letter": "STRING",
     },
     "Set": {
         "id": "INTEGER", "title": "STRING", "dj": "STRING", "date": "DATE", "venue": "STRING",
-        "event": "STRING", "show": "STRING", "source": "STRING", "tracks": "INTEGER",
+        "event": "STRING", "show": "STRING", "source": "STRING", "tracks": "INTEGER", "genres": "LIST<STRING>",
     },
     "Label": {"id": "INTEGER", "name": "STRING", "tracks": "INTEGER"},
 }

@@ -40,15 +40,11 @@ from graphsvc.names import name_key, title_key
 
 # label -> (write query, key column, SELECT of (key, props...) from gold, incremental)
 NODE_SOURCES: dict[str, tuple[str, str, str, bool]] = {
-    "Key": ("write_keys", "camelot",
-            "SELECT camelot, pitch_class, mode, name, open_key, number, letter FROM gold.key", False),
-    "Label": ("write_labels", "id", "SELECT id, name, tracks FROM gold.label", True),
-    "Artist": ("write_artists", "id", "SELECT id, name, name_key, tracks, sets FROM gold.artist", True),
-    "Track": ("write_tracks", "id",
-              "SELECT id, title, version, artists, bpm, key_pc, key_mode, camelot, energy, genres, plays, sets,"
-              " quality, label, year, duration_s FROM gold.track", True),
-    "Set": ("write_sets", "id",
-            "SELECT id, title, dj, date, venue, event, show, source, tracks FROM gold.set", True),
+    "Key": ("write_keys", "camelot", f"SELECT {', '.join(NODE_LABELS['Key'])} FROM gold.key", False),
+    "Label": ("write_labels", "id", f"SELECT {', '.join(NODE_LABELS['Label'])} FROM gold.label", True),
+    "Artist": ("write_artists", "id", f"SELECT {', '.join(NODE_LABELS['Artist'])} FROM gold.artist", True),
+    "Track": ("write_tracks", "id", f"SELECT {', '.join(NODE_LABELS['Track'])} FROM gold.track", True),
+    "Set": ("write_sets", "id", f"SELECT {', '.join(NODE_LABELS['Set'])} FROM gold.set", True),
 }
 # type -> (write query, SELECT of the row fields the write query reads, incremental)
 REL_SOURCES: dict[str, tuple[str, str, bool]] = {
@@ -154,8 +150,9 @@ def full_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """Every model property of ``label`` (absent ones as None, Track.genres as a list), as the embedded
     store gives them: Neo4j drops a property set to null, so ``properties(n)`` lacks those keys."""
     out = {name: from_neo4j(props.get(name)) for name in NODE_LABELS[label]}
-    if label == "Track":
-        out["genres"] = list(out["genres"] or [])
+    for name, typ in NODE_LABELS[label].items():
+        if typ.startswith("LIST"):  # gold never stores a null list; Neo4j drops empty ones on some paths
+            out[name] = list(out[name] or [])
     return out
 
 

@@ -244,6 +244,12 @@ class Pipeline:
             step.records_in = sum(v for k, v in counts.items() if "." not in k)  # rows gold holds
             step.records = sum(v for k, v in counts.items() if k.endswith(".changed"))  # rows written now
             step.detail.update(counts)
+        from etl.ranker import refresh_ranker
+
+        with self._step(summary, "gold", "ranker") as step:
+            got = refresh_ranker(self.conn)
+            step.records_in, step.records = got.queries, got.usable
+            step.detail.update(got.as_dict())
         from etl.graph import project_graph
 
         with self._step(summary, "graph", "*") as step:

@@ -38,8 +38,9 @@ def test_cli_split_and_transitions_end_to_end(pg_env, mixesdb_file, tmp_path):
 
     r = _etl("eval", "transitions", "--train", str(train), "--test", str(test), "--k", "10", "--json", str(out))
     assert r.returncode == 0, r.stderr
-    assert "| recommender | HR@1 | HR@10 | HR@50 | MRR | NDCG@10 |" in r.stdout
-    for name in ("random", "popularity", "cooccurrence", "graph"):
+    assert "| recommender | HR@1 | HR@10 | HR@50 | MRR | NDCG@10 | HR@10 ci95 |" in r.stdout
+    for name in ("random", "popularity", "cooccurrence", "markov", "markov+cooccurrence", "same-artist-greatest-hits",
+                 "served"):
         assert f"| {name} |" in r.stdout
     report = json.loads(out.read_text())
     assert report["train"]["mixes"] == 120 and report["test"]["mixes"] == 40
@@ -49,8 +50,8 @@ def test_cli_split_and_transitions_end_to_end(pg_env, mixesdb_file, tmp_path):
     assert all(res[n]["n"] == report["test"]["pairs_evaluated"] for n in res)
     for n in res:
         assert 0 <= res[n]["HR@1"] <= res[n]["HR@10"] <= res[n]["HR@50"] <= 1
-    # the graph (transitions, artists, sets, DJ support) finds more next tracks than chance
-    assert res["graph"]["HR@50"] > res["random"]["HR@50"]
+    # the served recommender (transitions, sets, artists, DJs) finds more next tracks than chance
+    assert res["served"]["HR@50"] > res["random"]["HR@50"]
     assert report["tie_policy"] == "pessimistic"
     with psycopg.connect(pg_env) as conn:
         left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'graphsvc_eval_%'").fetchall()

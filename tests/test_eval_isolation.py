@@ -5,10 +5,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from etl.evaluation.recommenders import GraphRecommender, TrainView
+from etl.evaluation.recommenders import TrainView
 from etl.evaluation.split import read_mixes, split_mixes, write_mixes
 from etl.evaluation.transitions import TestResolver, run_transitions_eval
 from graphsvc.graph.embedded import EmbeddedStore
+from graphsvc.recommend.model import load_ranker
+from graphsvc.recommend.service import recommend
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +57,9 @@ def test_eval_db_holds_train_only_resolution_is_read_only_and_db_is_dropped(pg_e
         after = conn.execute("SELECT (SELECT count(*) FROM silver.artist), (SELECT count(*) FROM silver.track),"
                              " (SELECT count(*) FROM silver.artist_alias)").fetchone()
         assert after == before
-        # the recommenders' view of the whole store equals the view recomputed from all its sets
-        store = EmbeddedStore.from_gold(conn)
-        full, recomputed = TrainView.from_store(store), TrainView.from_store(store, list(store.sets))
-        assert full.plays == recomputed.plays and full.trans_out == recomputed.trans_out
-        assert full.sup_out == recomputed.sup_out
+        # the served ranker was fitted on the train graph (the pipeline's ranker step ran there)
+        (fitted_on,) = conn.execute("SELECT fitted_on FROM gold.ranker").fetchone()
+        assert fitted_on["cuts"], fitted_on
         conn.commit()
 
     report = run_transitions_eval(train_path, test_path, on_built=inspect)
@@ -79,7 +79,7 @@ def test_two_runs_give_identical_figures_and_leave_no_database(pg_env, small_spl
     before = _databases(pg_env)
     a = run_transitions_eval(train_path, test_path)
     b = run_transitions_eval(train_path, test_path)
-    for key in ("results", "graph_weights", "tuning", "test", "graph_vs_best_baseline"):
+    for key in ("results", "served", "test", "served_vs_best_baseline"):
         assert a[key] == b[key], key
     assert a["train"]["known_tracks"] == b["train"]["known_tracks"]
     assert _databases(pg_env) == before
@@ -92,13 +92,13 @@ def test_test_pairs_never_feed_the_graph(pg_env, small_split):
 
     def grab(conn, _name):
         got["store"] = EmbeddedStore.from_gold(conn)
+        got["ranker"] = load_ranker(conn)
         got["resolver"] = TestResolver(conn)
         conn.commit()
 
-    run_transitions_eval(train_path, test_path, on_built=grab, tune=False)
+    run_transitions_eval(train_path, test_path, on_built=grab)
     store, resolver = got["store"], got["resolver"]
     view = TrainView.from_store(store)
-    rec = GraphRecommender(view)
     train_edges = {(a, b) for a, d in view.trans_out.items() for b in d}
     test_only = []
     for mix in test:
@@ -107,5 +107,6 @@ def test_test_pairs_never_feed_the_graph(pg_env, small_split):
             if s1 == s2 == "known" and t1 != t2 and (t1, t2) not in train_edges:
                 test_only.append((t1, t2))
     assert test_only, "the sample should have known pairs that train never played in a row"
-    for a, b in test_only:
-        assert rec.features(a).get(b, [0.0])[0] == 0.0  # no transition evidence
+    for a, b in test_only:  # the served recommender has no "followed" evidence for them
+        items = {r.track["id"]: r for r in recommend(store, got["ranker"], a, limit=500).items}
+        assert b not in items or items[b].evidence["followed"] is None

@@ -26,13 +26,14 @@ def _fail(e: Exception) -> None:
 def transitions(
     train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
     test: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the test mixes")],
-    k: Annotated[int, typer.Option(help="cut-off of the headline HR@k / NDCG@k (also the tuning target)")] = 10,
+    k: Annotated[int, typer.Option(help="cut-off of the headline HR@k / NDCG@k (1-50)")] = 10,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="also write the figures as JSON here")] = None,
-    seed: Annotated[int, typer.Option(help="seed of the random baseline and of the tuning sample")] = 0,
+    seed: Annotated[int, typer.Option(help="seed of the random baseline, the fit's sample and the bootstrap")] = 0,
 ) -> None:
-    """Next-track ranking quality (HR@1/k/50, MRR, NDCG@k) of random, popularity, co-occurrence and the graph
-    recommender: train is built in a fresh database (dropped afterwards), test pairs are ranked among all
-    known tracks."""
+    """Next-track quality (HR@1/k/50, MRR, NDCG@k, bootstrap intervals) of the SERVED recommender (the API's
+    code path and defaults, 50 recommendations per query, ranker fitted on train only) against random,
+    popularity, co-occurrence, Markov, Markov + co-occurrence and same-artist greatest hits. Train is built
+    in a fresh database (dropped afterwards)."""
     from etl.evaluation.transitions import markdown_table, run_transitions_eval
 
     for p in (train, test):

@@ -10,14 +10,19 @@
    the rules of ``etl.identity``) -- an unknown artist makes the track unknown, nothing is created or
    written (the connection is switched to read-only transactions first).
 3. Every consecutive pair a -> b of identified entries (adjacent tracklist items, no gap between them,
-   a != b) whose tracks are both known from train is a query: rank b among ALL known tracks but a.
-4. Graph weights are tuned on TRAIN only: the chronologically last ``TUNE_FRACTION`` of the train sets is
-   held out, the recommender is rebuilt from the remaining sets, and a coordinate ascent over a small grid
-   maximises HR@k on the held-out pairs. The test split is never looked at while tuning.
+   a != b) whose tracks are both known from train is a query.
+4. The recommender measured is the SERVED one: the train database runs the pipeline's own ranker step
+   (``etl.ranker.refresh_ranker``: weights fitted on the train graph's own history, rolling cuts inside the
+   training years), the graph and the ranker are loaded as the API loads them, and each query calls
+   ``graphsvc.recommend.service.rank_ids`` with the API's defaults and ``limit=SERVED_LIMIT`` -- the code
+   path of ``GET /v1/tracks/{id}/recommendations``. The target's rank is its position in that list (a miss
+   when absent). Baselines rank b among ALL known tracks but a (popularity fallback), cut at the same limit.
+   The test split is never seen by the fit.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import secrets
@@ -33,8 +38,8 @@ import psycopg
 from etl.credits import CreditSplitter
 from etl.evaluation import metrics
 from etl.evaluation.recommenders import (
-    DEFAULT_WEIGHTS, FEATURES, CooccurrenceRecommender, GraphRecommender, PopularityRecommender,
-    RandomRecommender, TrainView,
+    CooccurrenceRecommender, MarkovCooccurrenceRecommender, MarkovRecommender, PopularityRecommender,
+    RandomRecommender, SameArtistGreatestHitsRecommender, TrainView,
 )
 from etl.evaluation.split import read_mixes
 from etl.identity import ArtistResolver, TrackResolver, track_key
@@ -43,15 +48,13 @@ from graphsvc.errors import InvalidValue
 from graphsvc.graph.embedded import EmbeddedStore
 
 __all__ = ["TestResolver", "consecutive_pairs", "run_transitions_eval", "markdown_table", "eval_database",
-           "TIE_POLICY", "TUNE_FRACTION", "WEIGHT_GRID"]
+           "TIE_POLICY", "SERVED_LIMIT", "SERVED"]
 
 TIE_POLICY = "pessimistic"
-TUNE_FRACTION = 0.2  # share of the train sets (latest first) held out for tuning the graph weights
-MAX_TUNE_PAIRS = 3000  # held-out pairs used by the tuning (seeded sample), bounds its run time
-WEIGHT_GRID = (0.0, 0.25, 1.0, 4.0, 16.0)
-TUNE_PASSES = 2
-RECOMMENDERS = ("random", "popularity", "cooccurrence", "graph")
-BASELINES = ("random", "popularity", "cooccurrence")
+SERVED = "served"  # the served recommender's name in the report
+SERVED_LIMIT = 50  # recommendations asked per query (the deepest HR@k reported)
+BASELINES = ("random", "popularity", "cooccurrence", "markov", "markov+cooccurrence", "same-artist-greatest-hits")
+RECOMMENDERS = BASELINES + (SERVED,)
 BOOTSTRAP_SAMPLES = 1000
 
 Log = Callable[[str], None]
@@ -97,6 +100,11 @@ def _build_train(conn: psycopg.Connection, train_path: Path, log: Log) -> dict[s
     build_gold(conn)
     conn.commit()
     log(f"train gold in {time.perf_counter() - t0:.1f} s")
+    from etl.ranker import refresh_ranker
+
+    fit = refresh_ranker(conn, log=log)
+    conn.commit()
+    log(f"train ranker ({fit.status}) in {time.perf_counter() - t0:.1f} s")
     mixes, entries = conn.execute(
         "SELECT (SELECT count(*) FROM silver.dj_set), (SELECT count(*) FROM silver.set_entry)").fetchone()
     conn.commit()
@@ -192,99 +200,54 @@ def _by_source(pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
 
 
 def evaluate(view: TrainView, pairs: list[tuple[int, int]], recommender: Any, *, seed: int = 0,
-             policy: str = TIE_POLICY) -> list[float]:
-    """The rank of every pair's target (pairs in the given order)."""
+             policy: str = TIE_POLICY, limit: int = SERVED_LIMIT) -> list[float]:
+    """The rank of every pair's target (pairs in the given order) under a baseline, among all known tracks;
+    a rank beyond ``limit`` is a miss (``math.inf``)."""
     if isinstance(recommender, RandomRecommender):
         n_candidates = view.known - 1
-        return [recommender.draw_rank(n_candidates) for _ in pairs]
+        drawn = [recommender.draw_rank(n_candidates) for _ in pairs]
+        return [r if r <= limit else math.inf for r in drawn]
     plays = view.plays
     sorted_pops = sorted(plays.values())
     ranks: dict[tuple[int, int], float] = {}
     for a, targets in _by_source(pairs).items():
         scores = recommender.scores(a)
         for b in set(targets):
-            ranks[a, b] = metrics.rank_target(b, scores, plays, sorted_pops, exclude=(a,), policy=policy)
+            r = metrics.rank_target(b, scores, plays, sorted_pops, exclude=(a,), policy=policy)
+            ranks[a, b] = r if r <= limit else math.inf
     return [ranks[p] for p in pairs]
 
 
-def _holdout(store: EmbeddedStore, fraction: float) -> tuple[list[int], list[int]]:
-    """Train sets split chronologically: (earlier sets, the latest ``fraction`` of sets), by (date, id)."""
-    order = sorted(store.sets, key=lambda s: (store.sets[s]["date"] is not None, store.sets[s]["date"] or 0, s))
-    cut = len(order) - max(1, int(round(len(order) * fraction))) if len(order) > 1 else len(order)
-    return order[:cut], order[cut:]
+def evaluate_served(store: EmbeddedStore, ranker: Any, pairs: list[tuple[int, int]],
+                    limit: int = SERVED_LIMIT) -> list[float]:
+    """The target's position in what the API answers (its defaults, ``limit``), ``math.inf`` when absent."""
+    from graphsvc.recommend.service import rank_ids
+
+    ranks = []
+    cache: dict[int, dict[int, int]] = {}
+    for a, b in pairs:
+        got = cache.get(a)
+        if got is None:
+            got = cache[a] = {c: i for i, c in enumerate(rank_ids(store, ranker, a, limit=limit), start=1)}
+        ranks.append(float(got.get(b, math.inf)))
+    return ranks
 
 
-def _store_pairs(store: EmbeddedStore, set_ids: Iterable[int], known: Mapping[int, int]) -> list[tuple[int, int]]:
-    pairs = []
-    for s in set_ids:
-        entries = store.set_entries.get(s, [])
-        for (p1, t1), (p2, t2) in zip(entries, entries[1:]):
-            if p2 == p1 + 1 and t1 != t2 and t1 in known and t2 in known:
-                pairs.append((t1, t2))
-    return pairs
-
-
-def tune_weights(store: EmbeddedStore, *, k: int = 10, seed: int = 0, log: Log = lambda _m: None
-                 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """Coordinate ascent of the graph weights on a chronological hold-out of the TRAIN sets (HR@k, then MRR)."""
-    fit_sets, held_sets = _holdout(store, TUNE_FRACTION)
-    view = TrainView.from_store(store, fit_sets)
-    pairs = _store_pairs(store, held_sets, view.plays)
-    info: dict[str, Any] = {"fit_sets": len(fit_sets), "held_out_sets": len(held_sets), "held_out_pairs": len(pairs)}
-    if len(pairs) > MAX_TUNE_PAIRS:
-        pairs = random.Random(seed).sample(pairs, MAX_TUNE_PAIRS)
-    info["tuning_pairs"] = len(pairs)
-    if not pairs:
-        info["note"] = "no held-out pairs: default weights kept"
-        return dict(DEFAULT_WEIGHTS), info
-    rec = GraphRecommender(view)
-    sorted_pops = sorted(view.plays.values())
-    cache = {a: rec.features(a) for a in {a for a, _ in pairs}}
-    grouped = _by_source(pairs)
-
-    def objective(w: Mapping[str, float]) -> tuple[float, float]:
-        wv = rec.weight_vector(w)
-        ranks = []
-        for a, targets in grouped.items():
-            scores = rec.combine(cache[a], wv)
-            ranks.extend(metrics.rank_target(b, scores, view.plays, sorted_pops, exclude=(a,)) for b in targets)
-        m = metrics.summarize(ranks, (k,), k)
-        return m[f"HR@{k}"], m["MRR"]
-
-    best = dict(DEFAULT_WEIGHTS)
-    best_score = objective(best)
-    info["default_objective"] = {"HR@k": round(best_score[0], 4), "MRR": round(best_score[1], 4)}
-    evaluations = 1
-    for _ in range(TUNE_PASSES):
-        improved = False
-        for name in FEATURES:
-            for value in WEIGHT_GRID:
-                if value == best[name]:
-                    continue
-                trial = dict(best, **{name: value})
-                got = objective(trial)
-                evaluations += 1
-                if got > best_score:
-                    best, best_score, improved = trial, got, True
-        log(f"tuning pass: HR@{k}={best_score[0]:.4f} MRR={best_score[1]:.4f} ({evaluations} weightings tried)")
-        if not improved:
-            break
-    info.update(evaluations=evaluations, objective={"HR@k": round(best_score[0], 4), "MRR": round(best_score[1], 4)})
-    return best, info
-
-
-def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed: int = 0, tune: bool = True,
+def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed: int = 0,
                          log: Log = lambda _m: None,
                          on_built: Callable[[psycopg.Connection, str], None] | None = None) -> dict[str, Any]:
-    """Build train in a fresh database, evaluate every recommender on the test pairs, drop the database.
+    """Build train in a fresh database, evaluate the served recommender and the baselines on the test pairs,
+    drop the database.
 
     ``on_built(conn, dbname)`` is called once the train data is built (tests inspect the database there).
     Returns the report (see :func:`markdown_table`); raises InputError for unreadable files.
     """
     from graphsvc.pg import drop_database
+    from graphsvc.recommend.model import load_ranker
+    from graphsvc.recommend.service import DEFAULTS
 
-    if not 1 <= int(k) <= 1000:
-        raise InvalidValue(f"k must be between 1 and 1000, got {k!r}")
+    if not 1 <= int(k) <= SERVED_LIMIT:
+        raise InvalidValue(f"k must be between 1 and {SERVED_LIMIT}, got {k!r}")
     t0 = time.perf_counter()
     user_log = log
     log = lambda m: user_log(f"[{time.perf_counter() - t0:6.1f} s] {m}")  # noqa: E731
@@ -299,7 +262,11 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
                 on_built(conn, db.name)
                 conn.commit()
             conn.read_only = True  # from here on nothing can be written to the train data
-            store = EmbeddedStore.from_gold(conn)
+            store = EmbeddedStore.from_gold(conn)  # the graph and the ranker, loaded as the API loads them
+            ranker = load_ranker(conn)
+            row = conn.execute("SELECT fitted_on FROM gold.ranker").fetchone()
+            fitted_on = row[0] if row else None
+            conn.commit()
             resolver = TestResolver(conn)
             pairs: list[tuple[int, int]] = []
             counts = {"adjacent": 0, "identified": 0, "self": 0, "known": 0}
@@ -319,21 +286,21 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
         drop_database(db.admin_uri, db.name)
     log(f"test resolved: {counts['known']} of {counts['identified']} pairs known")
     view = TrainView.from_store(store)
-    if tune:
-        weights, tuning = tune_weights(store, k=k, seed=seed, log=log)
-    else:
-        weights, tuning = dict(DEFAULT_WEIGHTS), {"note": "tuning disabled: default weights"}
+    cooc = CooccurrenceRecommender(view)
     recs: dict[str, Any] = {
-        "random": RandomRecommender(seed), "popularity": PopularityRecommender(view),
-        "cooccurrence": CooccurrenceRecommender(view), "graph": GraphRecommender(view, weights),
+        "random": RandomRecommender(seed), "popularity": PopularityRecommender(view), "cooccurrence": cooc,
+        "markov": MarkovRecommender(view), "markov+cooccurrence": MarkovCooccurrenceRecommender(view, cooc),
+        "same-artist-greatest-hits": SameArtistGreatestHitsRecommender(view),
     }
-    hr_ks = tuple(sorted({1, int(k), 50}))
+    hr_ks = tuple(sorted({1, int(k), SERVED_LIMIT}))
     results = {}
     all_ranks = {}
     for name in RECOMMENDERS:
         t1 = time.perf_counter()
-        ranks = all_ranks[name] = evaluate(view, pairs, recs[name], seed=seed)
+        ranks = evaluate_served(store, ranker, pairs) if name == SERVED else evaluate(view, pairs, recs[name], seed=seed)
+        all_ranks[name] = ranks
         results[name] = {m: (round(v, 4) if m != "n" else v) for m, v in metrics.summarize(ranks, hr_ks, k).items()}
+        results[name][f"HR@{k} ci95"] = bootstrap_ci([metrics.hit_at(r, k) for r in ranks], seed)
         log(f"{name}: {results[name]} in {time.perf_counter() - t1:.1f} s")
     return {
         "train": {"path": str(train_path), "mixes_in_file": train_mixes, "mixes": train["mixes"],
@@ -344,21 +311,34 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
                  "pairs_self": counts["self"], "pairs_evaluated": counts["known"],
                  "coverage": round(counts["known"] / counts["identified"], 4) if counts["identified"] else 0.0},
         "k": int(k), "seed": seed, "tie_policy": TIE_POLICY, "candidates_per_query": view.known - 1,
-        "graph_weights": weights, "tuning": tuning, "results": results,
-        "graph_vs_best_baseline": compare_to_best(all_ranks, k, seed),
+        "served": {"limit": SERVED_LIMIT, "defaults": dict(DEFAULTS.__dict__), "ranker": ranker.source,
+                   "weights": ranker.weights, "fitted_on": fitted_on},
+        "results": results,
+        "served_vs_best_baseline": compare_to_best(all_ranks, k, seed),
         "seconds": round(time.perf_counter() - t0, 1),
     }
 
 
+def bootstrap_ci(hits: list[float], seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> list[float] | None:
+    """Percentile bootstrap 95% interval of a mean over the queries."""
+    n = len(hits)
+    if not n:
+        return None
+    rng = random.Random(seed)
+    means = sorted(sum(hits[rng.randrange(n)] for _ in range(n)) / n for _ in range(samples))
+    return [round(means[int(0.025 * samples)], 4), round(means[int(0.975 * samples) - 1], 4)]
+
+
 def compare_to_best(ranks: Mapping[str, list[float]], k: int, seed: int = 0) -> dict[str, Any]:
-    """Relative HR@k gain of the graph recommender over the best baseline (by HR@k), with a paired
+    """Relative HR@k gain of the served recommender over the best baseline (by HR@k), with a paired
     bootstrap 95% interval over the test pairs (resamples where the baseline scores 0 are counted as gains
     of +inf, i.e. they push the interval up; their number is reported)."""
     hr = {name: [metrics.hit_at(r, k) for r in rs] for name, rs in ranks.items()}
-    n = len(hr.get("graph", []))
-    base = max(BASELINES, key=lambda b: (sum(hr[b]), b == "cooccurrence"))
-    g, b = sum(hr["graph"]), sum(hr[base])
-    out: dict[str, Any] = {"best_baseline": base, "metric": f"HR@{k}", "pairs": n,
+    n = len(hr.get(SERVED, []))
+    base = max(BASELINES, key=lambda b: (sum(hr[b]), b == "markov+cooccurrence"))
+    g, b = sum(hr[SERVED]), sum(hr[base])
+    out: dict[str, Any] = {"best_baseline": base, "metric": f"HR@{k}", "pairs": n, "hits": g, "baseline_hits": b,
+                           "ratio": round(g / b, 4) if b else None,
                            "relative_gain": round(g / b - 1, 4) if b else None}
     if not n:
         return out
@@ -366,7 +346,7 @@ def compare_to_best(ranks: Mapping[str, list[float]], k: int, seed: int = 0) -> 
     gains, zero = [], 0
     for _ in range(BOOTSTRAP_SAMPLES):
         idx = [rng.randrange(n) for _ in range(n)]
-        gb, bb = sum(hr["graph"][i] for i in idx), sum(hr[base][i] for i in idx)
+        gb, bb = sum(hr[SERVED][i] for i in idx), sum(hr[base][i] for i in idx)
         if bb:
             gains.append(gb / bb - 1)
         else:
@@ -382,23 +362,28 @@ def compare_to_best(ranks: Mapping[str, list[float]], k: int, seed: int = 0) -> 
 def markdown_table(report: Mapping[str, Any]) -> str:
     """The results as a markdown table (one row per recommender) with the dataset sizes above it."""
     k = report["k"]
-    cols = [c for c in next(iter(report["results"].values())) if c != "n"]
+    cols = [c for c in next(iter(report["results"].values())) if c != "n" and not c.endswith("ci95")]
+    ci_col = f"HR@{k} ci95"
     tr, te = report["train"], report["test"]
     lines = [
         f"train: {tr['mixes']} mixes, {tr['entries']} entries, {tr['known_tracks']} known tracks; "
         f"test: {te['mixes']} mixes, {te['entries']} entries, {te['pairs_evaluated']} of "
         f"{te['pairs_identified']} identified consecutive pairs evaluated (coverage {te['coverage']:.1%}); "
-        f"ranking among {report['candidates_per_query']} candidates, ties {report['tie_policy']}, k={k}",
+        f"served: the API's defaults, limit {report['served']['limit']}, ranker {report['served']['ranker']}; "
+        f"baselines rank among {report['candidates_per_query']} candidates, ties {report['tie_policy']}, k={k}",
         "",
-        "| recommender | " + " | ".join(cols) + " |",
-        "|---|" + "---:|" * len(cols),
+        "| recommender | " + " | ".join(cols) + f" | {ci_col} |",
+        "|---|" + "---:|" * len(cols) + "---|",
     ]
     for name, m in report["results"].items():
-        lines.append(f"| {name} | " + " | ".join(f"{m[c]:.4f}" for c in cols) + " |")
-    cmp_ = report.get("graph_vs_best_baseline") or {}
+        ci = m.get(ci_col)
+        lines.append(f"| {name} | " + " | ".join(f"{m[c]:.4f}" for c in cols)
+                     + (f" | {ci[0]:.4f} - {ci[1]:.4f} |" if ci else " | |"))
+    cmp_ = report.get("served_vs_best_baseline") or {}
     if cmp_.get("relative_gain") is not None:
         ci = cmp_.get("ci95")
-        lines += ["", f"graph vs best baseline ({cmp_['best_baseline']}) on {cmp_['metric']}: "
+        lines += ["", f"served vs best baseline ({cmp_['best_baseline']}) on {cmp_['metric']}: "
+                      f"{cmp_['hits']:g} vs {cmp_['baseline_hits']:g} hits, x{cmp_['ratio']:.2f}, "
                       f"{cmp_['relative_gain']:+.1%}"
                       + (f" (paired bootstrap 95% interval {ci[0]:+.1%} .. "
                          f"{'+inf' if ci[1] is None else format(ci[1], '+.1%')})" if ci else "")]

@@ -69,7 +69,10 @@ def _open_state(settings: Settings) -> ApiState:
     except BaseException:
         pool.close()
         raise
-    return ApiState(settings, pool, store, url)
+    state = ApiState(settings, pool, store, url)
+    with pool.connection() as conn:
+        state.refresh_ranker(conn)
+    return state
 
 
 async def _refresh_loop(state: ApiState, every: float) -> None:
@@ -88,7 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = await anyio.to_thread.run_sync(_open_state, settings)
     app.state.api = state
     task = None
-    if state.store.backend == "embedded" and settings.graph_refresh_s > 0:
+    if settings.graph_refresh_s > 0:  # the embedded graph and (any backend) the ranker
         task = asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s))
     try:
         yield

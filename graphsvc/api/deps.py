@@ -20,6 +20,7 @@ from fastapi.security import APIKeyHeader
 from graphsvc.api.answers import AnswerCache
 from graphsvc.api.state import ApiState
 from graphsvc.graph.base import GraphStore
+from graphsvc.recommend.model import Ranker
 from graphsvc.settings import Settings
 
 T = TypeVar("T")
@@ -43,6 +44,10 @@ async def get_store(request: Request) -> GraphStore:
     return request.app.state.api.store
 
 
+async def get_ranker(request: Request) -> Ranker:
+    return request.app.state.api.ranker
+
+
 async def get_answers(request: Request) -> AnswerCache:
     return request.app.state.api.answers
 
@@ -57,6 +62,7 @@ StateDep = Annotated[ApiState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 AnswersDep = Annotated[AnswerCache, Depends(get_answers)]
+RankerDep = Annotated[Ranker, Depends(get_ranker)]
 ConnDep = Annotated[psycopg.Connection, Depends(get_conn)]
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,

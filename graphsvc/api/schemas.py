@@ -205,20 +205,114 @@ class CandidateOut(BaseModel):
                                                   "weights and missing data")
 
 
+class RecTrackOut(BaseModel):
+    id: int
+    title: str
+    version: str | None = None
+    artists: str | None = None
+    bpm: float | None = None
+    camelot: str | None = None
+    energy: float | None = None
+    genres: list[str] = []
+    scene_genres: list[str] = Field(default=[], description="Genres of the sets that played the track")
+    plays: int | None = None
+    djs: int | None = Field(default=None, description="Distinct DJs who played it")
+    plays_recent: int | None = Field(default=None, description="Plays in the last 365 days of the data")
+    trend: float | None = Field(default=None, description="ln((recent plays + 1) / (expected + 1)); > 0 rising")
+    label: str | None = None
+    year: int | None = None
+
+
+class PairEvidenceOut(BaseModel):
+    times: int = Field(description="Times DJs played the pair in this order")
+    djs: int = Field(description="Distinct DJs who did")
+    last_seen: str | None = Field(description="Date of the latest set with the pair")
+
+
+class SameSetsOut(BaseModel):
+    sets: int = Field(description="Sets of the source that also contain the track")
+    sets_scanned: int = Field(description="The source's sets looked at (its most recent ones)")
+    positions_after: list[int] = Field(description="How many tracks after the source it came (up to 5)")
+    positions_before: list[int]
+
+
+class KeyEvidenceOut(BaseModel):
+    status: Literal["known", "unknown"]
+    from_: str | None = Field(alias="from", default=None)
+    to: str | None = None
+    move: str | None = Field(default=None, description="same_key, adjacent, relative, two_step, diagonal, "
+                                                       "semitone, clash; null when a key is unknown")
+
+
+class BpmEvidenceOut(BaseModel):
+    status: Literal["known", "unknown"]
+    from_: float | None = Field(alias="from", default=None)
+    to: float | None = None
+    change_pct: float | None = Field(default=None, description="Signed tempo change, % of the source "
+                                                               "(half/double time when closer)")
+    pitch_shift: int = Field(default=0, description="Semitones the track moves when pitched to the source tempo")
+
+
+class EvidenceOut(BaseModel):
+    followed: PairEvidenceOut | None = Field(description="DJs played it right after the source")
+    preceded: PairEvidenceOut | None = Field(description="DJs played it right before the source")
+    via_tracks: int | None = Field(description="Sum over x of (source -> x) * (x -> track) transitions")
+    same_sets: SameSetsOut | None
+    same_artist: bool
+    same_label: str | None
+    collaboration: int | None = Field(description="Shared tracks of its artists with the source's artists")
+    dj_support: float | None = Field(description="How much the source's DJs play its artists")
+    key: KeyEvidenceOut
+    bpm: BpmEvidenceOut
+    energy_delta: float | None
+    shared_genres: list[str] | None
+    popularity: dict[str, Any]
+
+
+class RecommendationOut(BaseModel):
+    rank: int
+    track: RecTrackOut
+    score: float = Field(description="The model's chance that a DJ plays this track next, among the candidates "
+                                     "that passed the constraints (they sum to 1)")
+    utility: float = Field(description="The model's utility: the sum of `contributions`")
+    explanation: str = Field(description="Why, in one sentence")
+    evidence: EvidenceOut
+    contributions: dict[str, float] = Field(description="Per feature: weight x value (graphsvc.recommend.features)")
+    reached_by: list[str] = Field(description="Which candidate sources found it (followed, same_set, artist, ...)")
+    flags: list[str] = Field(description="'key unknown' / 'bpm unknown': the constraint could not be checked")
+
+
 class RecommendationsOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "source": TrackOut.model_config["json_schema_extra"]["examples"][0],
-        "parameters": {"strictness": "normal", "bpm_window_pct": 6.0, "half_double": True, "max_pitch_shift": 0,
+        "source": {"id": 4187263, "title": "Nightfall", "artists": "Mira Solen", "bpm": 124.0, "camelot": "8A"},
+        "parameters": {"strictness": "any", "bpm_window_pct": 6.0, "half_double": True, "max_pitch_shift": 0,
                        "limit": 20},
+        "ranker": "fitted", "candidates_considered": 212, "candidates_passed": 198,
+        "dropped": {"key": 0, "bpm": 14}, "warnings": [],
         "recommendations": [{
-            "track_id": 5512, "title": "Low Tide", "artists": "Oda Lume", "bpm": 125.0, "camelot": "9A",
-            "energy": 0.75, "move": "adjacent", "bpm_pct": 0.8, "pitch_shift": 0, "transitions": 3,
-            "score": 0.87, "breakdown": {"axes": {"key": 0.9, "bpm": 0.9, "energy": 0.94, "genre": 1.0,
-                                                  "evidence": 0.78}}}]}]})
+            "rank": 1, "track": {"id": 5512, "title": "Low Tide", "artists": "Oda Lume", "bpm": 125.0,
+                                 "camelot": "9A"},
+            "score": 0.31, "utility": 4.2,
+            "explanation": "DJs played it right after this one 3 times (2 DJs); same label (Solar Records); "
+                           "8A -> 9A (adjacent key), +0.8 % BPM",
+            "evidence": {"followed": {"times": 3, "djs": 2, "last_seen": "2016-05-01"}, "preceded": None,
+                         "via_tracks": None, "same_sets": None, "same_artist": False, "same_label": "Solar Records",
+                         "collaboration": None, "dj_support": None,
+                         "key": {"status": "known", "from": "8A", "to": "9A", "move": "adjacent"},
+                         "bpm": {"status": "known", "from": 124.0, "to": 125.0, "change_pct": 0.81, "pitch_shift": 0},
+                         "energy_delta": None, "shared_genres": ["House"],
+                         "popularity": {"plays": 5, "djs": 4, "plays_recent": 1, "trend": 0.1}},
+            "contributions": {"followed": 2.87, "same_label": 1.05, "key": 0.2},
+            "reached_by": ["followed", "label"], "flags": []}]}]})
 
-    source: TrackOut
+    source: RecTrackOut
     parameters: dict[str, Any]
-    recommendations: list[CandidateOut]
+    ranker: Literal["fitted", "prior"] = Field(description="fitted: weights fitted on this graph's history")
+    candidates_considered: int
+    candidates_passed: int
+    dropped: dict[str, int] = Field(description="Candidates the constraints removed, by reason (key, bpm)")
+    warnings: list[str] = Field(description="What limited the answer, in plain words")
+    recommendations: list[RecommendationOut]
 
 
 class HarmonicPath(BaseModel):

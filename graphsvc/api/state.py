@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from graphsvc.api.answers import AnswerCache
 from graphsvc.graph.base import GraphStore
+from graphsvc.recommend.model import MODEL_NAME, Ranker, load_ranker
 from graphsvc.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,23 +58,39 @@ class ApiState:
         self.store = store
         self.db_url = db_url
         self.answers = AnswerCache()  # encoded answers of the hot read routes, for this store only
+        self.ranker, self.ranker_seq = Ranker.prior(), None  # the next-track model (gold.ranker), see refresh_graph
         self.jobs: dict[str, Job] = {}
         self._job_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
 
     # --- graph refresh ---------------------------------------------------------------------------
+    def refresh_ranker(self, conn: psycopg.Connection) -> bool:
+        """Load the next-track ranker from gold.ranker when it changed (any backend). True when swapped."""
+        row = conn.execute("SELECT gold_seq, md5(model::text) FROM gold.ranker WHERE name = %s",
+                           (MODEL_NAME,)).fetchone()
+        conn.commit()
+        version = None if row is None else tuple(row)
+        if version == self.ranker_seq:
+            return False
+        self.ranker, self.ranker_seq = load_ranker(conn), version
+        conn.commit()
+        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)
+        return True
+
     def refresh_graph(self, conn: psycopg.Connection | None = None, *, force: bool = False) -> bool:
         """Reload the embedded store when gold changed since it was loaded (Neo4j is projected by the
-        pipeline itself: nothing to do). True when a new store was swapped in."""
+        pipeline itself: nothing to do), and the ranker when it changed. True when a new store or ranker
+        was swapped in."""
+        if conn is None:
+            with self.pool.connection() as c:
+                return self.refresh_graph(c, force=force)
+        ranker_changed = self.refresh_ranker(conn)
         if self.store.backend != "embedded":
-            return False
+            return ranker_changed
         from graphsvc.graph.embedded import EmbeddedStore
 
         with self._refresh_lock:
-            if conn is None:
-                with self.pool.connection() as c:
-                    return self._refresh_with(c, force, EmbeddedStore)
-            return self._refresh_with(conn, force, EmbeddedStore)
+            return self._refresh_with(conn, force, EmbeddedStore) or ranker_changed
 
     def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type) -> bool:
         seq = gold_change_seq(conn)

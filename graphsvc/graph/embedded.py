@@ -44,7 +44,24 @@ from graphsvc.names import name_key, title_key
 _TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
 # _load unpacks track rows positionally in this order
 assert _TRACK_COLS == ("id", "title", "version", "artists", "bpm", "key_pc", "key_mode", "camelot", "energy", "genres",
-                       "plays", "sets", "quality", "label", "year", "duration_s", "label_id"), _TRACK_COLS
+                       "plays", "sets", "quality", "label", "year", "duration_s", "djs", "plays_recent", "djs_recent",
+                       "trend", "scene_genres", "label_id"), _TRACK_COLS
+_LIST_PROPS = ("genres", "scene_genres")
+# gold table -> the query that loads it (``_load_rows`` unpacks the rows in these column orders)
+GOLD_QUERIES: dict[str, str] = {
+    "key": "SELECT camelot, pitch_class, mode, name, open_key, number, letter FROM gold.key",
+    "compatible": "SELECT from_camelot, to_camelot, move, score FROM gold.compatible",
+    "track": f"SELECT {', '.join(_TRACK_COLS)} FROM gold.track",
+    "artist": f"SELECT {', '.join(NODE_LABELS['Artist'])} FROM gold.artist",
+    "set": f"SELECT {', '.join(NODE_LABELS['Set'])} FROM gold.set",
+    "label": f"SELECT {', '.join(NODE_LABELS['Label'])} FROM gold.label",
+    "by": "SELECT track_id, artist_id, role, position FROM gold.by",
+    "collaborated_with": "SELECT a_id, b_id, weight, first_year, last_year FROM gold.collaborated_with",
+    "transitions_to": "SELECT from_id, to_id, count, djs, last_seen FROM gold.transitions_to",
+    "contains": "SELECT set_id, track_id, position FROM gold.contains ORDER BY set_id, position",
+    "played": "SELECT artist_id, set_id FROM gold.played ORDER BY artist_id, set_id",
+    "supports": "SELECT dj_id, artist_id, count FROM gold.supports",
+}
 _KEY_ORDER = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
 _CHUNK = 50_000  # rows per fetch when loading
@@ -56,7 +73,8 @@ class _Track:
 
     def props(self) -> dict[str, Any]:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
-        d["genres"] = list(d["genres"] or [])
+        for c in _LIST_PROPS:
+            d[c] = list(d[c] or [])
         return d
 
 
@@ -184,32 +202,40 @@ class EmbeddedStore:
                 yield from rows
 
     def _load(self, conn: psycopg.Connection) -> None:
-        """Gold into the indexes. A relationship whose endpoint node is not in gold is not loaded (as a
-        Neo4j MATCH-based write would skip it), so ``etl reconcile`` sees such rows as missing."""
-        started = time.perf_counter()
+        """Gold into the indexes (see ``_load_rows``)."""
         self.watermark = self._seq(conn)
-        for row in self._rows(conn, "SELECT camelot, pitch_class, mode, name, open_key, number, letter FROM gold.key"):
+        self._load_rows({table: self._rows(conn, query) for table, query in GOLD_QUERIES.items()})
+
+    def _load_rows(self, tables: dict[str, Any]) -> None:
+        """Build every index from gold rows: ``tables`` maps each gold table of ``GOLD_QUERIES`` to an
+        iterable of its rows in that query's column order (read in the order of GOLD_QUERIES). A
+        relationship whose endpoint node is not in gold is not loaded (as a Neo4j MATCH-based write would
+        skip it), so ``etl reconcile`` sees such rows as missing."""
+        started = time.perf_counter()
+        for row in tables["key"]:
             self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row))
         keys = self.keys
-        self.compatible = [r for r in self._rows(conn, "SELECT from_camelot, to_camelot, move, score FROM gold.compatible")
-                           if r[0] in keys and r[1] in keys]
+        self.compatible = [r for r in tables["compatible"] if r[0] in keys and r[1] in keys]
         tracks = self.tracks
         new = _Track.__new__
         key_of = _KEYS.get
         shared: dict[Any, Any] = {}  # interned genre lists and dates (few distinct values, 1M references)
-        for row in self._rows(conn, f"SELECT {', '.join(_TRACK_COLS)} FROM gold.track"):
+        for row in tables["track"]:
             t = new(_Track)
             (t.id, t.title, t.version, t.artists, t.bpm, t.key_pc, t.key_mode, t.camelot, t.energy, t.genres,
-             t.plays, t.sets, t.quality, t.label, t.year, t.duration_s, t.label_id) = row
+             t.plays, t.sets, t.quality, t.label, t.year, t.duration_s, t.djs, t.plays_recent, t.djs_recent,
+             t.trend, t.scene_genres, t.label_id) = row
             t.key = key_of(t.camelot)
             if t.genres is not None:  # one shared list per distinct genre list (props() copies it)
                 t.genres = shared.setdefault(tuple(t.genres), t.genres)
+            if t.scene_genres is not None:
+                t.scene_genres = shared.setdefault(("scene",) + tuple(t.scene_genres), t.scene_genres)
             tracks[t.id] = t
-        for row in self._rows(conn, "SELECT id, name, name_key, tracks, sets FROM gold.artist"):
+        for row in tables["artist"]:
             self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row))
-        for row in self._rows(conn, "SELECT id, title, dj, date, venue, event, show, source, tracks FROM gold.set"):
+        for row in tables["set"]:
             self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row))
-        for row in self._rows(conn, "SELECT id, name, tracks FROM gold.label"):
+        for row in tables["label"]:
             self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row))
         labels = self.labels
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
@@ -255,34 +281,33 @@ class EmbeddedStore:
             lst.sort()
         artists, sets = self.artists, self.sets
         by_track, by_artist = self.by_track, self.by_artist
-        for tid, aid, role, pos in self._rows(conn, "SELECT track_id, artist_id, role, position FROM gold.by"):
+        for tid, aid, role, pos in tables["by"]:
             if tid in tracks and aid in artists:
                 by_track[tid].append((aid, role, pos))
                 by_artist[aid].append((tid, role, pos))
         self.collab.add_nodes_from(artists)
         self.collab.add_edges_from(
             (a, b, {"weight": w, "first_year": fy, "last_year": ly})
-            for a, b, w, fy, ly in self._rows(
-                conn, "SELECT a_id, b_id, weight, first_year, last_year FROM gold.collaborated_with")
+            for a, b, w, fy, ly in tables["collaborated_with"]
             if a in artists and b in artists
         )
         self._collab_csr()
         trans_out, trans_in = self.trans_out, self.trans_in
-        for f, t, n, djs, last in self._rows(conn, "SELECT from_id, to_id, count, djs, last_seen FROM gold.transitions_to"):
+        for f, t, n, djs, last in tables["transitions_to"]:
             if f in tracks and t in tracks:
                 v = (n, djs, shared.setdefault(last, last))
                 trans_out[f][t] = v
                 trans_in[t][f] = v
         set_entries, track_sets = self.set_entries, self.track_sets
-        for sid, tid, pos in self._rows(conn, "SELECT set_id, track_id, position FROM gold.contains ORDER BY set_id, position"):
+        for sid, tid, pos in tables["contains"]:
             if sid in sets and tid in tracks:
                 set_entries[sid].append((pos, tid))
                 track_sets[tid].append((sid, pos))
-        for aid, sid in self._rows(conn, "SELECT artist_id, set_id FROM gold.played ORDER BY artist_id, set_id"):
+        for aid, sid in tables["played"]:
             if aid in artists and sid in sets:
                 self.played_set[sid].append(aid)
                 self.played_artist[aid].append(sid)
-        for dj, aid, n in self._rows(conn, "SELECT dj_id, artist_id, count FROM gold.supports"):
+        for dj, aid, n in tables["supports"]:
             if dj in artists and aid in artists:
                 self.sup_out[dj][aid] = n
                 self.sup_in[aid][dj] = n
@@ -792,6 +817,26 @@ class EmbeddedStore:
         source = self.tracks[track_id].props()
         bounds = raw.bounds(source) if isinstance(raw, _RawColumns) else None
         return rank_candidates(source, raw, limit, bounds=bounds)
+
+    # --- recommender context (graphsvc.recommend) ------------------------------------------------
+    def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any:
+        """The evidence around ``track_id`` for ``graphsvc.recommend`` (None when it does not exist)."""
+        from graphsvc.recommend import embedded_context
+
+        if track_id not in self.tracks:
+            return None
+        c = constraints
+        trans = self.trans_out.get(track_id, {})
+        raw = self._raw_sequence(track_id, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
+                                 half_double=c.half_double, max_pitch_shift=c.max_pitch_shift,
+                                 cap=min(CANDIDATE_CAP, len(trans) + caps.window))
+        window = [int(r["track_id"]) for r in raw[:len(raw)] if r["track_id"] not in trans][:caps.window]
+        return embedded_context.gather(self, track_id, window, caps)
+
+    def track_facts(self, ids: Any) -> dict[int, dict[str, Any]]:
+        from graphsvc.recommend import embedded_context
+
+        return embedded_context.facts(self, ids)
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> _paths.PathList:

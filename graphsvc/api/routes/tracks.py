@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
-from graphsvc.api.deps import AnswersDep, ConnDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
+from graphsvc.api.deps import AnswersDep, ConnDep, RankerDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.schemas import (
@@ -23,6 +23,9 @@ from graphsvc.api.schemas import (
 )
 from graphsvc.errors import NotFound
 from graphsvc.graph.base import BOUNDS
+from graphsvc.recommend.features import Constraints
+from graphsvc.recommend.service import DEFAULT_LIMIT, DEFAULTS, recommend
+from graphsvc.recommend.service import payload as rec_payload
 
 router = APIRouter(prefix="/tracks", tags=["tracks"], responses=COMMON)
 
@@ -104,28 +107,28 @@ async def track_neighbourhood(
 
 
 @router.get("/{track_id}/recommendations", response_model=RecommendationsOut, responses=NOT_FOUND,
-            summary="Next tracks that mix well after this one, each with why")
+            summary="Next tracks after this one, best first, each with its evidence and why")
 async def recommendations(
-    track_id: TrackId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
-    strictness: StrictnessQ = "normal",
-    bpm_window_pct: BpmWindow = 6.0,
+    track_id: TrackId, store: StoreDep, ranker: RankerDep, settings: SettingsDep, answers: AnswersDep,
+    strictness: StrictnessQ = DEFAULTS.strictness,
+    bpm_window_pct: BpmWindow = DEFAULTS.bpm_window_pct,
     half_double: Annotated[bool, Query(description="Allow half/double-time matches (87 BPM after 174)")] = True,
     max_pitch_shift: Annotated[int, Query(description="Semitones a candidate may be pitched to fit",
-                                          **_bi("max_pitch_shift"))] = 0,
-    limit: Limit = 20,
+                                          **_bi("max_pitch_shift"))] = DEFAULTS.max_pitch_shift,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> JSONBytes:
-    key = answers.key(store, "recommendations", track_id, strictness, bpm_window_pct, half_double, max_pitch_shift,
-                      limit)
+    """The recommender of ``graphsvc.recommend`` (the one ``etl eval transitions`` measures): candidates from
+    every signal of the graph (real transitions both ways, two-hop, same sets, artists, label,
+    collaborators, DJs, key/BPM windows, popular in the scene), ranked by weights fitted on the graph's own
+    history. ``strictness`` and ``bpm_window_pct`` are hard filters where both tracks carry a key / tempo;
+    candidates without one are kept and flagged, never rewarded for it."""
+    key = answers.key(store, "recommendations", id(ranker), track_id, strictness, bpm_window_pct, half_double,
+                      max_pitch_shift, limit)
+    con = Constraints(strictness=strictness, bpm_window_pct=bpm_window_pct, half_double=half_double,
+                      max_pitch_shift=max_pitch_shift)
 
     def work() -> bytes:
-        source = _track_out(_track(store, track_id))
-        cands = store.next_tracks(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
-                                  half_double=half_double, max_pitch_shift=max_pitch_shift, limit=limit)
-        return json_bytes({
-            "source": source,
-            "parameters": {"strictness": strictness, "bpm_window_pct": bpm_window_pct,
-                           "half_double": half_double, "max_pitch_shift": max_pitch_shift, "limit": limit},
-            "recommendations": [_cand(c) for c in cands]})
+        return json_bytes(rec_payload(recommend(store, ranker, track_id, constraints=con, limit=limit), limit))
 
     cheap = limit <= INLINE_MAX_LIMIT and max_pitch_shift == 0
     return await cached_answer(answers, key, lambda: run_graph_cheap(settings, store, "recommendations", cheap, work))

@@ -1,0 +1,157 @@
+"""The next-track recommender as served: ``GET /v1/tracks/{id}/recommendations``, ``etl eval`` and the set
+builder all call :func:`recommend` (one code path, one set of defaults).
+
+1. The backend gathers the evidence around the source (``GraphStore.recommendation_context``) and the
+   facts of the reached candidates (``GraphStore.track_facts``).
+2. ``features.featurize`` drops candidates that break the user's constraints (where both tracks carry the
+   data) and computes the features of the rest.
+3. The ranker scores them: utility = weights . features, score = softmax probability among the candidates;
+   order (utility desc, track id asc).
+4. Each returned recommendation carries its evidence, the per-feature contributions and one sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graphsvc.errors import NotFound
+from graphsvc.graph.base import bounded
+from graphsvc.recommend import explain
+from graphsvc.recommend.context import CAPS, Caps, Context
+from graphsvc.recommend.features import Candidates, Constraints, featurize
+from graphsvc.recommend.model import Ranker
+
+# The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
+# feature, not a filter, unless the user asks for one -- keys from feature tables and tag readers are
+# often wrong (docs/evaluation.md), and a filter on a wrong key drops the very tracks DJs play.
+DEFAULTS = Constraints(strictness="any", bpm_window_pct=6.0, half_double=True, max_pitch_shift=0)
+DEFAULT_LIMIT = 20
+
+_TRACK_FIELDS = ("id", "title", "version", "artists", "bpm", "camelot", "energy", "genres", "scene_genres", "plays",
+                 "djs", "plays_recent", "trend", "label", "year")
+
+
+@dataclass
+class Recommendation:
+    track: dict[str, Any]
+    rank: int
+    score: float  # softmax probability among the candidates that passed the constraints
+    utility: float
+    explanation: str
+    evidence: dict[str, Any]
+    contributions: dict[str, float]
+    reached_by: list[str]
+    flags: list[str]  # "key unknown", "bpm unknown"
+
+
+@dataclass
+class Recommendations:
+    source: dict[str, Any]
+    items: list[Recommendation]
+    constraints: Constraints
+    considered: int  # candidates reached by any signal
+    passed: int  # ... that passed the constraints
+    dropped: dict[str, int]  # ... removed by the constraints, per reason
+    ranker: str  # "fitted" or "prior"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.track["id"] for r in self.items]
+
+
+def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -> tuple[Context, Candidates]:
+    """The context and the featurized candidates of ``track_id`` (NotFound when it does not exist)."""
+    ctx = store.recommendation_context(track_id, con, caps)
+    if ctx is None:
+        raise NotFound(f"track {track_id} does not exist")
+    facts = store.track_facts(ctx.candidate_ids())
+    return ctx, featurize(ctx, facts, con)
+
+
+def order(ranker: Ranker, cands: Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """(indexes of the candidates in served order, utilities)."""
+    u = ranker.utilities(cands.X)
+    ids = np.asarray(cands.ids, dtype=np.int64)
+    return np.lexsort((ids, -u)), u
+
+
+def rank_ids(store: Any, ranker: Ranker, track_id: int, *, constraints: Constraints = DEFAULTS,
+             limit: int = DEFAULT_LIMIT, caps: Caps = CAPS) -> list[int]:
+    """Only the ids :func:`recommend` returns, in order (no explanations): what the evaluation ranks."""
+    bounded("limit", limit)
+    _, cands = candidates(store, track_id, constraints.validated(), caps)
+    idx, _ = order(ranker, cands)
+    return [cands.ids[i] for i in idx[:int(limit)]]
+
+
+def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constraints = DEFAULTS,
+              limit: int = DEFAULT_LIMIT, caps: Caps = CAPS) -> Recommendations:
+    """The next tracks after ``track_id``: best first, each with its evidence and explanation."""
+    bounded("limit", limit)
+    con = constraints.validated()
+    ctx, cands = candidates(store, track_id, con, caps)
+    idx, u = order(ranker, cands)
+    probs = Ranker.probabilities(u)
+    items = []
+    for rank, i in enumerate(idx[:int(limit)].tolist(), start=1):
+        cid = cands.ids[i]
+        c = cands.facts[cid]
+        ft = cands.fits[cid]
+        ev = explain.evidence(ctx, c, ft, con.half_double)
+        flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None)) if unknown]
+        items.append(Recommendation(
+            track={k: c[k] for k in _TRACK_FIELDS}, rank=rank, score=round(float(probs[i]), 6),
+            utility=round(float(u[i]), 6), explanation=explain.sentence(ev), evidence=ev,
+            contributions=ranker.contributions(cands.X[i]), reached_by=ctx.reached_by(cid), flags=flags))
+    src = {k: ctx.source[k] for k in _TRACK_FIELDS}
+    out = Recommendations(src, items, con, cands.considered, len(cands.ids), cands.dropped, ranker.source)
+    out.warnings = diagnose(out, ctx)
+    return out
+
+
+def diagnose(rec: Recommendations, ctx: Context) -> list[str]:
+    """Plain-language notes on what limited the answer (empty when nothing did)."""
+    notes = []
+    src = rec.source
+    con = rec.constraints
+    if rec.considered == 0:
+        notes.append("nothing in the graph connects to this track yet: no DJ played it in a set with other "
+                     "tracks, and its artists, label and key/BPM give no candidates")
+    elif rec.passed == 0:
+        notes.append(f"all {rec.considered} candidates broke the constraints "
+                     f"({rec.dropped['key']} by key under strictness '{con.strictness}', "
+                     f"{rec.dropped['bpm']} by more than {con.bpm_window_pct:g} % BPM); relax strictness or "
+                     f"widen bpm_window_pct")
+    elif rec.dropped["key"] or rec.dropped["bpm"]:
+        notes.append(f"{rec.dropped['key'] + rec.dropped['bpm']} of {rec.considered} candidates were left out by "
+                     f"the constraints ({rec.dropped['key']} key, {rec.dropped['bpm']} BPM)")
+    if con.strictness != "any" and src["camelot"] is None:
+        notes.append(f"the source's key is unknown, so strictness '{con.strictness}' cannot be checked")
+    if src["bpm"] is None:
+        notes.append("the source's BPM is unknown: no BPM window applied and no tempo-matched candidates")
+    elif src["camelot"] is None:
+        notes.append("the source's key is unknown: no harmonic candidates beyond what DJs played")
+    if not ctx.out and rec.passed:
+        notes.append("no DJ has played a track right after this one yet: recommendations come from sets, "
+                     "artists, label and key/BPM")
+    return notes
+
+
+def payload(rec: Recommendations, limit: int) -> dict[str, Any]:
+    """The JSON answer of ``GET /v1/tracks/{id}/recommendations`` (``api.schemas.RecommendationsOut``)."""
+    con = rec.constraints
+    return {
+        "source": rec.source,
+        "parameters": {"strictness": con.strictness, "bpm_window_pct": con.bpm_window_pct,
+                       "half_double": con.half_double, "max_pitch_shift": con.max_pitch_shift, "limit": limit},
+        "ranker": rec.ranker, "candidates_considered": rec.considered, "candidates_passed": rec.passed,
+        "dropped": rec.dropped, "warnings": rec.warnings,
+        "recommendations": [{
+            "rank": r.rank, "track": r.track, "score": r.score, "utility": r.utility, "explanation": r.explanation,
+            "evidence": r.evidence, "contributions": r.contributions, "reached_by": r.reached_by, "flags": r.flags,
+        } for r in rec.items],
+    }

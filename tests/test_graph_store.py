@@ -314,6 +314,51 @@ def test_set_analytics(store):
     assert s5["energy_curve"][2] is None and s5["tracks"] == 6
 
 
+# --- the served recommender (graphsvc.recommend) ---------------------------------------------------
+def test_recommendations_on_every_backend(store):
+    from datetime import date
+
+    from graphsvc.recommend.features import Constraints
+    from graphsvc.recommend.model import Ranker
+    from graphsvc.recommend.service import recommend
+
+    t = store.fx.track
+    got = recommend(store, Ranker.prior(), t["src"], limit=10)
+    first = got.items[0]
+    assert first.track["id"] == t["ev"]
+    assert first.evidence["followed"] == {"times": 3, "djs": 2, "last_seen": date(2020, 6, 6)}
+    assert first.evidence["same_artist"] and first.evidence["same_label"] == "Feel My Bicep"
+    strict = recommend(store, Ranker.prior(), t["src"], constraints=Constraints(strictness="strict"), limit=50)
+    ids = {r.track["id"] for r in strict.items}
+    assert t["evclash"] not in ids and t["diag"] not in ids  # known keys outside 'strict': filtered
+    assert t["nokey"] in ids  # unknown key: kept, flagged
+    assert next(r for r in strict.items if r.track["id"] == t["nokey"]).flags == ["key unknown"]
+    cold = recommend(store, Ranker.prior(), t["s8"], limit=20)  # in no set, no key, no BPM
+    assert {t["c12"], t["c13"]} <= {r.track["id"] for r in cold.items}
+    with pytest.raises(NotFound):
+        recommend(store, Ranker.prior(), UNKNOWN)
+
+
+def test_recommendation_evidence_equals_the_embedded_store(store, gold):
+    """Parity: for every track of the fixture and several constraint sets, the backend gathers the same
+    context and so serves the same ranking as the embedded store (meaningful on the Neo4j leg)."""
+    if store.backend == "embedded":
+        pytest.skip("compares another backend with the embedded store")
+    from graphsvc.graph.embedded import EmbeddedStore
+    from graphsvc.recommend.context import CAPS
+    from graphsvc.recommend.features import Constraints
+    from graphsvc.recommend.model import Ranker
+    from graphsvc.recommend.service import DEFAULTS, rank_ids
+
+    conn, fx = gold
+    ref = EmbeddedStore.from_gold(conn)
+    for tid in sorted(fx.track.values()):
+        for con in (DEFAULTS, Constraints(strictness="strict", bpm_window_pct=3.0), Constraints(max_pitch_shift=1)):
+            assert store.recommendation_context(tid, con, CAPS) == ref.recommendation_context(tid, con, CAPS), tid
+            assert rank_ids(store, Ranker.prior(), tid, constraints=con, limit=50) == \
+                rank_ids(ref, Ranker.prior(), tid, constraints=con, limit=50), tid
+
+
 def test_rank_candidates_bound_pruning_is_exact(store):
     """rank_candidates scores only candidates whose upper bound can enter the top `limit`; its answer
     must equal scoring every raw candidate with transition_score and sorting them."""

@@ -446,3 +446,83 @@ class TestRealNeo4j:
         net = neo.collaboration_network(1, depth=1)
         assert [n.id for n in net.nodes] == ["Artist:1", "Artist:2"] and len(net.edges) == 1
         assert [c.track_id for c in neo.next_tracks(10)] == [11]
+
+
+def _neo_date(v: Any) -> Any:
+    return neo4j.time.Date(v.year, v.month, v.day) if isinstance(v, dt.date) else v
+
+
+def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> None:
+    """The Neo4j side of graphsvc.recommend: each rec_* query gets exactly its declared parameters on a
+    READ route, and records shaped as Neo4j returns them (nulls dropped from properties, neo4j.time dates,
+    lists of lists) become the same Context the embedded store gathers. The answers are taken from the
+    embedded store's own primitives; the Cypher semantics are checked by the Neo4j leg of the shared suite."""
+    from graphsvc.graph.embedded import EmbeddedStore
+    from graphsvc.recommend.context import CAPS
+    from graphsvc.recommend.embedded_context import EmbeddedEvidence
+    from graphsvc.recommend.features import Constraints
+    from graphsvc.recommend.model import Ranker
+    from graphsvc.recommend.service import DEFAULTS, rank_ids
+
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        ref = EmbeddedStore.from_gold(conn)
+    ev = EmbeddedEvidence(ref)
+
+    def answer(name: str, p: dict[str, Any]) -> list[dict[str, Any]]:
+        assert sorted(p) == sorted(cypher.params(name)), name
+        if name == "rec_facts":
+            out = []
+            for f in ev.facts(p["ids"]).values():
+                props = {k: v for k, v in f.items() if k not in ("label_id", "artist_ids", "primary_ids")
+                         and v is not None and v != []}
+                out.append({"id": f["id"], "props": props, "label_id": f["label_id"],
+                            "artist_ids": list(reversed(f["artist_ids"])), "primary_ids": f["primary_ids"]})
+            return out
+        if name == "rec_transitions":
+            if p["id"] not in ref.tracks:
+                return []
+            o, i = ev.transitions(p["id"], p["n"])
+            return [{"out": [[c, n, d, _neo_date(x)] for c, n, d, x in o],
+                     "inn": [[c, n, d, _neo_date(x)] for c, n, d, x in i]}]
+        if name == "rec_two_hop":
+            return [{"two_hop": [[c, w] for c, w in ev.two_hop(p["id"], p["via"], p["per_via"]).items()]}]
+        if name == "rec_sets":
+            return [{"set_id": s, "entries": [[q, t] for q, t in e], "djs": d} for s, e, d in ev.sets(p["id"], p["n"])]
+        if name == "rec_collaborators":
+            return [{"artist": a, "collaborators": [[y, w] for y, w in lst]}
+                    for a, lst in ev.collaborators(p["artists"], p["n"]).items()]
+        if name == "rec_dj_lists":
+            sup, rep = ev.dj_lists(p["djs"], p["n_support"], p["n_repertoire"])
+            return [{"dj": d, "supported": [list(x) for x in sup[d]], "repertoire": [list(x) for x in rep[d]]}
+                    for d in p["djs"]]
+        if name == "rec_artist_tracks":
+            return [{"artist": a, "tracks": ts} for a, ts in ev.artist_tracks(p["artists"], p["n"], p["primary_only"]).items()]
+        if name == "rec_label_tracks":
+            return [{"tracks": ev.label_tracks(p["label_id"], p["n"])}]
+        if name == "rec_genre_tracks":
+            return [{"tracks": ev.genre_tracks(p["genre"], p["n"])}]
+        if name == "next_track_candidates":
+            raw = ref.raw_candidates(p["track_id"], strictness="any" if "clash" in p["moves"] else (
+                "relaxed" if "semitone" in p["moves"] else "normal" if "diagonal" in p["moves"] else "strict"),
+                bpm_window_pct=p["bpm_window_pct"], half_double=p["half_double"],
+                max_pitch_shift=p["max_pitch_shift"], cap=p["cap"])
+            return [{"id": r["track_id"], **{k: r[k] for k in ("title", "artists", "bpm", "camelot", "energy",
+                                                                   "genres", "move", "bpm_pct", "pitch_shift",
+                                                                   "pitched", "transitions")},
+                     "move_score": None} for r in raw]
+        raise AssertionError(f"unexpected query {name}")
+
+    s, d = store(answer)
+    for tid in sorted(fx.track.values()):
+        for con in (DEFAULTS, Constraints(strictness="strict", bpm_window_pct=3.0)):
+            assert s.recommendation_context(tid, con, CAPS) == ref.recommendation_context(tid, con, CAPS), tid
+            assert rank_ids(s, Ranker.prior(), tid, constraints=con, limit=50) == \
+                rank_ids(ref, Ranker.prior(), tid, constraints=con, limit=50)
+    reads = [e for e in d.log if e[0] == "execute_query"]
+    assert {e[1] for e in reads} >= {"rec_facts", "rec_transitions", "rec_two_hop", "rec_sets", "rec_collaborators",
+                                     "rec_dj_lists", "rec_artist_tracks", "rec_label_tracks", "next_track_candidates"}
+    assert all(e[3] == {"database_": "music", "routing_": RoutingControl.READ} for e in reads)
+    assert s.recommendation_context(987654321, DEFAULTS, CAPS) is None

@@ -818,25 +818,18 @@ class EmbeddedStore:
         bounds = raw.bounds(source) if isinstance(raw, _RawColumns) else None
         return rank_candidates(source, raw, limit, bounds=bounds)
 
-    # --- recommender context (graphsvc.recommend) ------------------------------------------------
+    # --- recommender evidence (graphsvc.recommend) ---------------------------------------------
     def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any:
         """The evidence around ``track_id`` for ``graphsvc.recommend`` (None when it does not exist)."""
-        from graphsvc.recommend import embedded_context
+        from graphsvc.recommend.embedded_context import EmbeddedEvidence
+        from graphsvc.recommend.gather import gather
 
-        if track_id not in self.tracks:
-            return None
-        c = constraints
-        trans = self.trans_out.get(track_id, {})
-        raw = self._raw_sequence(track_id, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
-                                 half_double=c.half_double, max_pitch_shift=c.max_pitch_shift,
-                                 cap=min(CANDIDATE_CAP, len(trans) + caps.window))
-        window = [int(r["track_id"]) for r in raw[:len(raw)] if r["track_id"] not in trans][:caps.window]
-        return embedded_context.gather(self, track_id, window, caps)
+        return gather(EmbeddedEvidence(self), track_id, constraints, caps)
 
     def track_facts(self, ids: Any) -> dict[int, dict[str, Any]]:
-        from graphsvc.recommend import embedded_context
+        from graphsvc.recommend.embedded_context import EmbeddedEvidence
 
-        return embedded_context.facts(self, ids)
+        return EmbeddedEvidence(self).facts(ids)
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> _paths.PathList:

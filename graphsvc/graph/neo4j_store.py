@@ -409,8 +409,9 @@ class Neo4jStore:
         return paths
 
     def _raw_candidates(self, track_id: int, *, strictness: str, bpm_window_pct: float, half_double: bool,
-                        max_pitch_shift: int) -> list[dict[str, Any]]:
-        """Graph rule 3 raw candidates with the embedded store's fields (see ranking.py)."""
+                        max_pitch_shift: int, cap: int | None = None) -> list[dict[str, Any]]:
+        """Graph rule 3 raw candidates with the embedded store's fields (see ranking.py), at most ``cap``
+        (default CANDIDATE_CAP)."""
         from graphsvc.graph.ranking import CANDIDATE_CAP
 
         if strictness not in harmonic.STRICTNESS:
@@ -420,7 +421,8 @@ class Neo4jStore:
             "next_track_candidates", track_id=int(track_id), moves=moves,
             clash_score=float(harmonic.MOVES[harmonic.Move("clash")]),
             bpm_window_pct=float(bounded("bpm_window_pct", bpm_window_pct)), half_double=bool(half_double),
-            max_pitch_shift=int(bounded("max_pitch_shift", max_pitch_shift)), cap=CANDIDATE_CAP)
+            max_pitch_shift=int(bounded("max_pitch_shift", max_pitch_shift)),
+            cap=CANDIDATE_CAP if cap is None else int(cap))
         return [{"track_id": r["id"], "title": r["title"], "artists": r["artists"], "bpm": r["bpm"],
                  "camelot": r["camelot"], "energy": r["energy"], "genres": list(r["genres"] or []),
                  "move": r["move"], "bpm_pct": r["bpm_pct"], "pitch_shift": int(r["pitch_shift"]),
@@ -441,6 +443,19 @@ class Neo4jStore:
         raw = self._raw_candidates(track_id, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                    half_double=half_double, max_pitch_shift=max_pitch_shift)
         return rank_candidates(source, raw, limit)
+
+    # --- recommender evidence (graphsvc.recommend) -----------------------------------------
+    def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any:
+        """The evidence around ``track_id`` for ``graphsvc.recommend`` (None when it does not exist)."""
+        from graphsvc.graph.neo4j_evidence import Neo4jEvidence
+        from graphsvc.recommend.gather import gather
+
+        return gather(Neo4jEvidence(self), int(track_id), constraints, caps)
+
+    def track_facts(self, ids: Any) -> dict[int, dict[str, Any]]:
+        from graphsvc.graph.neo4j_evidence import Neo4jEvidence
+
+        return Neo4jEvidence(self).facts(ids)
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> list[list[Candidate]]:

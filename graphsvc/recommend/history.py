@@ -84,7 +84,8 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     by_rows = [(t, a, role, pos) for t in sorted(kept_tracks) for a, role, pos in store.by_track.get(t, ())]
     credited = {a for _, a, _, _ in by_rows}
     dj_artists = {a for s in keep for a in djs_of[s]}
-    kept_artists = credited | dj_artists
+    orphans = {a for a in store.artists if not store.by_artist.get(a) and not store.played_artist.get(a)}
+    kept_artists = credited | dj_artists | orphans  # (orphans: in gold without a credit or a set, as in the store)
 
     # artist popularity: entries of tracks the artist is a primary artist of (distinct per set position)
     a_plays: Counter[int] = Counter()

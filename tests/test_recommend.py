@@ -1,0 +1,285 @@
+"""The served next-track recommender (graphsvc.recommend): what it promises a DJ, tested through its
+public functions on real Postgres, the hand-made gold fixture, the demo data set and real MixesDB mixes.
+
+Both-backend parity lives in the shared suite (tests/test_graph_store.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import numpy as np
+import psycopg
+import pytest
+
+from etl.gold import RECENT_DAYS, SCENE_GENRES, build_gold
+from etl.ranker import refresh_ranker
+from graphsvc.graph.embedded import EmbeddedStore
+from graphsvc.recommend import history
+from graphsvc.recommend.context import Context
+from graphsvc.recommend.features import FEATURES, Constraints, featurize
+from graphsvc.recommend.model import PRIOR_WEIGHTS, Ranker, load_ranker
+from graphsvc.recommend.service import DEFAULTS, rank_ids, recommend
+from graphsvc.recommend.train import fit_ranker, fit_weights, rolling_cuts
+from tests.gold_fixture import fill_silver
+
+
+@pytest.fixture
+def fixture_gold(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        yield conn, fx
+
+
+@pytest.fixture(scope="module")
+def real_gold(database_factory, mixesdb_file, tmp_path_factory):
+    """400 real MixesDB mixes through the pipeline (bronze, silver, gold, ranker): (url, store)."""
+    from etl.evaluation.split import read_mixes, write_mixes
+    from etl.pipeline import Inputs, Pipeline
+
+    mixes = sorted(read_mixes(mixesdb_file), key=lambda m: (m["title"], m["id"]))
+    dated = [m for m in mixes if m["title"][:4].isdigit() and "2012" <= m["title"][:4] <= "2016"]
+    path = tmp_path_factory.mktemp("rec") / "mixes.json.gz"
+    write_mixes(path, dated[-400:])
+    url = database_factory("rec_real")
+    with psycopg.connect(url) as conn:
+        assert Pipeline(conn).run("complete", Inputs(mixesdb=[path])).status == "succeeded"
+        store = EmbeddedStore.from_gold(conn)
+    return url, store
+
+
+def _rec(store, track, **kw):
+    return recommend(store, kw.pop("ranker", Ranker.prior()), track, **kw)
+
+
+# --- the graph as it was ------------------------------------------------------------------------
+def test_history_of_all_sets_reproduces_gold(real_gold):
+    """history.as_of recomputes every set-derived value with gold's definitions: given every set it must
+    give back the store loaded from gold (popularity, trend, scene genres, transitions, support...)."""
+    _, store = real_gold
+    assert RECENT_DAYS == history.RECENT_DAYS and SCENE_GENRES == history.SCENE_GENRES
+    again = history.as_of(store, list(store.sets))
+    assert set(again.tracks) == set(store.tracks)
+    fields = ("plays", "sets", "djs", "plays_recent", "djs_recent", "scene_genres", "label_id", "camelot")
+    for tid, t in store.tracks.items():
+        u = again.tracks[tid]
+        assert {f: getattr(u, f) for f in fields} == {f: getattr(t, f) for f in fields}, tid
+        assert math.isclose(u.trend, t.trend, abs_tol=2e-6), (tid, u.trend, t.trend)
+    assert sum(1 for t in store.tracks.values() if t.scene_genres) > len(store.tracks) / 2
+    assert sum(1 for t in store.tracks.values() if t.trend > 0) > 0
+    assert again.trans_out == store.trans_out
+    assert again.sup_out == store.sup_out
+    assert again.played_set == store.played_set and again.set_entries == store.set_entries
+    assert {a: {k: v for k, v in d.items() if k in ("plays", "djs", "plays_recent", "tracks", "sets")}
+            for a, d in again.artists.items()} == \
+           {a: {k: v for k, v in d.items() if k in ("plays", "djs", "plays_recent", "tracks", "sets")}
+            for a, d in store.artists.items()}
+    assert sorted(again.collab.edges(data="weight")) == sorted(store.collab.edges(data="weight"))
+
+
+def test_history_keeps_only_what_was_known_then(real_gold):
+    _, store = real_gold
+    fit, held = rolling_cuts(store, 1, 0.5)[0]
+    past = history.as_of(store, fit)
+    assert set(past.sets) == set(fit)
+    held_only = {t for s in held for _, t in store.set_entries[s]} - {t for s in fit for _, t in store.set_entries[s]}
+    assert held_only and not held_only & set(past.tracks)
+    latest = max(store.sets[s]["date"] for s in fit if store.sets[s]["date"])
+    assert all(store.sets[s]["date"] is None or store.sets[s]["date"] <= latest for s in past.sets)
+
+
+# --- scores that mean something -------------------------------------------------------------------
+def _ctx(**kw) -> tuple[Context, dict]:
+    """A context with a source (8A, 124 BPM) and candidate facts 1..n built from keyword overrides."""
+    src = {"id": 0, "title": "S", "version": None, "artists": "A", "bpm": 124.0, "camelot": "8A", "energy": 0.6,
+           "genres": [], "scene_genres": ["House"], "plays": 3, "sets": 3, "djs": 2, "plays_recent": 1,
+           "trend": 0.0, "label": None, "label_id": None, "year": None, "artist_ids": [1], "primary_ids": [1]}
+    facts = {}
+    for cid, over in kw["cands"].items():
+        f = dict(src, id=cid, artist_ids=[100 + cid], primary_ids=[100 + cid])
+        f.update(over)
+        facts[cid] = f
+    ctx = Context(source=src, **{k: v for k, v in kw.items() if k != "cands"})
+    ctx.window = sorted(facts)
+    return ctx, facts
+
+
+def test_unknown_key_neither_helps_nor_hurts():
+    """Same candidate three times but for its key: compatible > unknown > clash, and the unknown one
+    scores exactly as if its key term were zero (no 'key' contribution at all)."""
+    ctx, facts = _ctx(cands={1: {"camelot": "9A"}, 2: {"camelot": None}, 3: {"camelot": "2A"}})
+    cands = featurize(ctx, facts, DEFAULTS)
+    ranker = Ranker.prior()
+    u = dict(zip(cands.ids, ranker.utilities(cands.X)))
+    assert u[1] > u[2] > u[3]
+    row = cands.X[cands.ids.index(2)]
+    assert row[FEATURES.index("key")] == 0.0 and "key" not in ranker.contributions(row)
+    without_key = ranker.vector.copy()
+    without_key[FEATURES.index("key")] = 0.0
+    assert u[2] == pytest.approx(float(row @ without_key))
+    assert cands.fits[2].move is None and cands.fits[1].move is not None
+
+
+def test_more_evidence_ranks_higher():
+    """Two otherwise identical candidates: the one DJs played after the source more often ranks first,
+    and adding evidence to a candidate never lowers it."""
+    ctx, facts = _ctx(cands={1: {}, 2: {}}, out={1: (1, 1, None), 2: (4, 3, None)},
+                      shared_sets={1: 1, 2: 1}, sets_scanned=3)
+    cands = featurize(ctx, facts, DEFAULTS)
+    for weights in (PRIOR_WEIGHTS, {n: 1.0 for n in FEATURES}):
+        r = Ranker(weights)
+        u = dict(zip(cands.ids, r.utilities(cands.X)))
+        assert u[2] > u[1]
+    # the same candidate with one more shared set, one more same-set neighbour, one more transition
+    base = featurize(ctx, facts, DEFAULTS).X[0]
+    for change in ({"shared_sets": {1: 2, 2: 1}}, {"offsets": {1: [2]}}, {"out": {1: (2, 1, None), 2: (4, 3, None)}},
+                   {"inn": {1: (1, 1, None)}}, {"two_hop": {1: 3}}):
+        richer, _ = _ctx(cands={1: {}, 2: {}}, out={1: (1, 1, None), 2: (4, 3, None)},
+                         shared_sets={1: 1, 2: 1}, sets_scanned=3)
+        for k, v in change.items():
+            setattr(richer, k, v)
+        x = featurize(richer, facts, DEFAULTS).X[0]
+        assert (x >= base).all() and (x > base).any(), change
+        assert Ranker.prior().utilities(x[None, :])[0] >= Ranker.prior().utilities(base[None, :])[0]
+
+
+def test_a_refitted_ranker_keeps_every_weight_non_negative():
+    rng = np.random.default_rng(0)
+    from graphsvc.recommend.train import Query
+
+    queries = []
+    for q in range(40):
+        X = rng.normal(size=(12, len(FEATURES)))
+        queries.append(Query(q, q, X, list(range(12)), int(rng.integers(0, 12))))
+    w = fit_weights(queries, l2=0.1)
+    assert (w >= 0).all() and w.shape == (len(FEATURES),)
+
+
+def test_constraints_are_hard_filters_only_on_known_data():
+    ctx, facts = _ctx(cands={1: {"camelot": "9A", "bpm": 125.0}, 2: {"camelot": "2A", "bpm": 124.0},
+                             3: {"camelot": None, "bpm": 124.0}, 4: {"camelot": "8A", "bpm": 150.0},
+                             5: {"camelot": "8A", "bpm": None}})
+    cands = featurize(ctx, facts, Constraints(strictness="strict", bpm_window_pct=6.0))
+    assert sorted(cands.ids) == [1, 3, 5]
+    assert cands.dropped == {"key": 1, "bpm": 1}
+    assert cands.fits[3].move is None and cands.fits[5].bpm_pct is None
+
+
+# --- the served answers -------------------------------------------------------------------------------
+def test_recommendations_carry_evidence_and_a_sentence(fixture_gold):
+    conn, fx = fixture_gold
+    store = EmbeddedStore.from_gold(conn)
+    got = _rec(store, fx.track["src"], limit=10)
+    first = got.items[0]
+    assert first.track["id"] == fx.track["ev"]  # played right after src in 3 sets by 2 DJs
+    assert first.evidence["followed"] == {"times": 3, "djs": 2, "last_seen": date(2020, 6, 6)}
+    assert first.explanation.startswith("DJs played it right after this one 3 times (2 DJs)")
+    assert "8A -> 9A (adjacent key)" in first.explanation and "-0.8 % BPM" in first.explanation
+    assert first.flags == [] and first.rank == 1
+    nokey = next(r for r in got.items if r.track["id"] == fx.track["nokey"])
+    assert nokey.flags == ["key unknown"] and "key unknown" in nokey.explanation
+    assert sum(r.score for r in got.items) <= 1 + 1e-9
+    assert [r.utility for r in got.items] == sorted((r.utility for r in got.items), reverse=True)
+
+
+def test_cold_start_tracks_still_get_recommendations(fixture_gold):
+    """'far' was never played in a set, 's8' has no key, BPM or set either: artists, label, collaborators
+    and key/BPM still give ranked recommendations, and the answer says why it is thin."""
+    conn, fx = fixture_gold
+    store = EmbeddedStore.from_gold(conn)
+    # at 140 BPM nothing of Maceo Plex's (124 BPM) is within the default 6 %: empty, and it says why
+    far = _rec(store, fx.track["far"], limit=20)
+    assert not far.items and far.dropped["bpm"] == 3 and "widen bpm_window_pct" in far.warnings[0]
+    wide = _rec(store, fx.track["far"], constraints=Constraints(bpm_window_pct=20.0), limit=20)
+    mine = {fx.track[c] for c in ("twostep", "semi", "pitch")}  # Maceo Plex's other tracks
+    by_id = {r.track["id"]: r for r in wide.items}
+    assert mine <= set(by_id) and all(by_id[t].evidence["same_artist"] and "artist" in by_id[t].reached_by
+                                      for t in mine)
+    others = [r for r in wide.items if r.track["id"] not in mine]
+    assert all(r.reached_by == ["harmonic_window"] for r in others)  # 8A-compatible tracks within 20 %
+    assert any("no DJ has played a track right after this one" in w for w in wide.warnings)
+    s8 = _rec(store, fx.track["s8"], limit=20)
+    assert s8.items
+    assert {fx.track["c12"], fx.track["c13"]} <= {r.track["id"] for r in s8.items}  # Mind Against's tracks
+    assert any("BPM is unknown" in w for w in s8.warnings)
+
+
+def test_an_impossible_constraint_explains_the_empty_answer(fixture_gold):
+    conn, fx = fixture_gold
+    store = EmbeddedStore.from_gold(conn)
+    got = _rec(store, fx.track["half"], constraints=Constraints(strictness="strict", bpm_window_pct=0.0,
+                                                                 half_double=False), limit=10)
+    assert all(r.flags for r in got.items)  # only tracks whose key or tempo is unknown can pass
+    assert got.dropped["bpm"] > 0 and got.warnings
+
+
+def test_more_sets_with_the_pair_raise_it(pg_url):
+    """Behaviour, not arithmetic: add a real set where DJs play src -> c5 and c5 climbs."""
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        before = _rec(EmbeddedStore.from_gold(conn), fx.track["src"], limit=40)
+        pos = {r.track["id"]: r for r in before.items}
+        c5 = fx.track["c5"]
+        sid = 777
+        conn.execute("""INSERT INTO silver.dj_set (set_id, source, source_key, title, set_date, entry_count)
+                        VALUES (%s, 'mixesdb', 'extra', 'Extra', '2021-01-01', 2)""", (sid,))
+        for p, t in ((1, fx.track["src"]), (2, c5)):
+            conn.execute("INSERT INTO silver.set_entry VALUES (%s, %s, NULL, NULL, %s, 900, %s, 'x')", (sid, p, t, p))
+        build_gold(conn)
+        conn.commit()
+        after = {r.track["id"]: r for r in _rec(EmbeddedStore.from_gold(conn), fx.track["src"], limit=40).items}
+    assert after[c5].utility > (pos[c5].utility if c5 in pos else -math.inf)
+    assert after[c5].evidence["followed"]["times"] == 1
+    assert after[c5].rank < (pos[c5].rank if c5 in pos else 10**6)
+
+
+# --- fitting, serving and evaluating the same thing ---------------------------------------------------
+def test_pipeline_fits_the_ranker_once_and_the_fit_is_deterministic(real_gold):
+    url, store = real_gold
+    with psycopg.connect(url) as conn:
+        ranker = load_ranker(conn)
+        fitted_on = conn.execute("SELECT fitted_on FROM gold.ranker").fetchone()[0]
+        assert ranker.source == "fitted", fitted_on
+        assert all(w >= 0 for w in ranker.weights.values())
+        assert fitted_on["queries_with_answer_among_candidates"] >= 50
+        again = refresh_ranker(conn)
+        assert again.status == "unchanged"  # gold did not change: nothing refitted, nothing written
+    refit = fit_ranker(store)
+    assert refit.weights == pytest.approx(ranker.weights, abs=1e-6)
+    assert json.loads(json.dumps(refit.fitted_on)) == fitted_on
+
+
+def test_too_little_history_keeps_the_prior(fixture_gold):
+    conn, _ = fixture_gold
+    got = fit_ranker(EmbeddedStore.from_gold(conn))
+    assert got.source == "prior" and got.weights == PRIOR_WEIGHTS and "note" in got.fitted_on
+
+
+def test_api_and_eval_rank_identically(real_gold, tmp_path):
+    """etl eval measures exactly what the API serves: the route's ids equal rank_ids (the evaluation's
+    ranking call) for the same graph, ranker and defaults."""
+    from fastapi.testclient import TestClient
+
+    from etl.evaluation.transitions import SERVED_LIMIT, evaluate_served
+    from graphsvc.api import create_app
+    from graphsvc.settings import Settings
+
+    url, store = real_gold
+    with psycopg.connect(url) as conn:
+        ranker = load_ranker(conn)
+    app = create_app(Settings(database_url=url, graph_refresh_s=0, data_dir=tmp_path))
+    sources = sorted(store.tracks, key=lambda t: (-store.tracks[t].plays, t))[:25]
+    with TestClient(app) as client:
+        for t in sources:
+            body = client.get(f"/v1/tracks/{t}/recommendations", params={"limit": SERVED_LIMIT}).json()
+            api_ids = [r["track"]["id"] for r in body["recommendations"]]
+            assert api_ids == rank_ids(store, ranker, t, limit=SERVED_LIMIT), t
+            assert body["ranker"] == "fitted"
+            if api_ids:
+                target = api_ids[min(3, len(api_ids) - 1)]
+                assert evaluate_served(store, ranker, [(t, target)]) == [float(api_ids.index(target) + 1)]

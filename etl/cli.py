@@ -34,6 +34,9 @@ app.add_typer(config_app, name="config")
 from etl.evaluation.cli import eval_app  # noqa: E402  (etl eval transitions | split)
 
 app.add_typer(eval_app, name="eval")
+export_app = typer.Typer(help="Export data for other tools (training data for your own models).",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 console = Console(stderr=True)
 out = Console()
@@ -344,6 +347,27 @@ def config_set(
 
 def main() -> None:
     app()
+
+
+@export_app.command("transitions")
+def export_transitions_cmd(
+    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="file to write (.parquet or .csv)")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+) -> None:
+    """The recommender's candidate pairs with their features and labels, split by date into train (rolling
+    cuts) and validation (the latest 20 % of the sets): one row per (query, candidate)."""
+    from etl.export import FORMATS, export_transitions
+
+    if fmt not in FORMATS:
+        console.print(f"[bold red]error:[/] --format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise typer.Exit(2)
+    try:
+        with _db() as conn:
+            stats = export_transitions(conn, out_path, fmt, log=lambda m: console.print(m, highlight=False))
+    except GraphsvcError as e:
+        console.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    out.print_json(json.dumps(stats.as_dict()))
 
 
 if __name__ == "__main__":

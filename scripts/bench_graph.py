@@ -27,6 +27,8 @@ import psycopg  # noqa: E402
 from etl.migrate import migrate  # noqa: E402
 from graphsvc.graph.embedded import EmbeddedStore  # noqa: E402
 from graphsvc.pg import embedded_server_uri, ensure_database  # noqa: E402
+from graphsvc.recommend.model import Ranker  # noqa: E402
+from graphsvc.recommend.service import recommend  # noqa: E402
 from graphsvc.setbuilder import SetRequest, build_set  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -77,7 +79,12 @@ def latency(store: EmbeddedStore, samples: int, seed: int) -> None:
     for tid in picks[:10]:
         store.next_tracks(tid)  # warm-up
     p50, p95, n = timed(lambda t: store.next_tracks(t, limit=20), [(t,) for t in picks])
-    print(f"  next-track (limit 20, normal, 6%):  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
+    print(f"  harmonic candidates (rule 3, 20):   p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
+    ranker = Ranker.prior()
+    for tid in picks[:10]:
+        recommend(store, ranker, tid, limit=20)  # warm-up
+    p50, p95, n = timed(lambda t: recommend(store, ranker, t, limit=20), [(t,) for t in picks])
+    print(f"  next-track (served, limit 20):      p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  (n={n}, load {load_avg()})")
     sets = max(10, samples // 5)
     p50, p95, n = timed(lambda t: build_set(store, SetRequest(t, length=20, beam_width=4, alternatives=2)),
                         [(t,) for t in picks[:sets]])

@@ -157,3 +157,22 @@ def synthetic_store_factory(database_factory):
     yield make
     for store in stores:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def real_gold(database_factory, mixesdb_file, tmp_path_factory):
+    """400 real MixesDB mixes (2012-2016, the latest by title) through the whole pipeline (bronze, silver,
+    gold, the ranker step): (database url, embedded store)."""
+    from etl.evaluation.split import read_mixes, write_mixes
+    from etl.pipeline import Inputs, Pipeline
+    from graphsvc.graph.embedded import EmbeddedStore
+
+    mixes = sorted(read_mixes(mixesdb_file), key=lambda m: (m["title"], m["id"]))
+    dated = [m for m in mixes if m["title"][:4].isdigit() and "2012" <= m["title"][:4] <= "2016"]
+    path = tmp_path_factory.mktemp("real_gold") / "mixes.json.gz"
+    write_mixes(path, dated[-400:])
+    url = database_factory("real_gold")
+    with psycopg.connect(url) as conn:
+        assert Pipeline(conn).run("complete", Inputs(mixesdb=[path])).status == "succeeded"
+        store = EmbeddedStore.from_gold(conn)
+    return url, store

@@ -34,23 +34,6 @@ def fixture_gold(pg_url):
         yield conn, fx
 
 
-@pytest.fixture(scope="module")
-def real_gold(database_factory, mixesdb_file, tmp_path_factory):
-    """400 real MixesDB mixes through the pipeline (bronze, silver, gold, ranker): (url, store)."""
-    from etl.evaluation.split import read_mixes, write_mixes
-    from etl.pipeline import Inputs, Pipeline
-
-    mixes = sorted(read_mixes(mixesdb_file), key=lambda m: (m["title"], m["id"]))
-    dated = [m for m in mixes if m["title"][:4].isdigit() and "2012" <= m["title"][:4] <= "2016"]
-    path = tmp_path_factory.mktemp("rec") / "mixes.json.gz"
-    write_mixes(path, dated[-400:])
-    url = database_factory("rec_real")
-    with psycopg.connect(url) as conn:
-        assert Pipeline(conn).run("complete", Inputs(mixesdb=[path])).status == "succeeded"
-        store = EmbeddedStore.from_gold(conn)
-    return url, store
-
-
 def _rec(store, track, **kw):
     return recommend(store, kw.pop("ranker", Ranker.prior()), track, **kw)
 

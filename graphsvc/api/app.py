@@ -43,6 +43,7 @@ TAGS = [
     {"name": "tracks", "description": "Search, next-track recommendations, harmonic paths, lineage"},
     {"name": "artists", "description": "Search, collaboration networks and paths, analytics"},
     {"name": "sets", "description": "Set builder and set analytics"},
+    {"name": "charts", "description": "Most played and trending tracks and artists, by genre and window"},
     {"name": "camelot", "description": "The Camelot wheel: keys and compatible moves"},
     {"name": "pipeline", "description": "ETL runs and status; admin triggers"},
     {"name": "health", "description": "Liveness and readiness probes"},
@@ -161,7 +162,7 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application. ``settings`` default to the environment (``get_settings()``)."""
-    from graphsvc.api.routes import artists, camelot, health, pipeline, sets, tracks
+    from graphsvc.api.routes import artists, camelot, charts, health, pipeline, sets, tracks
 
     settings = settings or get_settings()
     app = FastAPI(
@@ -179,6 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
     _install_error_handlers(app, settings)
-    for module in (tracks, artists, sets, camelot, pipeline, health):
+    for module in (tracks, artists, sets, charts, camelot, pipeline, health):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -315,6 +315,49 @@ class RecommendationsOut(BaseModel):
     recommendations: list[RecommendationOut]
 
 
+class ChartTrackOut(BaseModel):
+    rank: int
+    id: int
+    title: str
+    version: str | None = None
+    artists: str | None = None
+    bpm: float | None = None
+    camelot: str | None = None
+    genres: list[str] = []
+    scene_genres: list[str] = []
+    plays: int | None = None
+    djs: int | None = None
+    plays_recent: int | None = None
+    djs_recent: int | None = None
+    trend: float | None = None
+    label: str | None = None
+    year: int | None = None
+
+
+class ChartArtistOut(BaseModel):
+    rank: int
+    id: int
+    name: str
+    plays: int | None = Field(default=None, description="Set entries of tracks it is a primary artist of")
+    djs: int | None = None
+    plays_recent: int | None = None
+    trend: float | None = None
+    tracks: int | None = None
+    sets: int | None = Field(default=None, description="Sets it played as a DJ")
+
+
+class ChartsOut(BaseModel):
+    genre: str | None
+    window: Literal["all", "recent"]
+    as_of: str | None = Field(description="Date of the latest set: the end of the recent window")
+    window_days: int
+    trending_min_recent_plays: dict[str, int]
+    top_tracks: list[ChartTrackOut]
+    trending_tracks: list[ChartTrackOut]
+    top_artists: list[ChartArtistOut]
+    trending_artists: list[ChartArtistOut]
+
+
 class HarmonicPath(BaseModel):
     hops: int
     total_score: float = Field(description="Sum of the hop scores")

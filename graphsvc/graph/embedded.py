@@ -831,6 +831,12 @@ class EmbeddedStore:
 
         return EmbeddedEvidence(self).facts(ids)
 
+    def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
+        """Top and trending track and artist ids (graphsvc.charts), cached per arguments."""
+        from graphsvc.charts import embedded_charts
+
+        return embedded_charts(self, genre, window, limit)
+
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> _paths.PathList:
         """Graph rule 4 (see graphsvc.graph.paths); BPM windows allow half/double time."""

@@ -457,6 +457,17 @@ class Neo4jStore:
 
         return Neo4jEvidence(self).facts(ids)
 
+    def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
+        """Top and trending track and artist ids (graphsvc.charts)."""
+        from graphsvc.charts import MIN_RECENT_PLAYS, MIN_RECENT_PLAYS_ARTIST, check
+
+        genre, recent, limit = check(genre, window, limit)
+        t = self._read("charts_tracks", genre=genre, recent=recent, min_recent=MIN_RECENT_PLAYS, limit=limit)
+        a = self._read("charts_artists", recent=recent, min_recent=MIN_RECENT_PLAYS_ARTIST, limit=limit)
+        return {"top_tracks": [int(x) for x in t[0]["top"]], "trending_tracks": [int(x) for x in t[0]["trending"]],
+                "top_artists": [int(x) for x in a[0]["top"]], "trending_artists": [int(x) for x in a[0]["trending"]],
+                "as_of": from_neo4j(a[0]["as_of"])}
+
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                        bpm_window_pct: float = 6.0) -> list[list[Candidate]]:
         """Shared search (graphsvc.graph.paths) over this backend's strict rule-3(b) neighbours, so both

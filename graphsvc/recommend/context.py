@@ -37,8 +37,8 @@ class Caps:
     support_candidates: int = 10  # ... of which this many give candidates
     support_tracks: int = 5  # candidates per supported artist
     repertoire: int = 300  # tracks of the DJs' repertoire kept (for the feature)
-    repertoire_djs: int = 10  # DJs whose most played tracks give candidates ...
-    repertoire_tracks: int = 20  # ... this many each
+    repertoire_djs: int = 5  # DJs whose most played tracks give candidates ...
+    repertoire_tracks: int = 10  # ... this many each
     window: int = 100  # harmonic window candidates (key + BPM), when the source's key and BPM are known
     popular: int = 50  # popular tracks of the source's scene genre (cold start: only when others are few)
 

@@ -39,22 +39,30 @@ class EmbeddedEvidence:
             got = self.cache[key] = sorted(set(ids), key=lambda t: (-tracks[t].plays, t))
         return got
 
+    def _credits(self, i: int) -> tuple[list[int], list[int]]:
+        """(artist ids any role, primary ids), sorted; cached per track."""
+        key = ("credits", i)
+        got = self.cache.get(key)
+        if got is None:
+            credits = self.store.by_track.get(i, ())
+            got = self.cache[key] = (sorted({a for a, _, _ in credits}),
+                                     sorted({a for a, role, _ in credits if role == "primary"}))
+        return got
+
     def facts(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         out = {}
-        tracks, by_track = self.store.tracks, self.store.by_track
+        tracks = self.store.tracks
         for i in ids:
             t = tracks.get(i)
             if t is None:
                 continue
-            credits = by_track.get(i, ())
+            artist_ids, primary_ids = self._credits(i)
             out[i] = {
                 "id": t.id, "title": t.title, "version": t.version, "artists": t.artists, "bpm": t.bpm,
                 "camelot": t.camelot, "energy": t.energy, "genres": list(t.genres or ()),
                 "scene_genres": list(t.scene_genres or ()), "plays": t.plays, "sets": t.sets, "djs": t.djs,
                 "plays_recent": t.plays_recent, "trend": t.trend, "label": t.label, "label_id": t.label_id,
-                "year": t.year,
-                "artist_ids": sorted({a for a, _, _ in credits}),
-                "primary_ids": sorted({a for a, role, _ in credits if role == "primary"}),
+                "year": t.year, "artist_ids": artist_ids, "primary_ids": primary_ids,
             }
         return out
 

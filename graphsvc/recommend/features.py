@@ -77,41 +77,52 @@ class Fit:
     rejected: str | None  # why the constraints drop it ("key", "bpm"), None when it passes
 
 
+_KEY_OF = {k.camelot: k for k in harmonic.ALL_KEYS}
+_MOVE_OF = {(a.camelot, b.camelot): harmonic.classify_move(a, b) for a in harmonic.ALL_KEYS for b in harmonic.ALL_KEYS}
+
+
+def _key(camelot: Any) -> harmonic.Key | None:
+    if camelot is None:
+        return None
+    got = _KEY_OF.get(camelot)
+    return got if got is not None else harmonic.parse_key(camelot)
+
+
 def fit(src: dict[str, Any], c: dict[str, Any], con: Constraints) -> Fit:
-    """The key move, tempo distance and pitch shift of ``c`` after ``src`` under the constraints."""
-    sk = harmonic.parse_key(src["camelot"]) if src["camelot"] else None
-    ck = harmonic.parse_key(c["camelot"]) if c["camelot"] else None
+    """The key move, tempo distance and pitch shift of ``c`` after ``src`` under the constraints (the
+    arithmetic of ``harmonic.bpm_distance_pct`` / ``semitone_shift_for_bpm``, inlined: it runs for every
+    candidate)."""
     sb, cb = src["bpm"], c["bpm"]
-    pct, semis, eff = None, 0, ck
+    pct, semis = None, 0
+    eff = c["camelot"]
     rejected = None
-    if sb is not None and cb is not None:
+    if sb is not None and cb is not None and sb > 0 and cb > 0:
         pitched = False
         if con.max_pitch_shift > 0:
-            semis = harmonic.semitone_shift_for_bpm(cb, sb)
+            semis = round(12 * math.log2(sb / cb))
             if semis and abs(semis) <= con.max_pitch_shift:
                 pitched, pct = True, 0.0
                 if eff is not None:
-                    eff = harmonic.shift_key(eff, semis)
+                    eff = harmonic.shift_key(_key(eff), semis).camelot
         if not pitched:
             semis = 0
-            pct = harmonic.bpm_distance_pct(sb, cb, con.half_double)
+            if con.half_double:
+                pct = min(abs(cb - sb), abs(2 * cb - sb), abs(cb / 2 - sb)) / sb * 100.0
+            else:
+                pct = abs(cb - sb) / sb * 100.0
             if pct > con.bpm_window_pct + 1e-9:
                 rejected = "bpm"
     move = None
+    sk = src["camelot"]
     if sk is not None and eff is not None:
-        move = harmonic.classify_move(sk, eff)
+        move = _MOVE_OF.get((sk, eff))
+        if move is None:
+            move = harmonic.classify_move(_key(sk), _key(eff))
         if rejected is None and move not in harmonic.STRICTNESS[con.strictness]:
             rejected = "key"
     se, ce = src["energy"], c["energy"]
     delta = None if se is None or ce is None else ce - se
-    return Fit(move, pct, semis, None if eff is None else eff.camelot, delta, rejected)
-
-
-def _jaccard(a: list[str], b: list[str]) -> float | None:
-    if not a or not b:
-        return None
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / len(sa | sb)
+    return Fit(move, pct, semis, eff, delta, rejected)
 
 
 @dataclass
@@ -128,17 +139,25 @@ class Candidates:
 
 
 def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) -> Candidates:
-    """Features of every reached candidate that passes the constraints (ids ascending)."""
+    """Features of every reached candidate that passes the constraints (ids ascending). The hot loop of
+    every recommendation: plain lookups, no per-candidate objects beyond the feature row and its Fit."""
     src = ctx.source
     src_artists = set(src["artist_ids"])
     src_label = src["label_id"]
+    src_scene = src["scene_genres"]
+    src_scene_set = set(src_scene)
     scanned = ctx.sets_scanned
     dropped = {"key": 0, "bpm": 0}
     ids: list[int] = []
     rows: list[list[float]] = []
     fits: dict[int, Fit] = {}
     n = len(FEATURES)
-    log1p = math.log1p
+    log1p, sqrt = math.log1p, math.sqrt
+    out, inn, two_hop, offsets, shared = ctx.out, ctx.inn, ctx.two_hop, ctx.offsets, ctx.shared_sets
+    collab, support, repertoire = ctx.collaborators, ctx.support, ctx.repertoire
+    moves = harmonic.MOVES
+    bpm_cap, energy_cap = harmonic.BPM_CAP_PCT, harmonic.ENERGY_CAP
+    jac_memo: dict[tuple, float] = {}
     cand_ids = ctx.candidate_ids()
     for c in cand_ids:
         fc = facts.get(c)
@@ -149,49 +168,58 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
             dropped[ft.rejected] += 1
             continue
         f = [0.0] * n
-        o = ctx.out.get(c)
+        o = out.get(c)
         if o is not None:
             f[0] = log1p(o[0])
             f[1] = log1p(o[1])
-        i = ctx.inn.get(c)
+        i = inn.get(c)
         if i is not None:
             f[2] = log1p(i[0])
-        th = ctx.two_hop.get(c)
+        th = two_hop.get(c)
         if th:
             f[3] = log1p(th)
-        offs = ctx.offsets.get(c)
+        offs = offsets.get(c)
         if offs:
             f[4] = sum(1.0 / d for d in offs if d >= 2)
             f[5] = sum(1.0 / -d for d in offs if d <= -2)
-        sh = ctx.shared_sets.get(c)
+        sh = shared.get(c)
         if sh and scanned and fc["sets"]:
-            f[6] = sh / math.sqrt(scanned * fc["sets"])
+            f[6] = sh / sqrt(scanned * fc["sets"])
         c_artists = fc["artist_ids"]
-        if src_artists.intersection(c_artists):
+        if src_artists and not src_artists.isdisjoint(c_artists):
             f[7] = 1.0
         if src_label is not None and fc["label_id"] == src_label:
             f[8] = 1.0
-        w = max((ctx.collaborators.get(y, 0) for y in c_artists), default=0)
-        if w:
-            f[9] = log1p(w)
-        sup = max((ctx.support.get(y, 0.0) for y in fc["primary_ids"]), default=0.0)
-        if sup:
-            f[10] = sup
-        rep = ctx.repertoire.get(c)
+        if collab:
+            w = max((collab.get(y, 0) for y in c_artists), default=0)
+            if w:
+                f[9] = log1p(w)
+        if support:
+            sup = max((support.get(y, 0.0) for y in fc["primary_ids"]), default=0.0)
+            if sup:
+                f[10] = sup
+        rep = repertoire.get(c)
         if rep:
             f[11] = rep
         f[12] = log1p(fc["plays"] or 0)
         f[13] = log1p(fc["djs"] or 0)
-        f[14] = max(fc["trend"] or 0.0, 0.0)
-        jac = _jaccard(src["scene_genres"], fc["scene_genres"])
-        if jac is not None:
+        tr = fc["trend"]
+        if tr and tr > 0:
+            f[14] = tr
+        scene = fc["scene_genres"]
+        if src_scene and scene:
+            key = tuple(scene)
+            jac = jac_memo.get(key)
+            if jac is None:
+                cs = set(scene)
+                jac = jac_memo[key] = len(src_scene_set & cs) / len(src_scene_set | cs)
             f[15] = jac - 0.5
         if ft.move is not None:
-            f[16] = harmonic.MOVES[ft.move] - 0.5
+            f[16] = moves[ft.move] - 0.5
         if ft.bpm_pct is not None:
-            f[17] = max(0.0, 1.0 - ft.bpm_pct / harmonic.BPM_CAP_PCT) - 0.5
+            f[17] = max(0.0, 1.0 - ft.bpm_pct / bpm_cap) - 0.5
         if ft.energy_delta is not None:
-            f[18] = max(0.0, 1.0 - abs(ft.energy_delta) / harmonic.ENERGY_CAP) - 0.5
+            f[18] = max(0.0, 1.0 - abs(ft.energy_delta) / energy_cap) - 0.5
         ids.append(c)
         rows.append(f)
         fits[c] = ft

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
 from graphsvc.recommend.context import Caps, Context
+
+WINDOW_STRICTNESS = "normal"  # the keys harmonic-window candidates come from when the user filters none
 
 
 class Evidence(Protocol):
@@ -140,7 +143,11 @@ def gather(ev: Evidence, track_id: int, constraints: Any, caps: Caps) -> Context
         ctx.support_top = [t for y in support_order for t in got.get(y, ())]
     if src["label_id"] is not None:
         ctx.label_top = ev.label_tracks(src["label_id"], caps.label_tracks)
-    ctx.window = ev.window(a, constraints, caps.window) if src["bpm"] is not None and src["camelot"] else []
+    if src["bpm"] is not None and src["camelot"]:
+        # harmonic candidates come from the compatible keys: strictness 'any' filters nothing, but the
+        # candidates it adds are still drawn from the keys a DJ would mix into ('normal')
+        gen = constraints if constraints.strictness != "any" else replace(constraints, strictness=WINDOW_STRICTNESS)
+        ctx.window = ev.window(a, gen, caps.window)
     if len(ctx.candidate_ids()) < caps.popular and src["scene_genres"]:
         ctx.popular = ev.genre_tracks(src["scene_genres"][0], caps.popular)
     return ctx

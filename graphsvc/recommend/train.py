@@ -60,6 +60,16 @@ def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tu
     return out
 
 
+def split_by_date_fraction(store: Any, fraction: float) -> tuple[list[int], list[int]]:
+    """(earlier sets and undated ones, the latest ``fraction`` of the dated sets by (date, id))."""
+    dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+    undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
+    n_held = int(round(len(dated) * fraction))
+    if n_held == 0:
+        return undated + dated, []
+    return undated + dated[:-n_held], dated[-n_held:]
+
+
 def split_at_year(store: Any, last_year: int, test_years: int = 1) -> tuple[list[int], list[int]]:
     """(sets dated up to ``last_year`` and undated ones, sets of the following ``test_years`` years)."""
     fit, held = [], []

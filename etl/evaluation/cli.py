@@ -1,4 +1,4 @@
-"""The ``etl eval`` sub-commands (registered in ``etl/cli.py``): ``transitions`` and ``split``."""
+"""The ``etl eval`` sub-commands (registered in ``etl/cli.py``): ``transitions``, ``folds`` and ``split``."""
 
 from __future__ import annotations
 
@@ -45,6 +45,38 @@ def transitions(
     except GraphsvcError as e:
         _fail(e)
     sys.stdout.write(markdown_table(report) + "\n")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
+@eval_app.command("folds")
+def folds(
+    train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
+    years: Annotated[str, typer.Option(help="cut years Y (train <= Y, test Y + 1), comma-separated")] = "2012,2013,2014,2015",
+    k: Annotated[int, typer.Option(help="cut-off of the headline HR@k (1-50)")] = 10,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="also write the figures as JSON here")] = None,
+) -> None:
+    """Rolling temporal folds inside the training years (where the recommender is tuned): per cut year,
+    the served recommender fitted on that year's history against the baselines."""
+    from etl.evaluation.folds import markdown, run_folds
+
+    if not train.is_file():
+        console.print(f"[bold red]error:[/] {train} does not exist or is not a file")
+        raise typer.Exit(2)
+    try:
+        cut_years = [int(y) for y in years.split(",") if y.strip()]
+    except ValueError:
+        console.print(f"[bold red]error:[/] --years must be comma-separated years, got {years!r}")
+        raise typer.Exit(2) from None
+    if not cut_years or not 1 <= k <= 50:
+        console.print("[bold red]error:[/] give at least one cut year and 1 <= k <= 50")
+        raise typer.Exit(2)
+    try:
+        report = run_folds(train, cut_years, k=k, log=lambda m: console.print(m, highlight=False))
+    except GraphsvcError as e:
+        _fail(e)
+    sys.stdout.write(markdown(report) + "\n")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -266,3 +266,29 @@ def test_api_and_eval_rank_identically(real_gold, tmp_path):
             if api_ids:
                 target = api_ids[min(3, len(api_ids) - 1)]
                 assert evaluate_served(store, ranker, [(t, target)]) == [float(api_ids.index(target) + 1)]
+
+
+def test_vectorized_fit_equals_the_one_candidate_reference():
+    """featurize's array arithmetic against features.fit, on random tracks and constraints."""
+    import random
+
+    from graphsvc import harmonic
+    from graphsvc.recommend.features import fit
+
+    rng = random.Random(5)
+    keys = [k.camelot for k in harmonic.ALL_KEYS] + [None, None]
+    for _ in range(40):
+        con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)), bpm_window_pct=rng.choice([0.0, 3.0, 6.0, 20.0]),
+                          half_double=rng.random() < 0.5, max_pitch_shift=rng.choice([0, 1, 2]))
+        cands = {i: {"camelot": rng.choice(keys), "bpm": rng.choice([None, rng.uniform(60, 180)]),
+                     "energy": rng.choice([None, rng.random()])} for i in range(1, 60)}
+        ctx, facts = _ctx(cands=cands)
+        ctx.source.update(camelot=rng.choice(keys), bpm=rng.choice([None, rng.uniform(60, 180)]))
+        got = featurize(ctx, facts, con)
+        want = {c: fit(ctx.source, f, con) for c, f in facts.items()}
+        assert got.ids == sorted(c for c, w in want.items() if w.rejected is None)
+        assert got.dropped == {r: sum(w.rejected == r for w in want.values()) for r in ("key", "bpm")}
+        for c in got.ids:
+            a, b = got.fit(c), want[c]
+            assert (a.move, a.pitch_shift, a.effective_camelot) == (b.move, b.pitch_shift, b.effective_camelot), c
+            assert (a.bpm_pct is None) == (b.bpm_pct is None) and (a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any, NamedTuple
@@ -66,6 +67,7 @@ _KEY_ORDER = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
 _CHUNK = 50_000  # rows per fetch when loading
 _MAX_SIMPLE_PATHS = 5000  # paths enumerated per collaboration_paths request at most
+REC_CONTEXTS = 4096  # sources whose request-independent recommender evidence is kept (LRU)
 
 
 class _Track:
@@ -168,6 +170,8 @@ class EmbeddedStore:
         self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
         self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
         self.watermark: int = -1
+        self._rec_static: OrderedDict[tuple, Any] = OrderedDict()  # recommender evidence per source (LRU)
+        self._rec_lock = threading.Lock()
         self.load_stats: LoadStats | None = None
         self._search: dict[str, Any] = {}
 
@@ -822,9 +826,23 @@ class EmbeddedStore:
     def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any:
         """The evidence around ``track_id`` for ``graphsvc.recommend`` (None when it does not exist)."""
         from graphsvc.recommend.embedded_context import EmbeddedEvidence
-        from graphsvc.recommend.gather import gather
+        from graphsvc.recommend.gather import gather, gather_static
 
-        return gather(EmbeddedEvidence(self), track_id, constraints, caps)
+        ev = EmbeddedEvidence(self)
+        key = (track_id, caps)
+        with self._rec_lock:  # the request-independent evidence of recent sources, kept per loaded graph
+            static = self._rec_static.get(key)
+            if static is not None:
+                self._rec_static.move_to_end(key)
+        if static is None:
+            static = gather_static(ev, track_id, caps)
+            if static is None:
+                return None
+            with self._rec_lock:
+                self._rec_static[key] = static
+                while len(self._rec_static) > REC_CONTEXTS:
+                    self._rec_static.popitem(last=False)
+        return gather(ev, track_id, constraints, caps, static=static)
 
     def track_facts(self, ids: Any) -> dict[int, dict[str, Any]]:
         from graphsvc.recommend.embedded_context import EmbeddedEvidence

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 _CACHE_ATTR = "_rec_cache"
 _GENRE_LIST = 500  # tracks kept per scene genre (the popular-in-genre candidates are far fewer)
+_FACTS_MEMO = 200_000  # facts dicts kept per loaded graph
 
 
 def _by_count(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -50,14 +51,23 @@ class EmbeddedEvidence:
         return got
 
     def facts(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Facts dicts, built once per track and loaded graph (callers never mutate them); the memo is
+        dropped whole past _FACTS_MEMO tracks, so a long-running API on a big graph stays bounded."""
         out = {}
         tracks = self.store.tracks
+        memo = self.cache.get(("facts",))
+        if memo is None or len(memo) > _FACTS_MEMO:
+            memo = self.cache[("facts",)] = {}
         for i in ids:
+            got = memo.get(i)
+            if got is not None:
+                out[i] = got
+                continue
             t = tracks.get(i)
             if t is None:
                 continue
             artist_ids, primary_ids = self._credits(i)
-            out[i] = {
+            out[i] = memo[i] = {
                 "id": t.id, "title": t.title, "version": t.version, "artists": t.artists, "bpm": t.bpm,
                 "camelot": t.camelot, "energy": t.energy, "genres": list(t.genres or ()),
                 "scene_genres": list(t.scene_genres or ()), "plays": t.plays, "sets": t.sets, "djs": t.djs,
@@ -148,11 +158,8 @@ class EmbeddedEvidence:
         raw = s._raw_sequence(a, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
                               half_double=c.half_double, max_pitch_shift=c.max_pitch_shift,
                               cap=len(trans) + n)
-        out = []
-        for i in range(len(raw)):
-            tid = int(raw[i]["track_id"])
-            if tid not in trans:
-                out.append(tid)
-                if len(out) >= n:
-                    break
-        return out
+        if hasattr(raw, "evidence") and hasattr(raw, "ids"):  # the vectorized path: read the id column
+            order = [int(r["track_id"]) for r in raw.evidence] + raw.ids.tolist()
+        else:
+            order = [int(r["track_id"]) for r in raw]
+        return [t for t in order if t not in trans][:n]

@@ -125,103 +125,161 @@ def fit(src: dict[str, Any], c: dict[str, Any], con: Constraints) -> Fit:
     return Fit(move, pct, semis, eff, delta, rejected)
 
 
+# keys as indexes into harmonic.ALL_KEYS; moves as indexes into _MOVES; tables for the vectorized fit
+_KEYS = list(harmonic.ALL_KEYS)
+_KIDX = {k.camelot: i for i, k in enumerate(_KEYS)}
+_MOVES = list(harmonic.Move)
+_MOVE_TABLE = np.array([[_MOVES.index(harmonic.classify_move(a, b)) for b in _KEYS] for a in _KEYS], dtype=np.int64)
+_MOVE_SCORE = np.array([harmonic.MOVES[m] for m in _MOVES])
+_SHIFT = np.array([[_KIDX[harmonic.shift_key(k, s).camelot] for s in range(-12, 13)] for k in _KEYS], dtype=np.int64)
+_ALLOWED = {name: np.array([m in allowed for m in _MOVES]) for name, allowed in harmonic.STRICTNESS.items()}
+
+
 @dataclass
 class Candidates:
     """The candidates that pass the constraints: ids, their feature matrix (rows aligned with ids),
-    facts and fits; ``dropped`` counts those the constraints removed, by reason."""
+    facts, and per candidate its move code (-1 unknown), BPM distance (NaN unknown), pitch shift, key as
+    played (-1 unknown) and energy delta (NaN unknown); ``dropped`` counts those the constraints removed."""
 
     ids: list[int]
     X: np.ndarray
     facts: dict[int, dict[str, Any]]
-    fits: dict[int, Fit]
+    move: np.ndarray
+    pct: np.ndarray
+    semis: np.ndarray
+    eff_key: np.ndarray
+    energy_delta: np.ndarray
     dropped: dict[str, int]
     considered: int
 
+    def fit(self, cid: int) -> Fit:
+        """The Fit of one passing candidate (built on demand: only returned items need one)."""
+        i = self.ids.index(cid)
+        m, pct, e, d = int(self.move[i]), float(self.pct[i]), int(self.eff_key[i]), float(self.energy_delta[i])
+        return Fit(None if m < 0 else _MOVES[m], None if math.isnan(pct) else pct, int(self.semis[i]),
+                   None if e < 0 else _KEYS[e].camelot, None if math.isnan(d) else d, None)
+
+    @property
+    def fits(self) -> dict[int, Fit]:
+        return {c: self.fit(c) for c in self.ids}
+
+
+def _col(values: list, dtype=np.float64) -> np.ndarray:
+    return np.array(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
+
 
 def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) -> Candidates:
-    """Features of every reached candidate that passes the constraints (ids ascending). The hot loop of
-    every recommendation: plain lookups, no per-candidate objects beyond the feature row and its Fit."""
+    """Features of every reached candidate that passes the constraints (ids ascending), vectorized: the
+    evidence dictionaries are scattered into columns and the key/tempo fit is table lookups and array
+    arithmetic (the same float operations as ``fit``, which stays the one-candidate reference)."""
     src = ctx.source
-    src_artists = set(src["artist_ids"])
-    src_label = src["label_id"]
-    src_scene = src["scene_genres"]
-    src_scene_set = set(src_scene)
-    scanned = ctx.sets_scanned
-    dropped = {"key": 0, "bpm": 0}
-    ids: list[int] = []
-    rows: list[list[float]] = []
-    fits: dict[int, Fit] = {}
-    n = len(FEATURES)
-    log1p, sqrt = math.log1p, math.sqrt
-    out, inn, two_hop, offsets, shared = ctx.out, ctx.inn, ctx.two_hop, ctx.offsets, ctx.shared_sets
-    collab, support, repertoire = ctx.collaborators, ctx.support, ctx.repertoire
-    moves = harmonic.MOVES
-    bpm_cap, energy_cap = harmonic.BPM_CAP_PCT, harmonic.ENERGY_CAP
-    jac_memo: dict[tuple, float] = {}
-    cand_ids = ctx.candidate_ids()
-    for c in cand_ids:
-        fc = facts.get(c)
-        if fc is None:
-            continue
-        ft = fit(src, fc, con)
-        if ft.rejected is not None:
-            dropped[ft.rejected] += 1
-            continue
-        f = [0.0] * n
-        o = out.get(c)
-        if o is not None:
-            f[0] = log1p(o[0])
-            f[1] = log1p(o[1])
-        i = inn.get(c)
+    cand_ids = [c for c in ctx.candidate_ids() if c in facts]
+    fl = [facts[c] for c in cand_ids]
+    n = len(cand_ids)
+    nan = math.nan
+    pos = {c: i for i, c in enumerate(cand_ids)}
+    # --- the user's constraints on known data ------------------------------------------------------
+    cb = _col([nan if f["bpm"] is None else f["bpm"] for f in fl])
+    ck = _col([_KIDX.get(f["camelot"], -1) if f["camelot"] is not None else -1 for f in fl], np.int64)
+    ce = _col([nan if f["energy"] is None else f["energy"] for f in fl])
+    sb = src["bpm"]
+    sk = _KIDX.get(src["camelot"], -1) if src["camelot"] is not None else -1
+    pct = np.full(n, nan)
+    semis = np.zeros(n, dtype=np.int64)
+    eff = ck.copy()
+    reject_bpm = np.zeros(n, dtype=bool)
+    if sb is not None and sb > 0 and n:
+        known = ~np.isnan(cb) & (np.nan_to_num(cb) > 0)
+        pitched = np.zeros(n, dtype=bool)
+        if con.max_pitch_shift > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s_raw = np.round(12 * np.log2(sb / np.where(known, cb, 1.0)))
+            s_int = np.where(known, s_raw, 0).astype(np.int64)
+            pitched = known & (s_int != 0) & (np.abs(s_int) <= con.max_pitch_shift)
+            semis = np.where(pitched, s_int, 0)
+            has_key = pitched & (ck >= 0)
+            eff = np.where(has_key, _SHIFT[np.maximum(ck, 0), np.clip(semis + 12, 0, 24)], ck)
+        plain = known & ~pitched
+        if con.half_double:
+            d = np.minimum(np.minimum(np.abs(cb - sb), np.abs(2 * cb - sb)), np.abs(cb / 2 - sb)) / sb * 100.0
+        else:
+            d = np.abs(cb - sb) / sb * 100.0
+        pct = np.where(plain, d, np.where(pitched, 0.0, nan))
+        reject_bpm = plain & (pct > con.bpm_window_pct + 1e-9)
+    move = np.full(n, -1, dtype=np.int64)
+    if sk >= 0 and n:
+        has = eff >= 0
+        move = np.where(has, _MOVE_TABLE[sk, np.maximum(eff, 0)], -1)
+    reject_key = ~reject_bpm & (move >= 0) & ~_ALLOWED[con.strictness][np.maximum(move, 0)]
+    se = src["energy"]
+    delta = ce - se if se is not None else np.full(n, nan)
+    # --- features ---------------------------------------------------------------------------------
+    X = np.zeros((n, len(FEATURES)))
+    for c, (k, djs, _) in ctx.out.items():
+        i = pos.get(c)
         if i is not None:
-            f[2] = log1p(i[0])
-        th = two_hop.get(c)
-        if th:
-            f[3] = log1p(th)
-        offs = offsets.get(c)
-        if offs:
-            f[4] = sum(1.0 / d for d in offs if d >= 2)
-            f[5] = sum(1.0 / -d for d in offs if d <= -2)
-        sh = shared.get(c)
-        if sh and scanned and fc["sets"]:
-            f[6] = sh / sqrt(scanned * fc["sets"])
-        c_artists = fc["artist_ids"]
-        if src_artists and not src_artists.isdisjoint(c_artists):
-            f[7] = 1.0
-        if src_label is not None and fc["label_id"] == src_label:
-            f[8] = 1.0
-        if collab:
-            w = max((collab.get(y, 0) for y in c_artists), default=0)
-            if w:
-                f[9] = log1p(w)
-        if support:
-            sup = max((support.get(y, 0.0) for y in fc["primary_ids"]), default=0.0)
-            if sup:
-                f[10] = sup
-        rep = repertoire.get(c)
-        if rep:
-            f[11] = rep
-        f[12] = log1p(fc["plays"] or 0)
-        f[13] = log1p(fc["djs"] or 0)
-        tr = fc["trend"]
-        if tr and tr > 0:
-            f[14] = tr
-        scene = fc["scene_genres"]
-        if src_scene and scene:
-            key = tuple(scene)
-            jac = jac_memo.get(key)
-            if jac is None:
-                cs = set(scene)
-                jac = jac_memo[key] = len(src_scene_set & cs) / len(src_scene_set | cs)
-            f[15] = jac - 0.5
-        if ft.move is not None:
-            f[16] = moves[ft.move] - 0.5
-        if ft.bpm_pct is not None:
-            f[17] = max(0.0, 1.0 - ft.bpm_pct / bpm_cap) - 0.5
-        if ft.energy_delta is not None:
-            f[18] = max(0.0, 1.0 - abs(ft.energy_delta) / energy_cap) - 0.5
-        ids.append(c)
-        rows.append(f)
-        fits[c] = ft
-    X = np.array(rows, dtype=np.float64) if rows else np.zeros((0, n))
-    return Candidates(ids, X, facts, fits, dropped, len(cand_ids))
+            X[i, 0], X[i, 1] = k, djs
+    X[:, 0] = np.log1p(X[:, 0])
+    X[:, 1] = np.log1p(X[:, 1])
+    for col, d in ((2, {c: v[0] for c, v in ctx.inn.items()}), (3, ctx.two_hop)):
+        for c, v in d.items():
+            i = pos.get(c)
+            if i is not None:
+                X[i, col] = math.log1p(v)
+    for c, offs in ctx.offsets.items():
+        i = pos.get(c)
+        if i is not None:
+            X[i, 4] = sum(1.0 / o for o in offs if o >= 2)
+            X[i, 5] = sum(1.0 / -o for o in offs if o <= -2)
+    scanned = ctx.sets_scanned
+    if scanned:
+        for c, sh in ctx.shared_sets.items():
+            i = pos.get(c)
+            if i is not None and fl[i]["sets"]:
+                X[i, 6] = sh / math.sqrt(scanned * fl[i]["sets"])
+    src_artists = set(src["artist_ids"])
+    if src_artists:
+        X[:, 7] = [0.0 if src_artists.isdisjoint(f["artist_ids"]) else 1.0 for f in fl]
+    if src["label_id"] is not None:
+        lab = src["label_id"]
+        X[:, 8] = [1.0 if f["label_id"] == lab else 0.0 for f in fl]
+    collab, support = ctx.collaborators, ctx.support
+    if collab:  # the strongest collaboration of any of its artists (most candidates share none: C-level check)
+        keys = collab.keys()
+        X[:, 9] = np.log1p([max(collab[y] for y in common) if (common := keys & set(f["artist_ids"])) else 0
+                            for f in fl])
+    if support:
+        keys = support.keys()
+        X[:, 10] = [max(support[y] for y in common) if (common := keys & set(f["primary_ids"])) else 0.0
+                    for f in fl]
+    for c, v in ctx.repertoire.items():
+        i = pos.get(c)
+        if i is not None:
+            X[i, 11] = v
+    X[:, 12] = np.log1p(_col([f["plays"] or 0 for f in fl]))
+    X[:, 13] = np.log1p(_col([f["djs"] or 0 for f in fl]))
+    X[:, 14] = np.maximum(_col([f["trend"] or 0.0 for f in fl]), 0.0)
+    src_scene = set(src["scene_genres"])
+    if src_scene:
+        memo: dict[tuple, float] = {}
+        col15 = []
+        for f in fl:
+            sc = f["scene_genres"]
+            if not sc:
+                col15.append(0.0)
+                continue
+            key = tuple(sc)
+            j = memo.get(key)
+            if j is None:
+                cs = set(sc)
+                j = memo[key] = len(src_scene & cs) / len(src_scene | cs) - 0.5
+            col15.append(j)
+        X[:, 15] = col15
+    X[:, 16] = np.where(move >= 0, _MOVE_SCORE[np.maximum(move, 0)] - 0.5, 0.0)
+    X[:, 17] = np.where(np.isnan(pct), 0.0, np.maximum(0.0, 1.0 - np.nan_to_num(pct) / harmonic.BPM_CAP_PCT) - 0.5)
+    X[:, 18] = np.where(np.isnan(delta), 0.0,
+                        np.maximum(0.0, 1.0 - np.abs(np.nan_to_num(delta)) / harmonic.ENERGY_CAP) - 0.5)
+    keep = ~(reject_bpm | reject_key)
+    idx = np.flatnonzero(keep)
+    return Candidates([cand_ids[i] for i in idx.tolist()], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
+                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}, len(ctx.candidate_ids()))

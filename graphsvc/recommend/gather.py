@@ -65,8 +65,26 @@ def _date_key(d: date | None) -> int:
     return d.toordinal() if d is not None else 0
 
 
-def gather(ev: Evidence, track_id: int, constraints: Any, caps: Caps) -> Context | None:
-    """The context of ``track_id`` (None when the track does not exist)."""
+def gather(ev: Evidence, track_id: int, constraints: Any, caps: Caps, static: Context | None = None
+           ) -> Context | None:
+    """The context of ``track_id`` (None when the track does not exist): the evidence that does not depend
+    on the request (``gather_static``, or ``static`` when the caller kept it) plus the harmonic window of
+    the request's constraints."""
+    base = static if static is not None else gather_static(ev, track_id, caps)
+    if base is None:
+        return None
+    ctx = replace(base)  # a shallow copy: the window is the request's own
+    src = ctx.source
+    if src["bpm"] is not None and src["camelot"]:
+        # harmonic candidates come from the compatible keys: strictness 'any' filters nothing, but the
+        # candidates it adds are still drawn from the keys a DJ would mix into ('normal')
+        gen = constraints if constraints.strictness != "any" else replace(constraints, strictness=WINDOW_STRICTNESS)
+        ctx.window = ev.window(track_id, gen, caps.window)
+    return ctx
+
+
+def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
+    """Everything of the context but the harmonic window (it depends on the request's constraints)."""
     a = track_id
     src = ev.facts((a,)).get(a)
     if src is None:
@@ -143,11 +161,6 @@ def gather(ev: Evidence, track_id: int, constraints: Any, caps: Caps) -> Context
         ctx.support_top = [t for y in support_order for t in got.get(y, ())]
     if src["label_id"] is not None:
         ctx.label_top = ev.label_tracks(src["label_id"], caps.label_tracks)
-    if src["bpm"] is not None and src["camelot"]:
-        # harmonic candidates come from the compatible keys: strictness 'any' filters nothing, but the
-        # candidates it adds are still drawn from the keys a DJ would mix into ('normal')
-        gen = constraints if constraints.strictness != "any" else replace(constraints, strictness=WINDOW_STRICTNESS)
-        ctx.window = ev.window(a, gen, caps.window)
     if len(ctx.candidate_ids()) < caps.popular and src["scene_genres"]:
         ctx.popular = ev.genre_tracks(src["scene_genres"][0], caps.popular)
     return ctx

@@ -100,7 +100,7 @@ def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constra
     for rank, i in enumerate(idx[:int(limit)].tolist(), start=1):
         cid = cands.ids[i]
         c = cands.facts[cid]
-        ft = cands.fits[cid]
+        ft = cands.fit(cid)
         ev = explain.evidence(ctx, c, ft, con.half_double)
         flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None)) if unknown]
         items.append(Recommendation(

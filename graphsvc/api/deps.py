@@ -6,9 +6,11 @@ Dependencies are ``async`` so FastAPI does not spend a threadpool hop on reading
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -17,8 +19,10 @@ import psycopg
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
+from graphsvc import deadline
 from graphsvc.api.answers import AnswerCache
 from graphsvc.api.state import ApiState
+from graphsvc.errors import DatabaseError
 from graphsvc.graph.base import GraphStore
 from graphsvc.settings import Settings
 
@@ -27,8 +31,32 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class GraphTimeout(Exception):
+class GraphTimeout(deadline.DeadlineExceeded):
     """A graph query ran longer than ``settings.graph_timeout_s``."""
+
+
+class DatabaseTimeout(DatabaseError):
+    """Postgres did not answer an API request within ``settings.db_timeout_s`` (down, frozen or overloaded)."""
+
+
+#: Worker threads per event loop for graph calls and for Postgres calls. Separate pools of threads, so
+#: requests stuck on a frozen database cannot take the threads graph-only routes need (and the reverse);
+#: FastAPI's own thread pool (sync routes and dependencies) is a third.
+GRAPH_THREADS = 16
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, anyio.CapacityLimiter]] = \
+    weakref.WeakKeyDictionary()
+
+
+def limiter(kind: str, tokens: int) -> anyio.CapacityLimiter:
+    """The capacity limiter ``kind`` ("graph" or "db") of the running event loop."""
+    loop = asyncio.get_running_loop()
+    per_loop = _limiters.get(loop)
+    if per_loop is None:
+        per_loop = _limiters[loop] = {}
+    lim = per_loop.get(kind)
+    if lim is None:
+        lim = per_loop[kind] = anyio.CapacityLimiter(tokens)
+    return lim
 
 
 async def get_state(request: Request) -> ApiState:
@@ -49,7 +77,8 @@ async def get_answers(request: Request) -> AnswerCache:
 
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
     """A pooled connection for the request (returned to the pool afterwards, rolled back on error)."""
-    with request.app.state.api.pool.connection() as conn:
+    state = request.app.state.api
+    with state.pool.connection(timeout=state.settings.db_timeout_s) as conn:
         yield conn
 
 
@@ -78,14 +107,57 @@ AdminDep = Depends(require_admin)
 
 
 async def run_graph(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking graph query in the thread pool with the configured timeout. On timeout the
-    request answers 504 at once; the worker thread finishes on its own (queries are bounded)."""
+    """Run a blocking graph query in the graph threads with the configured timeout, under a
+    :class:`graphsvc.deadline.Deadline`. On timeout the request answers 504 at once and the deadline is
+    cancelled: the computation stops at its next :func:`graphsvc.deadline.check` (within one expansion)."""
+    limit = deadline.Deadline(settings.graph_timeout_s)
+
+    def work() -> T:
+        with deadline.active(limit):
+            limit.check()  # it may have waited for a thread past its time
+            return fn(*args, **kwargs)
+
     try:
         with anyio.fail_after(settings.graph_timeout_s):
-            return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), abandon_on_cancel=True)
-    except TimeoutError:
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True,
+                                                  limiter=limiter("graph", GRAPH_THREADS))
+    except (TimeoutError, deadline.DeadlineExceeded):
         raise GraphTimeout(f"the graph query took longer than {settings.graph_timeout_s:g} s; "
                            "narrow it (smaller depth, limit, k or max_len)") from None
+    finally:
+        limit.cancel()
+
+
+class Db:
+    """Postgres for a request: ``await db.run(fn)`` calls ``fn(conn)`` with a pooled connection in the
+    database threads, and answers 503 (:class:`DatabaseTimeout`) when Postgres does not answer within
+    ``settings.db_timeout_s``: a stopped server fails the connection attempt, a frozen one is given up on
+    (its thread is left to finish when the server wakes or the connection breaks)."""
+
+    def __init__(self, state: ApiState) -> None:
+        self.state = state
+
+    async def run(self, fn: Callable[[psycopg.Connection], T]) -> T:
+        state = self.state
+        timeout = state.settings.db_timeout_s
+
+        def work() -> T:
+            with state.pool.connection(timeout=timeout) as conn:
+                return fn(conn)
+
+        try:
+            with anyio.fail_after(timeout):
+                return await anyio.to_thread.run_sync(
+                    work, abandon_on_cancel=True, limiter=limiter("db", state.settings.db_pool_max + 8))
+        except TimeoutError:
+            raise DatabaseTimeout(f"Postgres did not answer within {timeout:g} s") from None
+
+
+async def get_db(request: Request) -> Db:
+    return Db(request.app.state.api)
+
+
+DbDep = Annotated[Db, Depends(get_db)]
 
 
 class InlinePolicy:

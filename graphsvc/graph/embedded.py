@@ -33,10 +33,10 @@ import networkx as nx
 import numpy as np
 import psycopg
 
-from graphsvc import harmonic
+from graphsvc import deadline, harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph import paths as _paths
-from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
+from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded, sort_neighbourhood_edges
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key
@@ -527,6 +527,7 @@ class EmbeddedStore:
         found: list[tuple[int, int, list[int]]] = []
         try:
             for n, path in enumerate(nx.shortest_simple_paths(G, a, b)):
+                deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 h = len(path) - 1
                 if h > max_hops or (len(found) >= k and h > found[k - 1][0]) or n >= _MAX_SIMPLE_PATHS:
                     break
@@ -904,6 +905,7 @@ class EmbeddedStore:
         for d in range(1, int(depth) + 1):
             nxt = []
             for n in frontier:
+                deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 for m in self._adjacent(n):
                     if m not in hops:
                         hops[m] = d
@@ -920,7 +922,8 @@ class EmbeddedStore:
             Edge(f"{a[0]}:{a[1]}", f"{b[0]}:{b[1]}", typ, props)
             for n in ranked for a, b, typ, props in self._edges_of(n) if b in keep
         ]
-        return Subgraph(nodes=nodes, edges=edges, truncated=len(hops) > len(ranked))
+        # the order every backend gives (an adjacency dict's insertion order is not one Neo4j can match)
+        return Subgraph(nodes=nodes, edges=sort_neighbourhood_edges(nodes, edges), truncated=len(hops) > len(ranked))
 
     # --- analytics -------------------------------------------------------------------------------
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:

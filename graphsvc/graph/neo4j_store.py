@@ -32,9 +32,9 @@ import neo4j.time
 from neo4j import GraphDatabase, RoutingControl
 
 import cypher
-from graphsvc import harmonic
+from graphsvc import deadline, harmonic
 from graphsvc.errors import GraphsvcError, GraphUnavailable, InvalidValue, NotFound
-from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
+from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded, sort_neighbourhood_edges
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.names import name_key, title_key
 
@@ -68,9 +68,6 @@ DELETABLE_LABELS = ("Track", "Artist", "Set", "Label")
 MAX_BATCH = 50_000
 SEARCH_CANDIDATES = 5000  # fulltext hits fetched per track search before the exact filter/rank in Python
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
-# neighbourhood edges in the embedded store's order: by owner node rank, then relationship type
-_EDGE_TYPE_ORDER = {t: i for i, t in enumerate(
-    ("BY", "TRANSITIONS_TO", "IN_KEY", "ON_LABEL", "COLLABORATED_WITH", "SUPPORTS", "PLAYED", "CONTAINS"))}
 _SCALARS = (bool, int, float, str, dt.date, dt.datetime, dt.time)
 
 
@@ -210,12 +207,19 @@ class Neo4jStore:
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as e:
             raise GraphUnavailable(f"Neo4j at {self.uri} is unavailable ({what}): {e}") from e
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            if deadline.remaining() == 0:  # the server stopped a query whose request gave up
+                raise deadline.DeadlineExceeded(f"the Neo4j query {what} ran out of time") from e
             raise GraphsvcError(f"Neo4j query {what} failed: {e}") from e
 
     def _read(self, name: str, **params: Any) -> list[Any]:
+        """One read query. Under an active request deadline (graphsvc.deadline) the transaction gets the
+        time left as its server-side timeout, so Neo4j stops the work when the request gave up."""
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            raise deadline.DeadlineExceeded(f"no time left for the Neo4j query {name}")
+        query: Any = cypher.load(name) if left is None else neo4j.Query(cypher.load(name), timeout=left)
         with self._errors(name):
-            result = self._driver.execute_query(
-                cypher.load(name), params, database_=self.database, routing_=RoutingControl.READ)
+            result = self._driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.READ)
         return list(result.records)
 
     def _write_batches(self, name: str, rows: Sequence[dict[str, Any]], batch_size: int, **extra: Any) -> int:
@@ -497,14 +501,10 @@ class Neo4jStore:
         r = records[0]
         nodes = [Node(f"{n['label']}:{n['key']}", n["label"],
                       {**full_properties(n["label"], n["properties"]), "hops": n["hops"]}) for n in r["nodes"]]
-        rank = {n.id: i for i, n in enumerate(nodes)}
         edges = [Edge(f"{e['source_label']}:{e['source_key']}", f"{e['target_label']}:{e['target_key']}",
                       e["type"], relationship_properties(e["type"], e["properties"])) for e in r["edges"]]
-        # the embedded store's order: owner node rank, relationship type, then (deterministically here)
-        # CONTAINS position / target rank
-        edges.sort(key=lambda e: (rank[e.source], _EDGE_TYPE_ORDER.get(e.type, 99),
-                                  e.properties.get("position") or 0, rank[e.target]))
-        return Subgraph(nodes=nodes, edges=edges, truncated=bool(r["truncated"]))
+        # the order both backends give (graphsvc.graph.base.sort_neighbourhood_edges)
+        return Subgraph(nodes=nodes, edges=sort_neighbourhood_edges(nodes, edges), truncated=bool(r["truncated"]))
 
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:
         records = self._read("artist_analytics", artist_id=int(artist_id), top=10, top_genres=5)

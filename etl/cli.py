@@ -63,7 +63,7 @@ def _progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
 
 
 def _fail(e: Exception) -> None:
-    console.print(f"[bold red]error:[/] {e}")
+    console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
@@ -343,7 +343,13 @@ def config_set(
 
 
 def main() -> None:
-    app()
+    from graphsvc.pg import describe_error
+
+    try:
+        app()
+    except psycopg.Error as e:  # a lost connection, a full disk...: one line, not a traceback
+        console.print(f"[bold red]error:[/] {describe_error(e)}", soft_wrap=True, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ console = Console(stderr=True)
 
 
 def _fail(e: Exception) -> None:
-    console.print(f"[bold red]error:[/] {e}")
+    console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
@@ -166,7 +166,15 @@ def demo(
 
 
 def main() -> None:
-    app()
+    import psycopg
+
+    from graphsvc.pg import describe_error
+
+    try:
+        app()
+    except psycopg.Error as e:  # a lost connection, a full disk...: one line, not a traceback
+        console.print(f"[bold red]error:[/] {describe_error(e)}", soft_wrap=True, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

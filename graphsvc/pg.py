@@ -81,11 +81,25 @@ def ensure_database(admin_uri: str, dbname: str) -> str:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    except psycopg.errors.DuplicateDatabase:
-        pass
+    except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+        pass  # another process created it between our check and CREATE (two commands on a fresh data dir)
     except psycopg.Error as e:
         raise DatabaseError(f"could not create database {dbname!r}: {e}") from e
     return _with_dbname(admin_uri, dbname)
+
+
+def describe_error(e: psycopg.Error, settings: Settings | None = None) -> str:
+    """A database error as one line a user can act on (commands print it instead of a traceback)."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if isinstance(e, psycopg.errors.DiskFull):
+        return f"Postgres is out of disk space ({first}); free space on the server's disk and run the command again"
+    if isinstance(e, psycopg.OperationalError):
+        settings = settings or get_settings()
+        where = ("its log is " + str(settings.data_dir / "pg" / "log")) if not settings.database_url else \
+            "see the server's log"
+        return (f"lost the connection to Postgres ({first}). The server stopped or crashed: check that it runs "
+                f"and that its disk is not full ({where}), then run the command again; what was committed stays")
+    return f"database error: {first} ({type(e).__name__})"
 
 
 def drop_database(admin_uri: str, dbname: str) -> None:

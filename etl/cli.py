@@ -297,6 +297,32 @@ def reconcile() -> None:
     out.print("no drift")
 
 
+@app.command("reset")
+def reset_cmd(
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
+) -> None:
+    """Delete ALL data: every layer (bronze included) and the graph, then an empty, migrated database."""
+    from etl.reset import reset
+    from graphsvc.settings import get_settings
+
+    settings = get_settings()
+    where = "DATABASE_URL" if settings.database_url else f"database {settings.database_name!r} under {settings.data_dir}"
+    if not yes:
+        confirmed = typer.confirm(
+            f"This deletes every layer of {where} (bronze, silver, enrichment, gold, runs) and the graph. "
+            "Bronze cannot be rebuilt without the input files. Continue?", default=False, err=True)
+        if not confirmed:
+            console.print("nothing deleted")
+            raise typer.Exit(1)
+    try:
+        with psycopg.connect(database_url()) as conn:
+            result = reset(conn, settings)
+    except GraphsvcError as e:
+        _fail(e)
+    out.print(f"reset: {result.records_dropped} bronze records and everything built from them deleted; "
+              f"{result.graph}", soft_wrap=True)
+
+
 @app.command("migrate")
 def migrate_cmd() -> None:
     """Apply pending schema migrations."""

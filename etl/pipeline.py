@@ -27,7 +27,7 @@ import psycopg
 from etl.enrichment.config import start_run
 from etl.locks import processing_lock
 from graphsvc.pg import conninfo_of
-from graphsvc.settings import get_settings
+from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,11 @@ def _no_progress(_desc: str, _total: int | None) -> Callable[[int], None]:
 
 class Pipeline:
     def __init__(self, conn: psycopg.Connection, *, progress: Progress | None = None,
-                 chunk_records: int | None = None) -> None:
+                 chunk_records: int | None = None, settings: Settings | None = None) -> None:
         self.conn = conn
         self.progress = progress or _no_progress
-        self.chunk_records = chunk_records or get_settings().etl_chunk_records
+        self.settings = settings or get_settings()  # the graph backend the gold step projects into
+        self.chunk_records = chunk_records or self.settings.etl_chunk_records
 
     @contextmanager
     def _step(self, summary: RunSummary, layer: str, table: str) -> Iterator[StepResult]:
@@ -247,7 +248,7 @@ class Pipeline:
         from etl.graph import project_graph
 
         with self._step(summary, "graph", "*") as step:
-            stats = project_graph(self.conn)
+            stats = project_graph(self.conn, self.settings)
             step.records_in = step.records = sum(stats.nodes.values()) + sum(stats.relationships.values())
             step.detail.update(backend=stats.backend, nodes=stats.nodes, relationships=stats.relationships,
                                seconds=round(stats.seconds, 3))

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,10 @@ from graphsvc.errors import DatabaseError, GraphUnavailable, InvalidValue, NotFo
 from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+#: Set when an app's lifespan has ended (pool closed, embedded server released): a SIGTERM that uvicorn
+#: re-raises after its graceful shutdown then ends the process with status 0 (graphsvc.cli).
+LIFESPAN_ENDED = threading.Event()
 
 DESCRIPTION = """\
 Graph-native recommendations for DJs: next tracks that mix (harmonic key moves, BPM, energy, genre and
@@ -117,6 +122,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
         state.store.close()
         state.pool.close()
+        if not settings.database_url:  # the embedded server this process started or joined
+            from graphsvc.pg import release_embedded
+
+            release_embedded(settings.data_dir)
+        LIFESPAN_ENDED.set()
 
 
 def _error(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:

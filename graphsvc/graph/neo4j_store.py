@@ -261,6 +261,12 @@ class Neo4jStore:
         with self._errors("wipe"), self._driver.session(database=self.database) as session:
             session.run(cypher.load("wipe")).consume()
 
+    def clear(self) -> None:
+        """Delete graphsvc's nodes and their relationships (``etl reset``); nodes of other labels stay.
+        Batched implicit transactions, as ``wipe``."""
+        with self._errors("clear_graph"), self._driver.session(database=self.database) as session:
+            session.run(cypher.load("clear_graph")).consume()
+
     def project(self, conn: Any, *, full: bool = False, batch_size: int = 5000) -> LoadStats:
         """Copy gold rows changed since this target's watermark (all when ``full``) into the graph."""
         batch_size = int(batch_size)

@@ -250,7 +250,11 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readab
             table.add_column("what")
             table.add_column("count", justify="right")
             for k, v in st[layer].items():
-                table.add_row(k, str(v))
+                if isinstance(v, dict):  # e.g. silver validation: one row per status, not a dict in a cell
+                    for sub, n in v.items():
+                        table.add_row(f"{k}: {sub}", str(n))
+                else:
+                    table.add_row(k, str(v))
             out.print(table)
     for r in st["runs"]:
         out.print(f"run {r['run_id']} {r['kind']}/{r['mode']}: {r['status']} {r['started_at']}"

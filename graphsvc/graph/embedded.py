@@ -39,7 +39,7 @@ from graphsvc.graph import paths as _paths
 from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded, sort_neighbourhood_edges
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
-from graphsvc.names import name_key, title_key
+from graphsvc.names import name_key, title_key, track_search_keys
 
 _TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
 # _load unpacks track rows positionally in this order
@@ -412,8 +412,9 @@ class EmbeddedStore:
         if idx is None:
             if kind == "track":
                 ids = sorted(self.tracks)
-                short = [title_key(self.tracks[i].title) for i in ids]
-                full = [title_key(f"{self.tracks[i].artists} {self.tracks[i].title}") for i in ids]
+                keys = [track_search_keys(self.tracks[i].artists, self.tracks[i].title) for i in ids]
+                short = [k[0] for k in keys]
+                full = [k[1] for k in keys]
             else:
                 ids = sorted(self.artists)
                 short = full = [self.artists[i]["name_key"] for i in ids]

@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from graphsvc import __version__
 from graphsvc.api.limits import BodyLimit
+from graphsvc.api.metrics import ApiMetrics, RequestMetrics
 from graphsvc.api.state import ApiState
 from graphsvc.deadline import DeadlineExceeded
 from graphsvc.errors import DatabaseError, GraphUnavailable, InvalidValue, NotFound
@@ -110,13 +111,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     state = await anyio.to_thread.run_sync(_open_state, settings)
     app.state.api = state
-    task = None
+    tasks = []
     if state.store.backend == "embedded" and settings.graph_refresh_s > 0:
-        task = asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s))
+        tasks.append(asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s)))
+    metrics: ApiMetrics = app.state.metrics
+    metrics.state = state
+    tasks.append(asyncio.create_task(metrics.refresh_loop(settings.metrics_refresh_s)))
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -222,8 +226,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
     _install_error_handlers(app, settings)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,  # outermost: before any parsing
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,  # before any parsing
                        larger={"/v1/pipeline/": max(settings.max_admin_body_bytes, settings.max_body_bytes)})
+    metrics = app.state.metrics = ApiMetrics()
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: 413s are counted too
+    app.add_api_route("/metrics", metrics.render, methods=["GET"], include_in_schema=False)
     for module in (tracks, artists, sets, camelot, pipeline, health):
         app.include_router(module.router, prefix="/v1")
     return app

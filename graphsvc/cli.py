@@ -187,6 +187,42 @@ def demo(
         _fail(e)
 
 
+@app.command()
+def schedule(
+    run_now: Annotated[Optional[str], typer.Option(
+        "--run-now", help="run this job (bronze, silver or gold) once now and exit, instead of scheduling")] = None,
+) -> None:
+    """Run the pipeline on its daily schedule (UTC): bronze 02:00, silver 02:30, gold 03:00 by default
+    (GRAPHSVC_SCHEDULE_*); overlapping runs are refused by the processing lock and logged as skipped."""
+    import logging
+
+    from graphsvc import schedule as sched
+    from graphsvc.settings import get_settings
+
+    _handle_sigterm()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if run_now is not None:
+        if run_now not in sched.JOBS:
+            console.print(f"[bold red]error:[/] unknown job {run_now!r}; jobs are {', '.join(sched.JOBS)}")
+            raise typer.Exit(2)
+        outcome = sched.run_job(run_now, settings)
+        console.print(f"job {outcome.job}: {outcome.status}"
+                      + (f" (run {outcome.run_id})" if outcome.run_id else "")
+                      + (f": {outcome.message}" if outcome.message else ""), soft_wrap=True, highlight=False)
+        raise typer.Exit({"succeeded": 0, "skipped": 75}.get(outcome.status, 1))  # 75: EX_TEMPFAIL, retry later
+    try:
+        scheduler = sched.build_scheduler(settings)
+    except GraphsvcError as e:
+        _fail(e)
+    for job, when in sched.next_runs(scheduler).items():
+        console.print(f"job {job}: next run {when:%Y-%m-%d %H:%M} UTC", highlight=False)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 def main() -> None:
     import psycopg
 

@@ -1,11 +1,13 @@
-// counts_nodes: node count per label (from the count store)
+// counts_nodes: node count per label (from the count store); a label without nodes counts 0
 // params: none
-MATCH (n:Track) RETURN 'Track' AS kind, count(n) AS count
+// Aggregating before RETURN: `RETURN 'Track' AS kind, count(n)` would group by the literal and give no
+// row at all for a label without nodes.
+MATCH (n:Track) WITH count(n) AS count RETURN 'Track' AS kind, count
 UNION ALL
-MATCH (n:Artist) RETURN 'Artist' AS kind, count(n) AS count
+MATCH (n:Artist) WITH count(n) AS count RETURN 'Artist' AS kind, count
 UNION ALL
-MATCH (n:Key) RETURN 'Key' AS kind, count(n) AS count
+MATCH (n:Key) WITH count(n) AS count RETURN 'Key' AS kind, count
 UNION ALL
-MATCH (n:Set) RETURN 'Set' AS kind, count(n) AS count
+MATCH (n:Set) WITH count(n) AS count RETURN 'Set' AS kind, count
 UNION ALL
-MATCH (n:Label) RETURN 'Label' AS kind, count(n) AS count
+MATCH (n:Label) WITH count(n) AS count RETURN 'Label' AS kind, count

@@ -14,4 +14,4 @@ CREATE INDEX set_date IF NOT EXISTS FOR (n:Set) ON (n.date);
 CREATE INDEX artist_name_key IF NOT EXISTS FOR (n:Artist) ON (n.name_key);
 CREATE TEXT INDEX artist_name_key_text IF NOT EXISTS FOR (n:Artist) ON (n.name_key);
 CREATE INDEX key_pitch_mode IF NOT EXISTS FOR (n:Key) ON (n.pitch_class, n.mode);
-CREATE FULLTEXT INDEX track_search IF NOT EXISTS FOR (n:Track) ON EACH [n.title, n.artists];
+CREATE TEXT INDEX track_search_key IF NOT EXISTS FOR (n:Track) ON (n.search_key);

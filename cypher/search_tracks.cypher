@@ -1,6 +1,13 @@
-// search_tracks: candidate tracks for a search, from the fulltext index on title + artists
-// params: $lucene STRING (every term of graphsvc.names.title_key(q) as a required prefix), $cap INTEGER (candidates, 1-5000)
-// Python keeps the candidates whose title_key("artists title") contains title_key(q) and ranks them
-// exact > prefix > contains, plays desc, id asc, exactly as the embedded store does.
-CALL db.index.fulltext.queryNodes('track_search', $lucene, {limit: $cap}) YIELD node
-RETURN properties(node) AS track
+// search_tracks: tracks whose search_key contains $q, ranked exact > prefix > contains, plays desc, id asc
+// params: $q STRING (graphsvc.names.title_key of the search text, never empty), $limit INTEGER (1-500)
+// The embedded store's rule exactly: search_key = title_key("artists title") and title_key = title_key(title)
+// are written by the projection (graphsvc.names.track_search_keys); CONTAINS on search_key is served by the
+// text index track_search_key.
+MATCH (t:Track)
+WHERE t.search_key CONTAINS $q
+WITH t, CASE WHEN t.search_key = $q OR t.title_key = $q THEN 0
+             WHEN t.title_key STARTS WITH $q OR t.search_key STARTS WITH $q THEN 1
+             ELSE 2 END AS rank
+ORDER BY rank, coalesce(t.plays, 0) DESC, t.id
+LIMIT $limit
+RETURN properties(t) AS track, rank

@@ -30,6 +30,7 @@ from typing import Any, Callable
 import psycopg
 
 from graphsvc.errors import InputError
+from graphsvc.settings import get_settings
 
 ProgressFn = Callable[[int], None]
 
@@ -125,7 +126,7 @@ class Batch:
         self._reject(None, reason, raw_text)
 
     def _reject(self, position: int | None, reason: str, raw_text: str) -> None:
-        self.rejects.append((position, reason, clip(raw_text, MAX_REJECT_TEXT)))
+        self.rejects.append((position, clip(reason, MAX_REJECT_TEXT), clip(raw_text, MAX_REJECT_TEXT)))
 
     def _count(self) -> None:
         self.read += 1
@@ -143,10 +144,15 @@ def sha256_text(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """``text`` without NUL characters (Postgres text cannot hold them), cut to ``limit`` characters."""
-    text = text.replace("\x00", "\\x00")
+    """``text`` as Postgres text can hold it (a NUL as ``\\x00``, a lone surrogate as ``\\udXXX``), cut to
+    ``limit`` characters."""
     if len(text) > limit:
-        return text[:limit] + f"\n[... {len(text) - limit} more characters not kept]"
+        text = text[:limit] + f"\n[... {len(text) - limit} more characters not kept]"
+    text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
 
 
@@ -170,6 +176,7 @@ def fail(
     The reject is deduplicated on (path, file checksum, message, text): running the same failing
     command twice leaves one row."""
     raw = clip(raw_text or "(no content)", FILE_FAILURE_TEXT * 2)
+    message = clip(message, FILE_FAILURE_TEXT * 2)
     digest = sha256_text("\x1f".join(["file", str(path), file_sha256, message, raw]))
     with conn.transaction():
         conn.execute(
@@ -196,7 +203,12 @@ def read_input(conn: psycopg.Connection, source: str, path: Path | str, importer
     start_clean(conn)
     path = Path(path)
     what = None
+    limit_mb = get_settings().input_max_mb
     try:
+        if path.is_file() and path.stat().st_size > limit_mb * 1024 * 1024:
+            what = (f"is {path.stat().st_size / 1048576:.0f} MiB, over the {limit_mb} MiB input limit "
+                    "(GRAPHSVC_INPUT_MAX_MB); not loaded")
+            raise fail(conn, source, path, importer_version, f"{path}: {what}", f"{path}: {what}")
         data = path.read_bytes()
     except FileNotFoundError:
         what = "file not found; check the path (and that the file was downloaded or exported)"
@@ -409,6 +421,14 @@ def read_csv_header(
     text = decode_utf8(conn, source, file, importer_version)
     records = csv_records(text)
     first = next(records, None)
+    if first is not None and first.fields is None:  # e.g. one 100 MB line: "field larger than field limit"
+        size = len(first.raw.encode("utf-8", "surrogatepass"))
+        raise fail(
+            conn, source, file.path, importer_version,
+            f"{file.path}: the header line cannot be read as CSV ({first.error}; the first record is {size:,} "
+            "bytes long); expected a CSV file whose first line names the columns",
+            preview(file.data), file_sha256=file.sha256,
+        )
     if first is None or not first.fields or not any(f.strip() for f in first.fields):
         raise fail(
             conn, source, file.path, importer_version,

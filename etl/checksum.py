@@ -2,7 +2,9 @@
 a killed-then-resumed run ends with exactly the data of an uninterrupted one.
 
 Content excludes what legitimately differs between two equal runs: run ids, surrogate ids of log rows,
-and timestamps. Everything else (including the deterministic silver ids) is compared.
+timestamps, and values drawn from sequences (gold ``change_seq`` and the projection watermark taken from
+it, attempt ``plan_id``): a killed run may have drawn numbers it never committed, so the resumed run's are
+higher. Everything else (including the deterministic silver ids) is compared.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ VOLATILE = frozenset({
     "run_id", "attempt_id", "log_id", "history_id", "status_id", "snapshot_id", "replay_id",
     "ingested_at", "rejected_at", "fetched_at", "processed_at", "created_at", "updated_at", "attempted_at",
     "recorded_at", "taken_at", "projected_at", "started_at", "completed_at", "requested_at",
-    "logged_at",
+    "logged_at", "change_seq", "watermark", "plan_id", "gold_seq",
 })
 LAYERS = ("bronze", "silver", "enrichment", "gold")
 

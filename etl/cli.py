@@ -66,7 +66,7 @@ def _progress() -> Iterator[Callable[[str, int | None], Callable[[int], None]]]:
 
 
 def _fail(e: Exception) -> None:
-    console.print(f"[bold red]error:[/] {e}")
+    console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
@@ -253,7 +253,11 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readab
             table.add_column("what")
             table.add_column("count", justify="right")
             for k, v in st[layer].items():
-                table.add_row(k, str(v))
+                if isinstance(v, dict):  # e.g. silver validation: one row per status, not a dict in a cell
+                    for sub, n in v.items():
+                        table.add_row(f"{k}: {sub}", str(n))
+                else:
+                    table.add_row(k, str(v))
             out.print(table)
     for r in st["runs"]:
         out.print(f"run {r['run_id']} {r['kind']}/{r['mode']}: {r['status']} {r['started_at']}"
@@ -298,6 +302,32 @@ def reconcile() -> None:
         out.print(f"drift in {len(bad)} of {len(drifts)}: {', '.join(bad)}")
         raise typer.Exit(1)
     out.print("no drift")
+
+
+@app.command("reset")
+def reset_cmd(
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation (scripts)")] = False,
+) -> None:
+    """Delete ALL data: every layer (bronze included) and the graph, then an empty, migrated database."""
+    from etl.reset import reset
+    from graphsvc.settings import get_settings
+
+    settings = get_settings()
+    where = "DATABASE_URL" if settings.database_url else f"database {settings.database_name!r} under {settings.data_dir}"
+    if not yes:
+        confirmed = typer.confirm(
+            f"This deletes every layer of {where} (bronze, silver, enrichment, gold, runs) and the graph. "
+            "Bronze cannot be rebuilt without the input files. Continue?", default=False, err=True)
+        if not confirmed:
+            console.print("nothing deleted")
+            raise typer.Exit(1)
+    try:
+        with psycopg.connect(database_url()) as conn:
+            result = reset(conn, settings)
+    except GraphsvcError as e:
+        _fail(e)
+    out.print(f"reset: {result.records_dropped} bronze records and everything built from them deleted; "
+              f"{result.graph}", soft_wrap=True)
 
 
 @app.command("migrate")
@@ -346,7 +376,13 @@ def config_set(
 
 
 def main() -> None:
-    app()
+    from graphsvc.pg import describe_error
+
+    try:
+        app()
+    except psycopg.Error as e:  # a lost connection, a full disk...: one line, not a traceback
+        console.print(f"[bold red]error:[/] {describe_error(e)}", soft_wrap=True, highlight=False)
+        sys.exit(1)
 
 
 @export_app.command("transitions")

@@ -11,6 +11,7 @@ The 24 keys and the COMPATIBLE pairs come from ``graphsvc.harmonic`` (the only p
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -170,9 +171,15 @@ GOLD_TABLES: tuple[GoldTable, ...] = (
     GoldTable(
         "collaborated_with", "COLLABORATED_WITH", ("a_id", "b_id"), ("weight", "first_year", "last_year"),
         """
-        WITH credit AS (SELECT DISTINCT ta.track_id, ta.artist_id, t.release_year
-                        FROM silver.track_artist ta JOIN silver.track t USING (track_id))
-        SELECT x.artist_id, y.artist_id, count(*)::int, min(x.release_year)::int, max(x.release_year)::int
+        -- a track's year: its release year, else the year it was first played in a dated set (tracklists
+        -- rarely give release years; the first play shows the track existed by then)
+        WITH first_play AS (SELECT e.track_id, min(extract(year FROM s.set_date))::int AS year
+                            FROM silver.set_entry e JOIN silver.dj_set s ON s.set_id = e.set_id
+                            WHERE s.set_date IS NOT NULL GROUP BY e.track_id),
+             credit AS (SELECT DISTINCT ta.track_id, ta.artist_id, coalesce(t.release_year, fp.year) AS year
+                        FROM silver.track_artist ta JOIN silver.track t USING (track_id)
+                        LEFT JOIN first_play fp USING (track_id))
+        SELECT x.artist_id, y.artist_id, count(*)::int, min(x.year)::int, max(x.year)::int
         FROM credit x JOIN credit y ON y.track_id = x.track_id AND x.artist_id < y.artist_id
         GROUP BY x.artist_id, y.artist_id
         """,
@@ -314,7 +321,8 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
     return rows, changed, deleted
 
 
-def build_gold(conn: psycopg.Connection, run_id: int | None = None) -> dict[str, int]:
+def build_gold(conn: psycopg.Connection, run_id: int | None = None,
+               progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Rebuild gold from silver in one transaction; idempotent.
 
     Returns per table ``<table>`` (rows now), ``<table>.changed`` (inserted or updated rows, each
@@ -331,6 +339,8 @@ def build_gold(conn: psycopg.Connection, run_id: int | None = None) -> dict[str,
             started = time.perf_counter()
             rows, changed, deleted = _sync_table(conn, t)
             stats[t.table], stats[f"{t.table}.changed"], stats[f"{t.table}.deleted"] = rows, changed, deleted
+            if progress is not None:
+                progress(1)  # one table done
             if run_id is not None:
                 conn.execute(
                     """INSERT INTO ops.processing_status

@@ -8,6 +8,7 @@ step builds it once here to prove it loads and to report its size.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -36,14 +37,26 @@ def open_store(conn: psycopg.Connection, settings: Settings | None = None):
     return EmbeddedStore.from_gold(conn)
 
 
-def project_graph(conn: psycopg.Connection, settings: Settings | None = None, *, full: bool = False) -> ProjectionStats:
+def project_graph(conn: psycopg.Connection, settings: Settings | None = None, *, full: bool = False,
+                  progress: Callable[[str, int | None], Callable[[int], None]] | None = None) -> ProjectionStats:
+    """``progress(description, total)`` gets one bar: node labels and relationship types written (Neo4j), or
+    the one load of the embedded store."""
     settings = settings or get_settings()
     t0 = time.perf_counter()
+    if settings.neo4j_uri:
+        from graphsvc.graph.neo4j_store import NODE_SOURCES, REL_SOURCES
+
+        advance = progress(f"graph neo4j {settings.neo4j_database}", len(NODE_SOURCES) + len(REL_SOURCES)) \
+            if progress else None
+    else:
+        advance = progress("graph embedded (load from gold)", 1) if progress else None
     store = open_store(conn, settings)
     try:
         if settings.neo4j_uri:
             store.ensure_schema()
-            store.project(conn, full=full)
+            store.project(conn, full=full, progress=advance)
+        elif advance is not None:
+            advance(1)
         counts = store.counts()
     finally:
         store.close()

@@ -24,8 +24,24 @@ app = typer.Typer(help="graphsvc: graph-native recommendations for DJs (HTTP API
 console = Console(stderr=True)
 
 
+def _on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM (systemd, docker, kill) ends the process through SystemExit, so atexit handlers run and the
+    embedded PostgreSQL this process started is stopped with it. After uvicorn's own graceful shutdown
+    (it re-raises the signal it handled once the app's lifespan ended) the exit status is 0, otherwise
+    128 + 15 (e.g. the demo stopped while it loads its data)."""
+    app_module = sys.modules.get("graphsvc.api.app")
+    ended = app_module is not None and app_module.LIFESPAN_ENDED.is_set()
+    raise SystemExit(0 if ended else 128 + signum)
+
+
+def _handle_sigterm() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
 def _fail(e: Exception) -> None:
-    console.print(f"[bold red]error:[/] {e}")
+    console.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
 
 
@@ -79,6 +95,7 @@ def serve(
     """Serve the HTTP API (migrations are applied at startup; the graph loads from gold)."""
     from graphsvc.settings import get_settings
 
+    _handle_sigterm()
     s = get_settings()
     try:
         _serve(host or s.api_host, port or s.api_port, workers or s.api_workers, log_level, access_log=access_log)
@@ -124,14 +141,19 @@ def demo(
     from etl.migrate import migrate
     from etl.pipeline import Inputs, Pipeline
     from graphsvc import demo as demo_data
-    from graphsvc.pg import database_url
+    from graphsvc.pg import demo_database_url
     from graphsvc.settings import get_settings
 
+    _handle_sigterm()
     settings = get_settings()
     try:
         if not settings.database_url:
             console.print(f"starting the embedded PostgreSQL under {settings.data_dir / 'pg'}")
-        url = database_url(settings)
+        url = demo_database_url(settings)
+        console.print(f"the demo loads into its own database {settings.demo_database_name!r} (emptied first) and "
+                      "the embedded graph; your main database and graph are not touched")
+        # the demo's own database, and the embedded graph even when NEO4J_URI is set
+        demo_settings = settings.model_copy(update={"database_url": url, "neo4j_uri": None})
         if mixesdb is not None:
             inputs = Inputs(mixesdb=[mixesdb])
         else:
@@ -143,7 +165,7 @@ def demo(
         with psycopg.connect(url) as conn:
             migrate(conn)
             with _progress() as progress:
-                summary = Pipeline(conn, progress=progress).run("complete", inputs)
+                summary = Pipeline(conn, progress=progress, settings=demo_settings).run("complete", inputs)
             ids = demo_data.example_ids(conn)
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM gold.track), (SELECT count(*) FROM gold.artist),"
@@ -160,13 +182,57 @@ def demo(
     if no_serve:
         return
     try:
-        _serve(host, port, 1, "info", settings, access_log=True)  # the demo shows the calls it gets
+        _serve(host, port, 1, "info", demo_settings, access_log=True)  # the demo shows the calls it gets
     except GraphsvcError as e:
         _fail(e)
 
 
+@app.command()
+def schedule(
+    run_now: Annotated[Optional[str], typer.Option(
+        "--run-now", help="run this job (bronze, silver or gold) once now and exit, instead of scheduling")] = None,
+) -> None:
+    """Run the pipeline on its daily schedule (UTC): bronze 02:00, silver 02:30, gold 03:00 by default
+    (GRAPHSVC_SCHEDULE_*); overlapping runs are refused by the processing lock and logged as skipped."""
+    import logging
+
+    from graphsvc import schedule as sched
+    from graphsvc.settings import get_settings
+
+    _handle_sigterm()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if run_now is not None:
+        if run_now not in sched.JOBS:
+            console.print(f"[bold red]error:[/] unknown job {run_now!r}; jobs are {', '.join(sched.JOBS)}")
+            raise typer.Exit(2)
+        outcome = sched.run_job(run_now, settings)
+        console.print(f"job {outcome.job}: {outcome.status}"
+                      + (f" (run {outcome.run_id})" if outcome.run_id else "")
+                      + (f": {outcome.message}" if outcome.message else ""), soft_wrap=True, highlight=False)
+        raise typer.Exit({"succeeded": 0, "skipped": 75}.get(outcome.status, 1))  # 75: EX_TEMPFAIL, retry later
+    try:
+        scheduler = sched.build_scheduler(settings)
+    except GraphsvcError as e:
+        _fail(e)
+    for job, when in sched.next_runs(scheduler).items():
+        console.print(f"job {job}: next run {when:%Y-%m-%d %H:%M} UTC", highlight=False)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 def main() -> None:
-    app()
+    import psycopg
+
+    from graphsvc.pg import describe_error
+
+    try:
+        app()
+    except psycopg.Error as e:  # a lost connection, a full disk...: one line, not a traceback
+        console.print(f"[bold red]error:[/] {describe_error(e)}", soft_wrap=True, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

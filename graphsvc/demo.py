@@ -388,11 +388,12 @@ def generate(out_dir: Path, *, tracks: int = 2000, seed: int = 7) -> DemoFiles:
 
 
 def example_ids(conn: Any) -> dict[str, int | None]:
-    """Real ids for the example calls: a well-played track with a key and BPM, the artist with the most
-    collaborators, a second artist two collaboration hops away (or any collaborator), a set."""
+    """Real ids for the example calls: a well-played track with a key and BPM (the most played one when no
+    track has both, as in a MixesDB-only load), the artist with the most collaborators, a second artist two
+    collaboration hops away (or any collaborator), a set."""
     track = conn.execute(
-        """SELECT id FROM gold.track WHERE camelot IS NOT NULL AND bpm IS NOT NULL
-           ORDER BY plays DESC, id LIMIT 1""").fetchone()
+        """SELECT id FROM gold.track
+           ORDER BY (camelot IS NOT NULL AND bpm IS NOT NULL) DESC, plays DESC, id LIMIT 1""").fetchone()
     artist = conn.execute(
         """SELECT a, count(*) FROM (SELECT a_id AS a FROM gold.collaborated_with
                                     UNION ALL SELECT b_id FROM gold.collaborated_with) x

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-__all__ = ["display_name", "name_key", "title_key", "version_key"]
+__all__ = ["display_name", "name_key", "title_key", "track_search_keys", "version_key"]
 
 _AMP = re.compile(r"[&+]")
 _DELETE = re.compile(r"['`´’‘.]")
@@ -68,3 +68,10 @@ def version_key(version: str | None) -> str:
 def display_name(name: str) -> str:
     """Name for display: trimmed, inner whitespace collapsed, casing and accents kept."""
     return " ".join(name.split())
+
+
+def track_search_keys(artists: str | None, title: str | None) -> tuple[str, str]:
+    """What a track search matches, on every backend: ``(title_key(title), title_key("artists title"))``.
+    A search hits a track when its key is inside the second; exact when it equals either, prefix when
+    either starts with it."""
+    return title_key(title or ""), title_key(f"{artists or ''} {title or ''}")

@@ -68,6 +68,16 @@ def embedded_server_uri(data_dir: Path, *, cleanup: str | None = "stop") -> str:
     return server.get_uri()
 
 
+def release_embedded(data_dir: Path) -> None:
+    """This process is done with the embedded server under ``data_dir``: give up its handle now rather than
+    at interpreter exit, so the server stops when no other process uses it even if the process then ends by
+    a signal (atexit does not run then). Does nothing for a server this process did not start or join."""
+    pgdata = (data_dir / "pg").expanduser().resolve()
+    server = _servers.pop(pgdata, None)
+    if server is not None:
+        server._cleanup()  # type: ignore[attr-defined]  # noqa: SLF001 - the wheel's own stop-if-last
+
+
 def _with_dbname(uri: str, dbname: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(uri)
     info["dbname"] = dbname
@@ -81,11 +91,47 @@ def ensure_database(admin_uri: str, dbname: str) -> str:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    except psycopg.errors.DuplicateDatabase:
-        pass
+    except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+        pass  # another process created it between our check and CREATE (two commands on a fresh data dir)
     except psycopg.Error as e:
         raise DatabaseError(f"could not create database {dbname!r}: {e}") from e
     return _with_dbname(admin_uri, dbname)
+
+
+def describe_error(e: psycopg.Error, settings: Settings | None = None) -> str:
+    """A database error as one line a user can act on (commands print it instead of a traceback)."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if isinstance(e, psycopg.errors.DiskFull):
+        return f"Postgres is out of disk space ({first}); free space on the server's disk and run the command again"
+    if isinstance(e, psycopg.OperationalError):
+        settings = settings or get_settings()
+        where = ("its log is " + str(settings.data_dir / "pg" / "log")) if not settings.database_url else \
+            "see the server's log"
+        return (f"lost the connection to Postgres ({first}). The server stopped or crashed: check that it runs "
+                f"and that its disk is not full ({where}), then run the command again; what was committed stays")
+    return f"database error: {first} ({type(e).__name__})"
+
+
+def demo_database_url(settings: Settings | None = None) -> str:
+    """A fresh, empty database for ``graphsvc demo`` (``settings.demo_database_name``) on the configured
+    server: the embedded one, or the server of ``DATABASE_URL``. It is dropped and created again, so a demo
+    holds exactly the data it loads, and it never writes into the user's own database."""
+    settings = settings or get_settings()
+    main_url = settings.database_url or database_url(settings)
+    main_name = psycopg.conninfo.conninfo_to_dict(main_url).get("dbname") or settings.database_name
+    name = settings.demo_database_name
+    if name == main_name:
+        raise DatabaseError(f"the demo database {name!r} is the main database; set GRAPHSVC_DEMO_DATABASE_NAME "
+                            "to another name (the demo drops and refills its database)")
+    try:
+        with psycopg.connect(main_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as e:
+        raise DatabaseError(f"could not create the demo database {name!r} next to {main_name!r} "
+                            f"({str(e).strip().splitlines()[0]}); the demo needs its own database: give the role "
+                            "CREATEDB or set GRAPHSVC_DEMO_DATABASE_NAME to a database it may drop and create") from e
+    return _with_dbname(main_url, name)
 
 
 def drop_database(admin_uri: str, dbname: str) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from graphsvc import harmonic
+from graphsvc import deadline, harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.base import Candidate, GraphStore, bounded
 from graphsvc.graph.ranking import score_candidate
@@ -301,6 +301,7 @@ class _Search:
             wide = self.pools.get((tid, WIDE_POOL))
             if wide is not None:
                 return wide[:size]
+            deadline.check()
             self.expansions += 1
             got = self.pools[(tid, size)] = self.store.next_tracks(
                 tid, strictness=self.req.strictness, bpm_window_pct=self.req.max_bpm_step_pct, limit=size)
@@ -426,6 +427,7 @@ class _Search:
             remaining = last - i  # hops still to make after placing position i
             children: list[tuple[float, tuple[int, ...], int, _State]] = []
             for parent_no, st in enumerate(beam):
+                deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 cur = st.ids[-1]
                 slack = (remaining + 1) - self.lb_chain(cur, st.target)
                 size = WIDE_POOL if slack <= 1 else POOL

@@ -70,6 +70,32 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Embedded graph: reload from gold when it changed, checked this often (0: off)"
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (JSON list)")
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest request body the API reads (413 above it)")
+    max_admin_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024,
+        description="Largest body of the admin routes under /v1/pipeline/ (a replay of 100,000 track ids)")
+    db_timeout_s: float = Field(
+        default=3.0, ge=0.5, le=120,
+        description="API requests: longest wait for a Postgres connection or answer (503 with Retry-After after)")
+    metrics_refresh_s: float = Field(
+        default=15.0, ge=1, description="How often /metrics' pipeline figures are read from Postgres")
+
+    # inputs and the demo
+    input_max_mb: int = Field(
+        default=256, ge=1, description="Largest input file, decompressed, an importer reads (MiB)")
+    demo_database_name: str = Field(
+        default="graphsvc_demo", min_length=1, max_length=63,
+        description="Database `graphsvc demo` creates for itself (never the main one)")
+
+    # `graphsvc schedule`: cron expressions (UTC) of the three pipeline jobs, and the bronze job's inputs
+    schedule_bronze: str = Field(default="0 2 * * *", description="Cron (UTC) of the bronze ingest job")
+    schedule_silver: str = Field(default="30 2 * * *", description="Cron (UTC) of the silver job")
+    schedule_gold: str = Field(default="0 3 * * *", description="Cron (UTC) of the gold + graph job")
+    input_mixesdb: str = Field(default="", description="Space-separated MixesDB files the bronze job ingests")
+    input_1001tracklists: str = Field(default="", description="Space-separated 1001Tracklists CSV files")
+    input_rekordbox: str = Field(default="", description="Space-separated rekordbox XML files")
+    input_features: str = Field(default="", description="Space-separated feature CSV files")
 
 
 @lru_cache(maxsize=1)

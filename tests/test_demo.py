@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import subprocess
@@ -58,11 +60,9 @@ def test_generator_is_realistic():
     assert 0.55 <= len(data.rekordbox_tracks) / len(data.tracks) <= 0.65
 
 
-def test_demo_command_loads_and_prints_examples(pg_env, tmp_path):
-    env = {**os.environ}
-    env.pop("NEO4J_URI", None)
-    proc = subprocess.run([sys.executable, "-m", "graphsvc.cli", "demo", "--no-serve", "--tracks", "300",
-                           "--port", "8123"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+def _demo(*args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess, int, int]:
+    proc = subprocess.run([sys.executable, "-m", "graphsvc.cli", "demo", "--no-serve", "--port", "8123", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0].startswith("API: http://127.0.0.1:8123/v1")
@@ -70,7 +70,17 @@ def test_demo_command_loads_and_prints_examples(pg_env, tmp_path):
     assert len(curls) == 3
     track_id = int(re.search(r"/v1/tracks/(\d+)/recommendations", curls[0]).group(1))
     artist_id = int(re.search(r"/v1/artists/(\d+)/collaborations", curls[1]).group(1))
-    with psycopg.connect(pg_env) as conn:
+    return proc, track_id, artist_id
+
+
+def test_demo_command_loads_its_own_database_and_prints_examples(pg_env, mixesdb_file, tmp_path):
+    """The demo loads into a database of its own (emptied each time), never the user's: after the generated
+    demo and then a real-data one, the user's database is still empty and the examples are real tracks."""
+    env = {**os.environ, "GRAPHSVC_DEMO_DATABASE_NAME": f"demo_{os.getpid()}"}
+    env.pop("NEO4J_URI", None)
+    demo_url = psycopg.conninfo.make_conninfo(pg_env, dbname=env["GRAPHSVC_DEMO_DATABASE_NAME"])
+    _, track_id, artist_id = _demo("--tracks", "300", env=env)
+    with psycopg.connect(demo_url) as conn:
         assert conn.execute("SELECT count(*) FROM gold.track").fetchone()[0] > 150
         assert conn.execute("SELECT count(*) FROM gold.set").fetchone()[0] >= 20
         assert conn.execute("SELECT 1 FROM gold.track WHERE id = %s", (track_id,)).fetchone()
@@ -79,3 +89,15 @@ def test_demo_command_loads_and_prints_examples(pg_env, tmp_path):
         assert set(sources) == {"mixesdb", "rekordbox", "1001tracklists"}
         run = conn.execute("SELECT mode, status FROM ops.run ORDER BY run_id DESC LIMIT 1").fetchone()
         assert run == ("complete", "succeeded")
+
+    real = tmp_path / "real-subset.json"
+    real.write_text(json.dumps(json.loads(gzip.decompress(mixesdb_file.read_bytes()))[:60]))
+    _, real_track, _ = _demo("--mixesdb", str(real), env=env)
+    with psycopg.connect(demo_url) as conn:
+        sources = dict(conn.execute("SELECT source, count(*) FROM bronze.raw_record GROUP BY 1").fetchall())
+        assert sources == {"mixesdb": 60}, sources  # the generated data is gone
+        (title,) = conn.execute("SELECT title FROM gold.track WHERE id = %s", (real_track,)).fetchone()
+        assert title.lower() in real.read_text().lower()
+    with psycopg.connect(pg_env) as conn:  # the user's own database: untouched by both demos
+        assert conn.execute("SELECT count(*) FROM bronze.raw_record").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM ops.run").fetchone()[0] == 0

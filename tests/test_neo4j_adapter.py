@@ -24,7 +24,8 @@ import cypher
 from etl.gold import build_gold
 from graphsvc.errors import GraphsvcError, InvalidValue, NotFound
 from graphsvc.graph.base import GraphStore
-from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
+from graphsvc.graph.model import INDEX_PROPERTIES, NODE_LABELS, RELATIONSHIPS
+from graphsvc.names import title_key
 from graphsvc.graph.neo4j_store import (
     REL_SOURCES,
     Neo4jStore,
@@ -93,14 +94,14 @@ def store(records: list | None = None) -> tuple[Neo4jStore, RecordingDriver]:
 def test_is_a_graph_store() -> None:
     s, _ = store()
     assert isinstance(s, GraphStore) and s.backend == "neo4j"
-    assert s.target == "neo4j:neo4j://db.example:7687/music"
+    assert s.target == "neo4j:neo4j://db.example:7687/music#v2"
 
 
 def test_constructor_takes_uri_auth_database_positionally() -> None:
     """tests/test_graph_store.py builds the store as Neo4jStore(uri, (user, password), database)."""
     d = RecordingDriver()
     s = Neo4jStore("neo4j://db.example:7687", ("neo4j", "secret"), "music", driver=d)
-    assert s.database == "music" and s.target == "neo4j:neo4j://db.example:7687/music"
+    assert s.database == "music" and s.target == "neo4j:neo4j://db.example:7687/music#v2"
     assert s.ping()
     assert d.log == [("execute_query", "ping", {}, {"database_": "music", "routing_": RoutingControl.READ})]
 
@@ -158,13 +159,12 @@ def test_reads_route_to_readers_with_declared_params(call: Any, name: str) -> No
         assert sorted(params) == sorted(cypher.params(q))
 
 
-def test_search_normalizes_like_the_embedded_store_and_escapes_lucene_syntax() -> None:
+def test_search_normalizes_like_the_embedded_store() -> None:
     s, d = store()
     s.search_tracks('AC/DC "Back" (live)', 3)
-    assert d.log[-1][2] == {"lucene": "ac* AND dc* AND back* AND live*", "cap": 5000}
+    assert d.log[-1][2] == {"q": "ac dc back live", "limit": 3}
     s.search_artists("Âme & Friends", 3)
     assert d.log[-1][2] == {"q": "ame and friends", "limit": 3}
-    assert Neo4jStore._lucene('a:b "c"') == 'a\\:b* AND \\"c\\"*'
     with pytest.raises(InvalidValue, match="letter or digit"):
         s.search_tracks("?!", 3)
 
@@ -239,7 +239,8 @@ def test_projection_of_the_gold_fixture_sends_only_storable_property_values(gold
         rows = written[query]
         assert rows and all(set(r) == {key, "props"} for r in rows)
         for r in rows:
-            assert set(r["props"]) == set(NODE_LABELS[label]) - {key}  # every model property, no other
+            # every model property and the index-only ones (Track search keys), no other
+            assert set(r["props"]) == (set(NODE_LABELS[label]) | set(INDEX_PROPERTIES.get(label, {}))) - {key}
             bad = {k: v for k, v in r["props"].items() if not _storable(v)}
             assert not bad, (label, r[key], bad)
     tracks = written["write_tracks"]
@@ -276,10 +277,14 @@ def test_batch_queries_in_transactions_run_only_in_auto_commit_transactions() ->
     """CALL { } IN TRANSACTIONS is refused inside an explicit or managed transaction: the store must
     send such a query with session.run, never through execute_write or execute_query."""
     batched = {n for n in cypher.names() if "IN TRANSACTIONS" in cypher.load(n)}
-    assert batched == {"wipe"}
+    assert batched == {"wipe", "clear_graph", "sweep_unkeyed_nodes", "sweep_stray_relationships"}
     s, d = store()
     s.wipe()
-    assert [e[:2] for e in d.log if e[0] != "session"] == [("session.run", "wipe")]
+    s.clear()
+    s.sweep({label: [] for label in NODE_LABELS}, {rel: [] for rel in REL_SOURCES})
+    sent = [e[:2] for e in d.log if e[0] not in ("session", "execute_query")]
+    assert sent == [("session.run", "wipe"), ("session.run", "clear_graph"), ("session.run", "sweep_unkeyed_nodes"),
+                    ("session.run", "sweep_stray_relationships")]
     assert ("session", "music") in d.log
 
 
@@ -309,10 +314,34 @@ def test_get_track_and_get_artist_fill_absent_properties_like_the_embedded_store
         assert s.get_artist(aid) == want
 
 
-def test_search_matches_the_embedded_store(embedded) -> None:
-    tracks = [{"track": _neo4j_props(embedded.get_track(t))} for t in sorted(embedded.tracks)]
-    s, _ = store(tracks)  # the fulltext candidates: here every track (a superset of any real hit list)
-    for q in ("bicep", "atlas", "Opal", "ame", "deep", "techno", "Kerri Chandler", "o"):
+def _search_tracks_cypher(nodes: list[dict]) -> Any:
+    """What cypher/search_tracks.cypher does, over the properties the projection writes (node_payload):
+    CONTAINS on search_key, rank by the exact/prefix rule, order by rank, plays desc, id; LIMIT."""
+    def run(name: str, params: dict) -> list:
+        assert name == "search_tracks"
+        q = params["q"]
+        hits = []
+        for n in nodes:
+            if q not in n["search_key"]:
+                continue
+            rank = 0 if q in (n["search_key"], n["title_key"]) else \
+                1 if (n["title_key"].startswith(q) or n["search_key"].startswith(q)) else 2
+            hits.append((rank, -(n.get("plays") or 0), n["id"], n))
+        hits.sort(key=lambda h: h[:3])
+        return [{"track": _neo4j_props(h[3]), "rank": h[0]} for h in hits[: params["limit"]]]
+    return run
+
+
+def test_search_matches_the_embedded_store(embedded, gold_conn) -> None:
+    from graphsvc.graph.neo4j_store import NODE_SOURCES, node_payload
+
+    _, key, sql, _ = NODE_SOURCES["Track"]
+    rows = Neo4jStore._gold_rows(gold_conn, sql, False, None)
+    nodes = [{key: p[key], **p["props"]} for p in (node_payload("Track", key, r) for r in rows)]
+    s, _ = store(_search_tracks_cypher(nodes))
+    for q in ("bicep", "atlas", "Opal", "ame", "deep", "techno", "Kerri Chandler", "o", "ichand", "é", "&"):
+        if not title_key(q):
+            continue
         for limit in (1, 3, 20):
             assert s.search_tracks(q, limit) == embedded.search_tracks(q, limit), (q, limit)
 

@@ -73,7 +73,9 @@ def validate_filter(flt: dict[str, Any]) -> dict[str, Any]:
         )
     for k, v in flt.items():
         if not isinstance(v, str) or not v:
-            raise InvalidValue(f"replay filter {k!r} must be a non-empty string, got {v!r}")
+            raise InvalidValue(f"replay filter {k!r} must be a non-empty string, got {v!r:.80}")
+        if "\x00" in v:
+            raise InvalidValue(f"replay filter {k!r} must not contain the NUL character (\\u0000)")
     if "field" in flt and "provider" not in flt:
         raise InvalidValue('replay filter "field" only narrows "provider": give {"provider": ..., "field": ...}')
     if "provider" in flt and flt["provider"] not in provider_fields():
@@ -97,12 +99,17 @@ def enqueue_replay(
     fields = _check_fields(fields)
     if not reason or not reason.strip():
         raise InvalidValue("a replay needs a reason (it is kept with the queue entry)")
+    if "\x00" in reason:
+        raise InvalidValue("the replay reason must not contain the NUL character (\\u0000)")
     if (track_ids is None) == (filter is None):
         raise InvalidValue("give exactly one of track_ids or filter")
     if track_ids is not None:
         track_ids = sorted({int(t) for t in track_ids})
         if not track_ids:
             raise InvalidValue("track_ids is empty")
+        bad = [t for t in (track_ids[0], track_ids[-1]) if not -(2**63) <= t <= 2**63 - 1]
+        if bad:
+            raise InvalidValue(f"track ids are 64-bit integers: {bad[0]} is out of range")
         if len(track_ids) > MAX_TRACK_IDS:
             raise InvalidValue(f"at most {MAX_TRACK_IDS} track ids per replay; use a filter")
     if filter is not None:

@@ -334,10 +334,13 @@ def enrich(
             if waterfall.plan_id is None and rows:  # a call with nothing to enrich writes nothing
                 # the steps in the order attempts number them, written once (committed below, before the
                 # writer's first attempt log refers to it)
+                # (content-addressed, migration 020: a resumed run reuses the plan its killed run wrote)
+                steps = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
                 (plan_id,) = conn.execute(
-                    "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps) VALUES (%s, %s, %s)"
-                    " RETURNING plan_id",
-                    (run_id, replay_id, _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])),
+                    "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps, steps_key)"
+                    " VALUES (%s, %s, %s, md5(%s))"
+                    " ON CONFLICT (steps_key) DO UPDATE SET steps_key = EXCLUDED.steps_key RETURNING plan_id",
+                    (run_id, replay_id, steps, steps),
                 ).fetchone()
                 waterfall.set_plan(plan_id)
             out = waterfall.run(ctx, rows, stats)

@@ -18,6 +18,7 @@ import psycopg
 
 from etl import bronze
 from etl.bronze import Batch, IngestFailed, IngestResult, ProgressFn
+from graphsvc.settings import get_settings
 
 SOURCE = "mixesdb"
 RECORD_TYPE = "mix"
@@ -30,7 +31,33 @@ _WS = re.compile(r"[ \t\n\r]*")
 # where a next array element may start after a broken one: "}" "," "{"
 _BOUNDARY = re.compile(r"\}[ \t\n\r]*,[ \t\n\r]*(?=\{)")
 _MAX_RESYNC_TRIES = 100_000
+# a mix is 3 levels deep ({mix: tracklist: [{entry}]}); anything far deeper is not a mix, and past ~1000
+# levels Python's JSON decoder gives up with RecursionError
+MAX_DEPTH = 64
 _decoder = json.JSONDecoder()
+
+
+def _decode_one(text: str, start: int) -> tuple[object, int]:
+    """One JSON value at ``start``; nesting too deep for the decoder is a JSONDecodeError like any other
+    broken JSON (one reject, the file goes on)."""
+    try:
+        return _decoder.raw_decode(text, start)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply to decode", text, start) from None
+
+
+def _depth_over(value: object, limit: int) -> bool:
+    """True when ``value`` nests containers more than ``limit`` levels deep (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return True
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+    return False
 # reject reasons that mean the file itself is cut or damaged (a re-run reports them again)
 FILE_PROBLEMS = ("file truncated", "file damaged")
 
@@ -91,8 +118,14 @@ def _text(conn: psycopg.Connection, file: bronze.InputFile) -> tuple[str, Decomp
     if file.path.suffix.lower() == ".gz" and not is_gzip:
         raise _fail(conn, file, "not a gzip file although its name ends in .gz (it does not start with the gzip "
                                 "magic bytes 1f 8b); download it again, or rename it if it is plain JSON")
+    limit = get_settings().input_max_mb * 1024 * 1024
     if is_gzip:
-        d = _gunzip(raw)
+        try:
+            d = _gunzip(raw, limit)
+        except TooLarge:
+            raise _fail(conn, file, f"decompresses to more than {limit // (1024 * 1024)} MiB (GRAPHSVC_INPUT_MAX_MB), "
+                                    "far more than a MixesDB dump (~10 MB per 4,500 mixes); not loaded. If the file "
+                                    "is genuine, raise GRAPHSVC_INPUT_MAX_MB") from None
         raw = d.data
         if d.truncated_at is not None:
             truncated = d
@@ -112,17 +145,34 @@ def _text(conn: psycopg.Connection, file: bronze.InputFile) -> tuple[str, Decomp
     return text, truncated
 
 
-def _gunzip(raw: bytes) -> Decompressed:
-    """Decompress all complete gzip members; keep what could be decompressed when the stream is cut."""
+class TooLarge(Exception):
+    """The decompressed data would pass the input size limit."""
+
+
+def _gunzip(raw: bytes, limit: int | None = None) -> Decompressed:
+    """Decompress all complete gzip members; keep what could be decompressed when the stream is cut.
+    Past ``limit`` decompressed bytes :class:`TooLarge` is raised (a gzip bomb never reaches memory whole:
+    the output grows by at most one step of ``_CHUNK`` bytes beyond the limit)."""
     out: list[bytes] = []
+    total = 0
     offset = 0
     while offset < len(raw):
         d = zlib.decompressobj(wbits=31)
         member_start = offset
         try:
             while offset < len(raw) and not d.eof:
-                chunk = raw[offset : offset + _CHUNK]
-                out.append(d.decompress(chunk))
+                chunk = data = raw[offset : offset + _CHUNK]
+                while True:  # at most _CHUNK bytes out per call, until the chunk is used up
+                    piece = d.decompress(data, _CHUNK)
+                    out.append(piece)
+                    total += len(piece)
+                    if limit is not None and total > limit:
+                        raise TooLarge(total)
+                    if d.eof:
+                        break
+                    data = d.unconsumed_tail
+                    if not data and len(piece) < _CHUNK:  # input used, output not cut short: nothing pending
+                        break
                 if d.eof:
                     offset += len(chunk) - len(d.unused_data)
                 else:
@@ -159,6 +209,8 @@ def _add_mix(batch: Batch, position: int, mix: object, raw: str) -> None:
     elif not all(isinstance(entry, dict) for entry in tracklist):
         bad = next(i for i, entry in enumerate(tracklist) if not isinstance(entry, dict))
         reason = f"tracklist entry {bad} is a {type(tracklist[bad]).__name__}, not an object"
+    elif _depth_over(mix, MAX_DEPTH):
+        reason = f"nested more than {MAX_DEPTH} levels deep (a mix is 3)"
     else:
         url = mix.get("url")
         batch.add(RECORD_TYPE, position, str(mix_id), url if isinstance(url, str) and url else None, mix)
@@ -175,7 +227,7 @@ def _resync(text: str, start: int) -> int | None:
             return None
         candidate = m.end()
         try:
-            value, end = _decoder.raw_decode(text, candidate)
+            value, end = _decode_one(text, candidate)
         except json.JSONDecodeError:
             continue
         after = _WS.match(text, end).end()
@@ -202,7 +254,7 @@ def _decode_mixes(
             return
         start = i
         try:
-            value, end = _decoder.raw_decode(text, start)
+            value, end = _decode_one(text, start)
         except json.JSONDecodeError as e:
             nxt = _resync(text, start)
             if nxt is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,12 +25,18 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from graphsvc import __version__
-from graphsvc.api.deps import GraphTimeout
+from graphsvc.api.limits import BodyLimit
+from graphsvc.api.metrics import ApiMetrics, RequestMetrics
 from graphsvc.api.state import ApiState
+from graphsvc.deadline import DeadlineExceeded
 from graphsvc.errors import DatabaseError, GraphUnavailable, InvalidValue, NotFound
 from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+#: Set when an app's lifespan has ended (pool closed, embedded server released): a SIGTERM that uvicorn
+#: re-raises after its graceful shutdown then ends the process with status 0 (graphsvc.cli).
+LIFESPAN_ENDED = threading.Event()
 
 DESCRIPTION = """\
 Graph-native recommendations for DJs: next tracks that mix (harmonic key moves, BPM, energy, genre and
@@ -61,9 +69,7 @@ def _open_state(settings: Settings) -> ApiState:
             migrate(conn)
     except psycopg.OperationalError as e:
         raise DatabaseError(f"cannot connect to Postgres to apply migrations: {e}") from e
-    pool = ConnectionPool(url, min_size=settings.db_pool_min, max_size=max(settings.db_pool_max, settings.db_pool_min),
-                          open=False, check=ConnectionPool.check_connection, name="graphsvc-api")
-    pool.open(wait=True, timeout=30)
+    pool = open_pool(url, settings)
     try:
         with pool.connection() as conn:
             store = open_store(conn, settings)
@@ -74,6 +80,24 @@ def _open_state(settings: Settings) -> ApiState:
     with pool.connection() as conn:
         state.refresh_ranker(conn)
     return state
+
+
+def open_pool(url: str, settings: Settings) -> ConnectionPool:
+    """The API's Postgres pool. Every wait is bounded by ``db_timeout_s``: a connection attempt
+    (``connect_timeout``, whole seconds, at least 2 as libpq counts them), a statement on the server
+    (``statement_timeout``), and a request's wait for a free connection (``Db.run``)."""
+    timeout_ms = int(settings.db_timeout_s * 1000)
+
+    def configure(conn: psycopg.Connection) -> None:
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{timeout_ms}ms",))
+        conn.commit()
+
+    pool = ConnectionPool(url, min_size=settings.db_pool_min, max_size=max(settings.db_pool_max, settings.db_pool_min),
+                          kwargs={"connect_timeout": max(2, math.ceil(settings.db_timeout_s))},
+                          configure=configure, open=False, check=ConnectionPool.check_connection,
+                          timeout=settings.db_timeout_s, name="graphsvc-api")
+    pool.open(wait=True, timeout=30)
+    return pool
 
 
 async def _refresh_loop(state: ApiState, every: float) -> None:
@@ -91,35 +115,56 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     state = await anyio.to_thread.run_sync(_open_state, settings)
     app.state.api = state
-    task = None
+    tasks = []
     if settings.graph_refresh_s > 0:  # the embedded graph and (any backend) the ranker
-        task = asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s))
+        tasks.append(asyncio.create_task(_refresh_loop(state, settings.graph_refresh_s)))
+    metrics: ApiMetrics = app.state.metrics
+    metrics.state = state
+    tasks.append(asyncio.create_task(metrics.refresh_loop(settings.metrics_refresh_s)))
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         state.store.close()
         state.pool.close()
+        if not settings.database_url:  # the embedded server this process started or joined
+            from graphsvc.pg import release_embedded
+
+            release_embedded(settings.data_dir)
+        LIFESPAN_ENDED.set()
 
 
 def _error(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
+#: A 422 names at most this many problems, each value shown in at most SHOWN_CHARS characters: an error
+#: answer never grows with the request (a body of a million unknown keys gets a short answer).
+MAX_ERRORS = 10
+SHOWN_CHARS = 80
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
     errors = []
     parts = []
-    for err in exc.errors():
+    problems = exc.errors()
+    for err in problems[:MAX_ERRORS]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        where = ".".join(loc) or "request"
-        msg = err.get("msg", "invalid value")
+        where = _clip(".".join(loc) or "request", SHOWN_CHARS)
+        msg = _clip(str(err.get("msg", "invalid value")), 2 * SHOWN_CHARS)
         got = err.get("input")
-        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+        shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {_clip(repr(got), SHOWN_CHARS)})"
         parts.append(f"{where}: {msg}{shown}")
         errors.append({"field": where, "message": msg})
+    if len(problems) > MAX_ERRORS:
+        parts.append(f"and {len(problems) - MAX_ERRORS} more problems")
     return "; ".join(parts) or "invalid request", errors
 
 
@@ -140,20 +185,25 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
         return _error(422, message, errors=errors)
 
     @app.exception_handler(GraphUnavailable)
-    async def graph_down(_: Request, exc: GraphUnavailable) -> JSONResponse:
-        return _error(503, f"the graph backend is unavailable: {exc}", retry)
+    async def graph_down(request: Request, exc: GraphUnavailable) -> JSONResponse:
+        log.warning("%s %s: graph backend unavailable: %s", request.method, request.url.path, exc)
+        return _error(503, "the graph backend is unavailable; retry shortly", retry)
 
-    @app.exception_handler(GraphTimeout)
-    async def graph_timeout(_: Request, exc: GraphTimeout) -> JSONResponse:
+    @app.exception_handler(DeadlineExceeded)
+    async def graph_timeout(_: Request, exc: DeadlineExceeded) -> JSONResponse:
         return _error(504, str(exc))
 
+    # database failures: the details (server addresses, socket paths, driver text) go to the log, the client
+    # learns that it may retry
     @app.exception_handler(DatabaseError)
-    async def db_error(_: Request, exc: DatabaseError) -> JSONResponse:
-        return _error(503, f"the database is unavailable: {exc}", retry)
+    async def db_error(request: Request, exc: DatabaseError) -> JSONResponse:
+        log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+        return _error(503, "the database is unavailable; retry shortly", retry)
 
     @app.exception_handler(psycopg.OperationalError)
-    async def db_down(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
-        return _error(503, f"the database is unavailable: {exc}", retry)
+    async def db_down(request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+        return _error(503, "the database is unavailable; retry shortly", retry)
 
     @app.exception_handler(PoolTimeout)
     async def pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
@@ -180,6 +230,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["*"])
     _install_error_handlers(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,  # before any parsing
+                       larger={"/v1/pipeline/": max(settings.max_admin_body_bytes, settings.max_body_bytes)})
+    metrics = app.state.metrics = ApiMetrics()
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: 413s are counted too
+    app.add_api_route("/metrics", metrics.render, methods=["GET"], include_in_schema=False)
     for module in (tracks, artists, sets, charts, camelot, pipeline, health):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -6,9 +6,11 @@ Dependencies are ``async`` so FastAPI does not spend a threadpool hop on reading
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -17,8 +19,10 @@ import psycopg
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
+from graphsvc import deadline
 from graphsvc.api.answers import AnswerCache
 from graphsvc.api.state import ApiState
+from graphsvc.errors import DatabaseError
 from graphsvc.graph.base import GraphStore
 from graphsvc.recommend.model import Ranker
 from graphsvc.settings import Settings
@@ -28,8 +32,32 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class GraphTimeout(Exception):
+class GraphTimeout(deadline.DeadlineExceeded):
     """A graph query ran longer than ``settings.graph_timeout_s``."""
+
+
+class DatabaseTimeout(DatabaseError):
+    """Postgres did not answer an API request within ``settings.db_timeout_s`` (down, frozen or overloaded)."""
+
+
+#: Worker threads per event loop for graph calls and for Postgres calls. Separate pools of threads, so
+#: requests stuck on a frozen database cannot take the threads graph-only routes need (and the reverse);
+#: FastAPI's own thread pool (sync routes and dependencies) is a third.
+GRAPH_THREADS = 16
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, anyio.CapacityLimiter]] = \
+    weakref.WeakKeyDictionary()
+
+
+def limiter(kind: str, tokens: int) -> anyio.CapacityLimiter:
+    """The capacity limiter ``kind`` ("graph" or "db") of the running event loop."""
+    loop = asyncio.get_running_loop()
+    per_loop = _limiters.get(loop)
+    if per_loop is None:
+        per_loop = _limiters[loop] = {}
+    lim = per_loop.get(kind)
+    if lim is None:
+        lim = per_loop[kind] = anyio.CapacityLimiter(tokens)
+    return lim
 
 
 async def get_state(request: Request) -> ApiState:
@@ -54,7 +82,8 @@ async def get_answers(request: Request) -> AnswerCache:
 
 def get_conn(request: Request) -> Iterator[psycopg.Connection]:
     """A pooled connection for the request (returned to the pool afterwards, rolled back on error)."""
-    with request.app.state.api.pool.connection() as conn:
+    state = request.app.state.api
+    with state.pool.connection(timeout=state.settings.db_timeout_s) as conn:
         yield conn
 
 
@@ -84,14 +113,92 @@ AdminDep = Depends(require_admin)
 
 
 async def run_graph(settings: Settings, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking graph query in the thread pool with the configured timeout. On timeout the
-    request answers 504 at once; the worker thread finishes on its own (queries are bounded)."""
+    """Run a blocking graph query in the graph threads with the configured timeout, under a
+    :class:`graphsvc.deadline.Deadline`. On timeout the request answers 504 at once and the deadline is
+    cancelled: the computation stops at its next :func:`graphsvc.deadline.check` (within one expansion)."""
+    limit = deadline.Deadline(settings.graph_timeout_s)
+
+    def work() -> T:
+        with deadline.active(limit):
+            limit.check()  # it may have waited for a thread past its time
+            return fn(*args, **kwargs)
+
     try:
         with anyio.fail_after(settings.graph_timeout_s):
-            return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), abandon_on_cancel=True)
-    except TimeoutError:
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True,
+                                                  limiter=limiter("graph", GRAPH_THREADS))
+    except (TimeoutError, deadline.DeadlineExceeded):
         raise GraphTimeout(f"the graph query took longer than {settings.graph_timeout_s:g} s; "
                            "narrow it (smaller depth, limit, k or max_len)") from None
+    finally:
+        limit.cancel()
+
+
+#: How long a request waits for a pooled connection before it checks whether the pool is failing to connect
+#: (Postgres stopped, or just back and the pool still in its reconnect backoff) rather than busy.
+POOL_FAST_WAIT_S = 0.25
+
+
+class Db:
+    """Postgres for a request: ``await db.run(fn)`` calls ``fn(conn)`` with a pooled connection in the
+    database threads, and answers 503 (:class:`DatabaseTimeout` or :class:`DatabaseError`) within
+    ``settings.db_timeout_s`` when Postgres cannot answer: a stopped server fails the connection attempt at
+    once, a frozen one is given up on (its thread is left to finish when the server wakes or the connection
+    breaks).
+
+    When the pool cannot hand out a connection at once although it is not full, it is failing to connect or
+    waiting out its reconnect backoff after an outage: the request then connects directly, so a stopped
+    server is a 503 in milliseconds and a restarted one serves the very next request (the pool catches up
+    on its own). At most ``db_pool_max + 8`` requests use Postgres at once (the database threads)."""
+
+    def __init__(self, state: ApiState) -> None:
+        self.state = state
+
+    def _direct(self, seconds: float) -> psycopg.Connection:
+        import math
+
+        try:
+            conn = psycopg.connect(self.state.db_url, connect_timeout=max(2, math.ceil(seconds)))
+        except psycopg.OperationalError as e:
+            raise DatabaseError(f"cannot connect to Postgres: {e}") from e
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{int(seconds * 1000)}ms",))
+        return conn
+
+    async def run(self, fn: Callable[[psycopg.Connection], T]) -> T:
+        from psycopg_pool import PoolTimeout
+
+        state = self.state
+        timeout = state.settings.db_timeout_s
+        budget = max(0.2, timeout * 0.95 - 0.05)  # the answer, 503 included, comes within db_timeout_s
+
+        def work() -> T:
+            started = time.monotonic()
+            pool = state.pool
+            try:
+                with pool.connection(timeout=min(POOL_FAST_WAIT_S, budget)) as conn:
+                    return fn(conn)
+            except PoolTimeout:
+                pass
+            left = max(0.05, budget - (time.monotonic() - started))
+            if pool.get_stats().get("pool_size", 0) < pool.max_size:  # not busy: failing to connect
+                with self._direct(left) as conn:
+                    return fn(conn)
+            with pool.connection(timeout=left) as conn:  # busy: wait for a connection to come back
+                return fn(conn)
+
+        try:
+            with anyio.fail_after(budget):
+                return await anyio.to_thread.run_sync(
+                    work, abandon_on_cancel=True, limiter=limiter("db", state.settings.db_pool_max + 8))
+        except TimeoutError:
+            raise DatabaseTimeout(f"Postgres did not answer within {timeout:g} s") from None
+
+
+async def get_db(request: Request) -> Db:
+    return Db(request.app.state.api)
+
+
+DbDep = Annotated[Db, Depends(get_db)]
 
 
 class InlinePolicy:

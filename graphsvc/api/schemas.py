@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from graphsvc.graph.base import BOUNDS
 
 Strictness = Literal["strict", "normal", "relaxed", "any"]
+
+#: An id as Postgres and Neo4j store it (BIGINT / INTEGER, 64-bit signed): larger numbers are a 422, not
+#: a driver error.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    return value
+
+
+#: Text that is stored (Postgres text and jsonb cannot hold NUL).
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ErrorOut(BaseModel):
@@ -386,9 +400,9 @@ class SetRequest(BaseModel):
         "start_track_id": 4187263, "length": 12, "strictness": "normal", "max_bpm_step_pct": 4.0,
         "max_total_bpm_drift_pct": 10.0, "energy_curve": "build", "artist_gap": 3, "alternatives": 2}]})
 
-    start_track_id: int
-    end_track_id: int | None = Field(default=None, description="Track the set must end on (at `length`)")
-    waypoints: list[int] = Field(default=[], max_length=20, description="Tracks the set must pass, in order")
+    start_track_id: Int64
+    end_track_id: Int64 | None = Field(default=None, description="Track the set must end on (at `length`)")
+    waypoints: list[Int64] = Field(default=[], max_length=20, description="Tracks the set must pass, in order")
     length: int = Field(default=12, ge=int(BOUNDS["set_length"][0]), le=int(BOUNDS["set_length"][1]),
                         description="Tracks in the set, start (and end) included")
     strictness: Strictness = "normal"
@@ -401,7 +415,7 @@ class SetRequest(BaseModel):
                                   "spread over the set")
     artist_gap: int = Field(default=0, ge=0, le=60, description="No artist twice within this many consecutive "
                                                                 "tracks (0: off)")
-    exclude_track_ids: list[int] = Field(default=[], max_length=1000)
+    exclude_track_ids: list[Int64] = Field(default=[], max_length=1000)
     target_duration_min: float | None = Field(default=None, ge=1, le=600)
     alternatives: int = Field(default=3, ge=1, le=10, description="Sets returned, best first")
     beam_width: int = Field(default=8, ge=1, le=64, description="Search breadth (more: slower, maybe better)")
@@ -525,11 +539,11 @@ class ReplayRequest(BaseModel):
         {"fields": ["bpm", "key"], "reason": "rekordbox export re-analysed", "filter": {"source": "rekordbox"}},
         {"fields": ["energy"], "reason": "check one track", "track_ids": [4187263]}]})
 
-    fields: list[str] = Field(min_length=1, max_length=16)
-    reason: str = Field(min_length=1, max_length=2000)
-    track_ids: list[int] | None = Field(default=None, max_length=100_000)
-    filter: dict[str, str] | None = None
-    config_run_id: int | None = None
+    fields: list[Annotated[Text, Field(max_length=64)]] = Field(min_length=1, max_length=16)
+    reason: Text = Field(min_length=1, max_length=2000)
+    track_ids: list[Int64] | None = Field(default=None, max_length=100_000)
+    filter: dict[Text, Text] | None = Field(default=None, max_length=8)
+    config_run_id: Int64 | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> ReplayRequest:
@@ -543,8 +557,8 @@ class JobOut(BaseModel):
     kind: str
     mode: str | None
     status: str
-    started_at: float
-    completed_at: float | None
+    started_at: str = Field(description="ISO 8601, UTC")
+    completed_at: str | None = Field(description="ISO 8601, UTC; null while the job runs")
     run_ids: list[int]
     replay_id: int | None
     summary: dict[str, Any] | None

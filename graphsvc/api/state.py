@@ -6,6 +6,7 @@ already holds the old store finishes on consistent data.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -48,7 +49,12 @@ class Job:
     graph_refreshed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The job for the API: times in ISO 8601 UTC, as the runs of ``GET /v1/pipeline/runs``."""
+        out = dict(self.__dict__)
+        for name in ("started_at", "completed_at"):
+            if out[name] is not None:
+                out[name] = dt.datetime.fromtimestamp(out[name], dt.timezone.utc).isoformat()
+        return out
 
 
 class ApiState:

@@ -54,6 +54,22 @@ class Subgraph:
     truncated: bool = False  # the node limit cut the result
 
 
+#: Neighbourhood edges come in one order on every backend: by the rank of the node that owns them (its
+#: position in ``Subgraph.nodes``), then by type in this order, then position (BY, CONTAINS), then the rank
+#: of the other node, then role (BY).
+NEIGHBOURHOOD_EDGE_TYPES = ("BY", "TRANSITIONS_TO", "IN_KEY", "ON_LABEL", "COLLABORATED_WITH", "SUPPORTS", "PLAYED",
+                            "CONTAINS")
+_EDGE_TYPE_RANK = {t: i for i, t in enumerate(NEIGHBOURHOOD_EDGE_TYPES)}
+
+
+def sort_neighbourhood_edges(nodes: list[Node], edges: list[Edge]) -> list[Edge]:
+    """``edges`` in the neighbourhood order above (both ends must be among ``nodes``)."""
+    rank = {n.id: i for i, n in enumerate(nodes)}
+    return sorted(edges, key=lambda e: (rank[e.source], _EDGE_TYPE_RANK.get(e.type, len(_EDGE_TYPE_RANK)),
+                                        e.properties.get("position") or 0, rank[e.target],
+                                        e.properties.get("role") or ""))
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A next-track candidate for a given track, with what makes it fit."""

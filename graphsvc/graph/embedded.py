@@ -34,13 +34,13 @@ import networkx as nx
 import numpy as np
 import psycopg
 
-from graphsvc import harmonic
+from graphsvc import deadline, harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph import paths as _paths
-from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
+from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded, sort_neighbourhood_edges
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
-from graphsvc.names import name_key, title_key
+from graphsvc.names import name_key, title_key, track_search_keys
 
 _TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
 # _load unpacks track rows positionally in this order
@@ -441,8 +441,9 @@ class EmbeddedStore:
         if idx is None:
             if kind == "track":
                 ids = sorted(self.tracks)
-                short = [title_key(self.tracks[i].title) for i in ids]
-                full = [title_key(f"{self.tracks[i].artists} {self.tracks[i].title}") for i in ids]
+                keys = [track_search_keys(self.tracks[i].artists, self.tracks[i].title) for i in ids]
+                short = [k[0] for k in keys]
+                full = [k[1] for k in keys]
             else:
                 ids = sorted(self.artists)
                 short = full = [self.artists[i]["name_key"] for i in ids]
@@ -556,6 +557,7 @@ class EmbeddedStore:
         found: list[tuple[int, int, list[int]]] = []
         try:
             for n, path in enumerate(nx.shortest_simple_paths(G, a, b)):
+                deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 h = len(path) - 1
                 if h > max_hops or (len(found) >= k and h > found[k - 1][0]) or n >= _MAX_SIMPLE_PATHS:
                     break
@@ -966,6 +968,7 @@ class EmbeddedStore:
         for d in range(1, int(depth) + 1):
             nxt = []
             for n in frontier:
+                deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 for m in self._adjacent(n):
                     if m not in hops:
                         hops[m] = d
@@ -982,7 +985,8 @@ class EmbeddedStore:
             Edge(f"{a[0]}:{a[1]}", f"{b[0]}:{b[1]}", typ, props)
             for n in ranked for a, b, typ, props in self._edges_of(n) if b in keep
         ]
-        return Subgraph(nodes=nodes, edges=edges, truncated=len(hops) > len(ranked))
+        # the order every backend gives (an adjacency dict's insertion order is not one Neo4j can match)
+        return Subgraph(nodes=nodes, edges=sort_neighbourhood_edges(nodes, edges), truncated=len(hops) > len(ranked))
 
     # --- analytics -------------------------------------------------------------------------------
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:

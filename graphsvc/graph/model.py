@@ -46,6 +46,10 @@ RELATIONSHIPS: dict[str, tuple[str, str, dict[str, str]]] = {
     "ON_LABEL": ("Track", "Label", {}),
 }
 
+# properties the Neo4j projection adds for its indexes only (Track search, graphsvc.names.track_search_keys):
+# not part of what the graph answers, so not in NODE_LABELS (reads never return them)
+INDEX_PROPERTIES: dict[str, dict[str, str]] = {"Track": {"search_key": "STRING", "title_key": "STRING"}}
+
 # node key property per label (unique constraint)
 NODE_KEYS: dict[str, str] = {"Track": "id", "Artist": "id", "Key": "camelot", "Set": "id", "Label": "id"}
 
@@ -53,7 +57,7 @@ NODE_KEYS: dict[str, str] = {"Track": "id", "Artist": "id", "Key": "camelot", "S
 def schema_json() -> dict:
     """The schema as plain JSON data, for tools outside Python (the Cypher lint in tools/cypher-lint)."""
     return {
-        "labels": {label: dict(props) for label, props in NODE_LABELS.items()},
+        "labels": {label: {**props, **INDEX_PROPERTIES.get(label, {})} for label, props in NODE_LABELS.items()},
         "relationships": {
             rel: {"start": start, "end": end, "properties": dict(props)}
             for rel, (start, end, props) in RELATIONSHIPS.items()

@@ -32,11 +32,11 @@ import neo4j.time
 from neo4j import GraphDatabase, RoutingControl
 
 import cypher
-from graphsvc import harmonic
+from graphsvc import deadline, harmonic
 from graphsvc.errors import GraphsvcError, GraphUnavailable, InvalidValue, NotFound
-from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded
+from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, bounded, sort_neighbourhood_edges
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
-from graphsvc.names import name_key, title_key
+from graphsvc.names import name_key, title_key, track_search_keys
 
 # label -> (write query, key column, SELECT of (key, props...) from gold, incremental)
 NODE_SOURCES: dict[str, tuple[str, str, str, bool]] = {
@@ -62,11 +62,10 @@ REL_SOURCES: dict[str, tuple[str, str, bool]] = {
 }
 DELETABLE_LABELS = ("Track", "Artist", "Set", "Label")
 MAX_BATCH = 50_000
-SEARCH_CANDIDATES = 5000  # fulltext hits fetched per track search before the exact filter/rank in Python
+#: Part of the projection target: a version that writes different properties (2: Track search keys) gets no
+#: watermark of the old one, so its first projection is a full one (with the sweep) instead of an increment.
+PROJECTION_VERSION = 2
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
-# neighbourhood edges in the embedded store's order: by owner node rank, then relationship type
-_EDGE_TYPE_ORDER = {t: i for i, t in enumerate(
-    ("BY", "TRANSITIONS_TO", "IN_KEY", "ON_LABEL", "COLLABORATED_WITH", "SUPPORTS", "PLAYED", "CONTAINS"))}
 _SCALARS = (bool, int, float, str, dt.date, dt.datetime, dt.time)
 
 
@@ -124,8 +123,10 @@ def node_payload(label: str, key: str, row: Mapping[str, Any]) -> dict[str, Any]
     """The ``write_<label>`` row of a gold row: {key: ..., "props": {every other column}} with every value
     storable (None stays: ``SET n += props`` removes that property)."""
     types = NODE_LABELS[label]
-    return {key: property_value(row[key], f"{label}.{key}", types.get(key)),
-            "props": {k: property_value(v, f"{label}.{k}", types.get(k)) for k, v in row.items() if k != key}}
+    props = {k: property_value(v, f"{label}.{k}", types.get(k)) for k, v in row.items() if k != key}
+    if label == "Track":  # what search_tracks matches (model.INDEX_PROPERTIES)
+        props["title_key"], props["search_key"] = track_search_keys(row.get("artists"), row.get("title"))
+    return {key: property_value(row[key], f"{label}.{key}", types.get(key)), "props": props}
 
 
 def relationship_payload(rel: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,6 +159,30 @@ def full_properties(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
 
 def relationship_properties(rel: str, props: Mapping[str, Any]) -> dict[str, Any]:
     return {name: from_neo4j(props.get(name)) for name in RELATIONSHIPS[rel][2]}
+
+
+#: type -> the ``ids()`` form (start, end, extra) of a REL_SOURCES row; None: the row makes no relationship
+REL_IDS: dict[str, Any] = {
+    "BY": lambda r: (r["track_id"], r["artist_id"], r["role"]),
+    "COLLABORATED_WITH": lambda r: (r["a_id"], r["b_id"], None),
+    "TRANSITIONS_TO": lambda r: (r["from_id"], r["to_id"], None),
+    "IN_KEY": lambda r: None if r["camelot"] is None else (r["track_id"], r["camelot"], None),
+    "COMPATIBLE": lambda r: (r["from_camelot"], r["to_camelot"], None),
+    "CONTAINS": lambda r: (r["set_id"], r["track_id"], r["position"]),
+    "PLAYED": lambda r: (r["artist_id"], r["set_id"], None),
+    "SUPPORTS": lambda r: (r["dj_id"], r["artist_id"], None),
+    "ON_LABEL": lambda r: None if r["label_id"] is None else (r["track_id"], r["label_id"], None),
+}
+
+
+def _delete_row(rel: str, ident: tuple[Any, Any, Any]) -> dict[str, Any]:
+    """The ``delete_relationships`` row of an ``ids()`` tuple (exact: CONTAINS names its track too)."""
+    start, end, extra = ident
+    if rel == "BY":
+        return {"start": start, "end": end, "role": extra}
+    if rel == "CONTAINS":
+        return {"start": start, "end": end, "position": extra}
+    return {"start": start, "end": end}
 
 
 def tombstone_row(kind: str, key: str) -> dict[str, Any]:
@@ -197,7 +222,7 @@ class Neo4jStore:
 
     @property
     def target(self) -> str:
-        return f"neo4j:{self.uri}/{self.database}"
+        return f"neo4j:{self.uri}/{self.database}#v{PROJECTION_VERSION}"
 
     # --- plumbing ---------------------------------------------------------------------------
     @contextmanager
@@ -207,12 +232,19 @@ class Neo4jStore:
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as e:
             raise GraphUnavailable(f"Neo4j at {self.uri} is unavailable ({what}): {e}") from e
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+            if deadline.remaining() == 0:  # the server stopped a query whose request gave up
+                raise deadline.DeadlineExceeded(f"the Neo4j query {what} ran out of time") from e
             raise GraphsvcError(f"Neo4j query {what} failed: {e}") from e
 
     def _read(self, name: str, **params: Any) -> list[Any]:
+        """One read query. Under an active request deadline (graphsvc.deadline) the transaction gets the
+        time left as its server-side timeout, so Neo4j stops the work when the request gave up."""
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            raise deadline.DeadlineExceeded(f"no time left for the Neo4j query {name}")
+        query: Any = cypher.load(name) if left is None else neo4j.Query(cypher.load(name), timeout=left)
         with self._errors(name):
-            result = self._driver.execute_query(
-                cypher.load(name), params, database_=self.database, routing_=RoutingControl.READ)
+            result = self._driver.execute_query(query, params, database_=self.database, routing_=RoutingControl.READ)
         return list(result.records)
 
     def _write_batches(self, name: str, rows: Sequence[dict[str, Any]], batch_size: int, **extra: Any) -> int:
@@ -254,8 +286,20 @@ class Neo4jStore:
         with self._errors("wipe"), self._driver.session(database=self.database) as session:
             session.run(cypher.load("wipe")).consume()
 
-    def project(self, conn: Any, *, full: bool = False, batch_size: int = 5000) -> LoadStats:
-        """Copy gold rows changed since this target's watermark (all when ``full``) into the graph."""
+    def clear(self) -> None:
+        """Delete graphsvc's nodes and their relationships (``etl reset``); nodes of other labels stay.
+        Batched implicit transactions, as ``wipe``."""
+        with self._errors("clear_graph"), self._driver.session(database=self.database) as session:
+            session.run(cypher.load("clear_graph")).consume()
+
+    def project(self, conn: Any, *, full: bool = False, batch_size: int = 5000,
+                progress: Any = None) -> LoadStats:
+        """Copy gold rows changed since this target's watermark (all when ``full``) into the graph.
+
+        A full projection (``full``, or the first one into this database) then sweeps the graph so it holds
+        exactly gold: nodes and relationships of the model's labels and types that gold does not have
+        (another dataset projected before, other tools' writes) are deleted, and reconcile finds no drift.
+        ``progress(1)`` is called after each label and relationship type."""
         batch_size = int(batch_size)
         if not 1 <= batch_size <= MAX_BATCH:
             raise InvalidValue(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
@@ -281,9 +325,16 @@ class Neo4jStore:
         for label, (query, key, _, _) in NODE_SOURCES.items():
             payload = [node_payload(label, key, r) for r in node_rows[label]]
             nodes[label] = self._write_batches(query, payload, batch_size)
-        relationships = {rel: self._write_batches(REL_SOURCES[rel][0],
-                                                  [relationship_payload(rel, r) for r in rel_rows[rel]], batch_size)
-                         for rel in REL_SOURCES}
+            if progress is not None:
+                progress(1)
+        relationships: dict[str, int] = {}
+        for rel in REL_SOURCES:
+            relationships[rel] = self._write_batches(REL_SOURCES[rel][0],
+                                                     [relationship_payload(rel, r) for r in rel_rows[rel]], batch_size)
+            if progress is not None:
+                progress(1)
+        if watermark is None:
+            self.sweep(node_rows, rel_rows, batch_size)
 
         with conn.transaction():
             conn.execute(
@@ -291,6 +342,34 @@ class Neo4jStore:
                 " ON CONFLICT (target) DO UPDATE SET watermark = EXCLUDED.watermark, projected_at = now()",
                 (self.target, new_watermark))
         return LoadStats(nodes=nodes, relationships=relationships, seconds=time.perf_counter() - started)
+
+    def sweep(self, node_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+              rel_rows: Mapping[str, Sequence[Mapping[str, Any]]], batch_size: int = 5000) -> dict[str, int]:
+        """Delete what the graph holds of the model's labels and types beyond the full gold rows given:
+        nodes without a key, relationships between the wrong labels and second copies of one
+        (``sweep_*`` queries), then nodes and relationships whose ids gold does not have. Returns the
+        numbers of nodes / relationships deleted by id, per label and type."""
+        deleted: dict[str, int] = {}
+        for name in ("sweep_unkeyed_nodes", "sweep_stray_relationships"):
+            with self._errors(name), self._driver.session(database=self.database) as session:
+                session.run(cypher.load(name)).consume()
+        query = cypher.load("delete_nodes")
+        for label, (_, key, _, _) in NODE_SOURCES.items():
+            gold = {r[key] for r in node_rows[label]}
+            extra = sorted((k for k in self.ids(label) if k is not None and k not in gold), key=repr)
+            deleted[label] = len(extra)
+            if extra:
+                with self._errors("delete_nodes"), self._driver.session(database=self.database) as session:
+                    for batch in batches(extra, batch_size):
+                        session.execute_write(
+                            lambda tx, b=batch, lab=label: tx.run(query, {"label": lab, "ids": list(b)}).consume())
+        for rel in REL_SOURCES:
+            gold_ids = {i for i in (REL_IDS[rel](r) for r in rel_rows[rel]) if i is not None}
+            extra = sorted(self.ids(rel) - gold_ids, key=repr)
+            deleted[rel] = len(extra)
+            if extra:
+                self._write_batches("delete_relationships", [_delete_row(rel, i) for i in extra], batch_size, type=rel)
+        return deleted
 
     @staticmethod
     def _gold_rows(conn: Any, sql: str, incremental: bool, watermark: int | None) -> list[dict[str, Any]]:
@@ -322,7 +401,9 @@ class Neo4jStore:
 
     # --- reconcile --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        out = {r["kind"]: int(r["count"]) for r in self._read("counts_nodes")}
+        """Every label and relationship type of the model, 0 when the graph has none."""
+        out = dict.fromkeys([*NODE_LABELS, *RELATIONSHIPS], 0)
+        out.update({r["kind"]: int(r["count"]) for r in self._read("counts_nodes")})
         out.update({r["kind"]: int(r["count"]) for r in self._read("counts_relationships")})
         return out
 
@@ -334,32 +415,18 @@ class Neo4jStore:
         raise InvalidValue(f"unknown node label or relationship type {kind!r}")
 
     # --- reads ------------------------------------------------------------------------------
-    @staticmethod
-    def _lucene(needle: str) -> str:
-        """Every term of a normalized needle as a required prefix, Lucene syntax characters escaped."""
-        special = set('+-&|!(){}[]^"~*?:\\/')
-        terms = ["".join("\\" + c if c in special else c for c in t) for t in needle.split()]
-        return " AND ".join(f"{t}*" for t in terms)
-
     def search_tracks(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """As the embedded store: tracks whose title_key("artists title") contains title_key(q), exact >
         prefix > contains (on the title or "artists title"), plays desc, id asc; every track property plus
-        ``match``. Candidates come from the fulltext index (each needle term as a word prefix)."""
+        ``match``. The keys are stored on the nodes by the projection (a fulltext index tokenizes and folds
+        differently: accents, apostrophes, '&' and word-inner matches gave other hits)."""
         bounded("limit", limit)
         needle = title_key(str(q))
         if not needle:
             raise InvalidValue("search query must contain at least one letter or digit")
-        records = self._read("search_tracks", lucene=self._lucene(needle), cap=SEARCH_CANDIDATES)
-        hits = []
-        for r in records:
-            t = full_properties("Track", r["track"])
-            short, full = title_key(t["title"] or ""), title_key(f"{t['artists']} {t['title']}")
-            if needle not in full:
-                continue
-            rank = 0 if needle in (short, full) else 1 if (short.startswith(needle) or full.startswith(needle)) else 2
-            hits.append((rank, -(t["plays"] or 0), t["id"], t))
-        hits.sort(key=lambda h: h[:3])
-        return [{**t, "match": ("exact", "prefix", "contains")[rank]} for rank, _, _, t in hits[: int(limit)]]
+        records = self._read("search_tracks", q=needle, limit=int(limit))
+        return [{**full_properties("Track", r["track"]), "match": ("exact", "prefix", "contains")[r["rank"]]}
+                for r in records]
 
     def search_artists(self, q: str, limit: int = 20) -> list[dict[str, Any]]:
         """As the embedded store: artists whose name_key contains name_key(q), exact > prefix > contains,
@@ -520,14 +587,10 @@ class Neo4jStore:
         r = records[0]
         nodes = [Node(f"{n['label']}:{n['key']}", n["label"],
                       {**full_properties(n["label"], n["properties"]), "hops": n["hops"]}) for n in r["nodes"]]
-        rank = {n.id: i for i, n in enumerate(nodes)}
         edges = [Edge(f"{e['source_label']}:{e['source_key']}", f"{e['target_label']}:{e['target_key']}",
                       e["type"], relationship_properties(e["type"], e["properties"])) for e in r["edges"]]
-        # the embedded store's order: owner node rank, relationship type, then (deterministically here)
-        # CONTAINS position / target rank
-        edges.sort(key=lambda e: (rank[e.source], _EDGE_TYPE_ORDER.get(e.type, 99),
-                                  e.properties.get("position") or 0, rank[e.target]))
-        return Subgraph(nodes=nodes, edges=edges, truncated=bool(r["truncated"]))
+        # the order both backends give (graphsvc.graph.base.sort_neighbourhood_edges)
+        return Subgraph(nodes=nodes, edges=sort_neighbourhood_edges(nodes, edges), truncated=bool(r["truncated"]))
 
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None:
         records = self._read("artist_analytics", artist_id=int(artist_id), top=10, top_genres=5)

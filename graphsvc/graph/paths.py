@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from graphsvc import deadline
 from graphsvc.errors import InvalidValue
 from graphsvc.graph.base import Candidate, bounded
 from graphsvc.graph.ranking import score_candidate
@@ -49,6 +50,7 @@ class _Expander:
         if self.expanded >= self.budget:
             self.exhausted = True
             return None
+        deadline.check()  # a request that timed out stops here (graphsvc.deadline)
         self.expanded += 1
         out = {int(_get(r, "track_id")): r for r in self._neighbours(x)}
         out.pop(x, None)
@@ -160,6 +162,7 @@ def harmonic_paths(
 
 def _dfs(x: int, b: int, remaining: int, path: tuple[int, ...], on_path: set[int],
          expand: _Expander, out: list) -> None:
+    deadline.check()
     nb = expand(x)
     if nb is None:
         return

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
+from graphsvc.deadline import check
 from graphsvc.recommend.context import Caps, Context
 
 WINDOW_STRICTNESS = "normal"  # the keys harmonic-window candidates come from when the user filters none
@@ -95,6 +96,7 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
     ctx.inn = {c: (n, djs, last) for c, n, djs, last in inn if c != a}
     ctx.two_hop = ev.two_hop(a, caps.via, caps.per_via) if out else {}
 
+    check()  # an API call past its deadline stops here (graphsvc.deadline)
     scanned = ev.sets(a, caps.sets)
     ctx.sets_scanned = len(scanned)
     offsets: dict[int, list[int]] = defaultdict(list)
@@ -128,6 +130,7 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
                     collab[y] = w
     ctx.collaborators = collab
 
+    check()
     djs_top = sorted(dj_sets.items(), key=lambda p: (-p[1], p[0]))[:caps.djs]
     dj_ids = [dj for dj, _ in djs_top]
     supported, repertoire = ev.dj_lists(dj_ids, caps.support_artists, caps.repertoire) if dj_ids else ({}, {})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
-from graphsvc.api.deps import AnswersDep, ConnDep, SettingsDep, StoreDep, run_graph
+from graphsvc.api.deps import AnswersDep, DbDep, SettingsDep, StoreDep, run_graph
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.routes.tracks import _bi
@@ -25,7 +25,7 @@ from graphsvc.errors import NotFound
 
 router = APIRouter(prefix="/artists", tags=["artists"], responses=COMMON)
 
-ArtistId = Annotated[int, Path(description="Artist id (gold.artist.id)", examples=[912733])]
+ArtistId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Artist id (gold.artist.id)", examples=[912733])]
 Format = Annotated[GraphFormat, Query(description="Payload format")]
 
 
@@ -52,11 +52,11 @@ async def get_artist(artist_id: ArtistId, store: StoreDep, settings: SettingsDep
 
 @router.get("/{artist_id}/aliases", response_model=ArtistAliasesOut, responses=NOT_FOUND,
             summary="Every spelling of this artist met in the sources: how often, and how it was matched")
-def artist_aliases(
-    artist_id: ArtistId, conn: ConnDep,
+async def artist_aliases(
+    artist_id: ArtistId, db: DbDep,
     limit: Annotated[int, Query(description="Most spellings", **_bi("limit"))] = 100,
 ) -> dict:
-    return lineage_q.artist_aliases(conn, artist_id, limit)
+    return await db.run(lambda conn: lineage_q.artist_aliases(conn, artist_id, limit))
 
 
 @router.get("/{artist_id}/collaborations", response_model=AnyGraph, responses=NOT_FOUND,

@@ -12,7 +12,8 @@ import psycopg
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 from psycopg.rows import dict_row
 
-from graphsvc.api.deps import AdminDep, ConnDep, StateDep
+from graphsvc.api.deps import AdminDep, DbDep, StateDep
+from graphsvc.api.public import strip_paths
 from graphsvc.api.routes import INVALID
 from graphsvc.api.schemas import ErrorOut, JobOut, ReplayRequest, RunRequest, RunsOut
 from graphsvc.api.state import Job
@@ -30,9 +31,7 @@ def _iso(v: Any) -> str | None:
     return v.isoformat() if v is not None else None
 
 
-@router.get("/runs", response_model=RunsOut, summary="The latest pipeline, replay and eval runs")
-def list_runs(conn: ConnDep,
-              limit: Annotated[int, Query(ge=1, le=500, description="Most runs, newest first")] = 20) -> dict:
+def _runs(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             """SELECT run_id, kind, mode, status, started_at, completed_at, error, stats FROM ops.run
@@ -41,14 +40,20 @@ def list_runs(conn: ConnDep,
     for r in rows:
         r["started_at"], r["completed_at"] = _iso(r["started_at"]), _iso(r["completed_at"])
         r["error"] = r["error"].splitlines()[0] if r["error"] else None
-    return {"runs": rows}
+    return rows
+
+
+@router.get("/runs", response_model=RunsOut, summary="The latest pipeline, replay and eval runs")
+async def list_runs(db: DbDep,
+                    limit: Annotated[int, Query(ge=1, le=500, description="Most runs, newest first")] = 20) -> dict:
+    return {"runs": strip_paths(await db.run(lambda conn: _runs(conn, limit)))}
 
 
 @router.get("/status", response_model=dict[str, Any], summary="Counts per layer and the latest runs with their steps")
-def pipeline_status(conn: ConnDep) -> dict:
+async def pipeline_status(db: DbDep) -> dict:
     from etl.status import status
 
-    return status(conn)
+    return strip_paths(await db.run(status))
 
 
 def _job_out(job: Job) -> dict:
@@ -78,13 +83,14 @@ def start_run(body: RunRequest, state: StateDep, response: Response) -> dict:
 
 @router.post("/replays", status_code=202, response_model=JobOut, dependencies=[AdminDep], responses=ADMIN_ERRORS,
              summary="Queue an enrichment replay and carry it out in the background (gold is rebuilt after)")
-def start_replay(body: ReplayRequest, state: StateDep, conn: ConnDep, response: Response) -> dict:
+async def start_replay(body: ReplayRequest, state: StateDep, db: DbDep, response: Response) -> dict:
     from etl.enrichment.replay import enqueue_replay
 
     if state.running_job() is not None:
         raise HTTPException(409, "another pipeline job is still running; retry when it has finished")
-    replay_id = enqueue_replay(conn, fields=body.fields, reason=body.reason, track_ids=body.track_ids,
-                               filter=body.filter, config_run_id=body.config_run_id)
+    replay_id = await db.run(lambda conn: enqueue_replay(
+        conn, fields=body.fields, reason=body.reason, track_ids=body.track_ids, filter=body.filter,
+        config_run_id=body.config_run_id))
 
     def work(c: psycopg.Connection, job: Job) -> None:
         from etl.enrichment.config import start_run as start_ops_run

@@ -55,7 +55,7 @@ async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep)
 
 @router.get("/{set_id}/analytics", response_model=SetAnalyticsOut, responses=NOT_FOUND,
             summary="Harmonic flow, compatible transitions, energy and BPM curves, genres of a set")
-async def set_analytics(set_id: Annotated[int, Path(description="Set id (gold.set.id)")], store: StoreDep,
+async def set_analytics(set_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Set id (gold.set.id)")], store: StoreDep,
                         settings: SettingsDep) -> dict:
     out = await run_graph(settings, store.set_analytics, set_id)
     if out is None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
-from graphsvc.api.deps import AnswersDep, ConnDep, RankerDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
+from graphsvc.api.deps import AnswersDep, DbDep, RankerDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
 from graphsvc.api.formats import render
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.schemas import (
@@ -29,7 +29,7 @@ from graphsvc.recommend.service import payload as rec_payload
 
 router = APIRouter(prefix="/tracks", tags=["tracks"], responses=COMMON)
 
-TrackId = Annotated[int, Path(description="Track id (gold.track.id)", examples=[4187263])]
+TrackId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Track id (gold.track.id)", examples=[4187263])]
 
 
 def _b(name: str) -> dict[str, float]:
@@ -156,10 +156,10 @@ async def harmonic_path(
 
 @router.get("/{track_id}/lineage", response_model=LineageOut, responses=NOT_FOUND,
             summary="Where the track comes from: bronze records, enrichment attempts, history, silver, graph")
-def lineage(
-    track_id: TrackId, conn: ConnDep, store: StoreDep,
+async def lineage(
+    track_id: TrackId, db: DbDep, store: StoreDep, settings: SettingsDep,
     limit: Annotated[int, Query(description="Most rows per list", **_bi("limit"))] = 100,
 ) -> dict:
-    out = lineage_q.track_lineage(conn, track_id, limit)
-    out["graph_node"] = store.get_track(track_id)
+    out = await db.run(lambda conn: lineage_q.track_lineage(conn, track_id, limit))
+    out["graph_node"] = await run_graph(settings, store.get_track, track_id)
     return out

@@ -2,7 +2,8 @@
 collaboration network, plus the server's CPU time per request (user+sys of the uvicorn processes, read
 from /proc): on a shared machine req/s swings with other jobs, CPU ms/request does much less.
 
-Scenarios: "recommendations (repeat)" cycles over 200 tracks, so after the first round the answer cache
+Scenarios: "recommendations (cold sources)" asks about a different track in every request (nothing cached,
+not even the recommender's per-source evidence); "recommendations (repeat)" cycles over 200 tracks, so after the first round the answer cache
 of each worker serves them; "recommendations (uncached)" sends a (track, BPM window) pair never asked
 before in every request, so every answer is computed; "collaboration network (depth 2)" cycles over 200
 artists (cached after the first round), its "(uncached)" twin asks a new (artist, limit) pair each time.
@@ -171,7 +172,13 @@ def main() -> None:
         # tracks: no (track, parameters) pair repeats, so every request is a cache miss
         unique = [f"/v1/tracks/{t}/recommendations?limit=20&bpm_window_pct={w / 100:.2f}"
                   for w in range(500, 700) if w != 600 for t in all_tracks]
+        # every request a source no earlier request asked about (the warm-up asks `tracks` only): the
+        # recommender's per-source evidence is gathered from scratch each time (run first, before the
+        # "uncached" scenario revisits sources with other parameters)
+        seen = set(tracks)
+        cold = [f"/v1/tracks/{t}/recommendations?limit=20&bpm_window_pct=6.5" for t in all_tracks if t not in seen]
         scenarios = {
+            "recommendations (cold sources)": cold[: max(args.requests, 1)],
             "recommendations (repeat)": [f"/v1/tracks/{t}/recommendations?limit=20" for t in tracks],
             "recommendations (uncached)": unique[: max(args.requests, 1)],
             "collaboration network (depth 2)": [f"/v1/artists/{a}/collaborations?depth=2&limit=100" for a in artists],
@@ -184,9 +191,10 @@ def main() -> None:
         for name, paths in scenarios.items():
             if args.only and args.only not in name:
                 continue
-            if name.endswith("(uncached)") and len(paths) < args.requests:
+            distinct = name.endswith(("(uncached)", "(cold sources)"))
+            if distinct and len(paths) < args.requests:
                 print(f"{name}: only {len(paths)} distinct requests available")
-            total = min(args.requests, len(paths)) if name.endswith("(uncached)") else args.requests
+            total = min(args.requests, len(paths)) if distinct else args.requests
             cpu0, own0 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
             res = asyncio.run(run_load(base, paths, args.connections, total, args.max_seconds))
             cpu1, own1 = (_proc_cpu_s(proc.pid) if proc else None), os.times()

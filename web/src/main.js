@@ -276,7 +276,10 @@ async function openTrack(id, { showGraph = true } = {}) {
 async function loadNeighbourhood(t) {
   let payload;
   try { payload = await api.trackNeighbourhood(t.id, { depth: 1, limit: 120 }); } catch (err) { fail("neighbourhood")(err); return; }
+  if (state.track !== t) return; // another track was opened meanwhile
   view.show(importPayload(payload), "track");
+  const me = `Track:${t.id}`;
+  if (view.graph.hasNode(me)) view.graph.mergeNodeAttributes(me, { size: view.graph.getNodeAttribute(me, "size") + 6, color: "#ffffff", forceLabel: true, zIndex: 3 });
   graphShown();
   legend();
   setBanner(payload.attributes.truncated ? `Showing the ${view.graph.order} nearest nodes; more are connected (the API caps a neighbourhood).` : "");

@@ -129,6 +129,8 @@ class GraphOut(BaseModel):
     nodes: list[GraphNodeOut]
     edges: list[GraphEdgeOut]
     truncated: bool = Field(description="The node limit cut the result")
+    edges_truncated: bool = Field(default=False, description="More than 2,000 edges joined the nodes: the "
+                                                              "strongest 2,000 (weight or count) were kept")
     communities: int
 
 
@@ -138,6 +140,7 @@ class D3Graph(BaseModel):
     nodes: list[dict[str, Any]] = Field(description="{id, label, kind, size, community, ...properties}")
     links: list[dict[str, Any]] = Field(description="{source, target, type, ...properties}")
     truncated: bool
+    edges_truncated: bool = False
 
 
 class CytoscapeGraph(BaseModel):
@@ -146,6 +149,7 @@ class CytoscapeGraph(BaseModel):
     elements: dict[str, list[dict[str, Any]]] = Field(
         description="{nodes: [{data: {id, label, ...}}], edges: [{data: {id, source, target, ...}}]}")
     truncated: bool
+    edges_truncated: bool = False
 
 
 class GraphologyGraph(BaseModel):

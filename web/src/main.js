@@ -175,9 +175,10 @@ async function loadNetwork(id) {
   view.show(importPayload(payload), "artists");
   graphShown();
   legend();
-  setBanner(payload.attributes.truncated
-    ? `Showing the ${view.graph.order} closest and busiest artists (limit ${opts.limit}); the network goes on: raise the limit or the minimum weight.`
-    : "");
+  setBanner([
+    payload.attributes.truncated ? `Showing the ${view.graph.order} closest and busiest artists (limit ${opts.limit}); the network goes on: raise the limit or the minimum weight.` : "",
+    payload.attributes.edges_truncated ? "Only the strongest 2,000 collaborations are drawn." : "",
+  ].filter(Boolean).join(" "));
   status(`Collaboration network of ${state.artist.name}: ${view.graph.order} artists, ${view.graph.size} collaborations. Click an artist to add their collaborators.`);
 }
 
@@ -282,7 +283,10 @@ async function loadNeighbourhood(t) {
   if (view.graph.hasNode(me)) view.graph.mergeNodeAttributes(me, { size: view.graph.getNodeAttribute(me, "size") + 6, color: "#ffffff", forceLabel: true, zIndex: 3 });
   graphShown();
   legend();
-  setBanner(payload.attributes.truncated ? `Showing the ${view.graph.order} nearest nodes; more are connected (the API caps a neighbourhood).` : "");
+  setBanner([
+    payload.attributes.truncated ? `Showing the ${view.graph.order} nearest nodes; more are connected (the API caps a neighbourhood).` : "",
+    payload.attributes.edges_truncated ? "Only the strongest 2,000 relationships are drawn." : "",
+  ].filter(Boolean).join(" "));
 }
 
 function renderTrack(t) {

@@ -176,6 +176,7 @@ def demo(
                   f"{counts[0]} tracks, {counts[1]} artists, {counts[2]} sets, {counts[3]} transitions")
     base = _base_url(host, port)
     print(f"API: {base}/v1  (docs: {base}/docs)")
+    print(f"Explorer: {base}/  (search an artist or a track, open its network, build a set)")
     for line in example_calls(base, ids):
         print(line)
     sys.stdout.flush()

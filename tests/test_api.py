@@ -61,7 +61,9 @@ def ids(demo_url) -> dict[str, Any]:
                AND EXISTS (SELECT 1 FROM silver.set_entry e JOIN bronze.raw_record r ON r.record_id = e.record_id
                    WHERE e.track_id = t.id AND r.source = 'mixesdb')
                ORDER BY t.plays DESC, t.id LIMIT 1""").fetchone()[0]
-    return {"track": track, "artist": artist, "other": other, "hub": hub, "set": dj_set, "rb_track": rb_track}
+    # as the API writes ids: decimal strings (graphsvc.api.ids)
+    return {k: str(v) for k, v in {"track": track, "artist": artist, "other": other, "hub": hub, "set": dj_set,
+                                  "rb_track": rb_track}.items()}
 
 
 # --- health, OpenAPI --------------------------------------------------------------------------------
@@ -412,7 +414,7 @@ def test_admin_run_refreshes_graph_and_replay(pg_server, tmp_path):
 
         r = c.post("/v1/pipeline/replays", headers={"X-API-Key": KEY},
                    json={"fields": ["bpm"], "reason": "test replay", "filter": {"source": "rekordbox"}})
-        assert r.status_code == 202 and r.json()["replay_id"] > 0
+        assert r.status_code == 202 and int(r.json()["replay_id"]) > 0
         job = _wait(c, r.json()["job_id"])
         assert job["status"] == "succeeded", job
         assert job["summary"]["replays"][0]["status"] == "done" and job["summary"]["replays"][0]["tracks"] > 0

@@ -52,7 +52,7 @@ def test_serve_answers_over_http(pg_server, tmp_path):
         r = httpx.get(f"{base}/v1/tracks/{track}/recommendations", params={"limit": 5}, timeout=10)
         assert r.status_code == 200
         body = r.json()
-        assert body["source"]["id"] == track and 1 <= len(body["recommendations"]) <= 5
+        assert body["source"]["id"] == str(track) and 1 <= len(body["recommendations"]) <= 5
         assert httpx.get(f"{base}/v1/tracks/1", timeout=5).status_code == 404
     finally:
         proc.terminate()

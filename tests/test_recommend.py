@@ -260,7 +260,7 @@ def test_api_and_eval_rank_identically(real_gold, tmp_path):
     with TestClient(app) as client:
         for t in sources:
             body = client.get(f"/v1/tracks/{t}/recommendations", params={"limit": SERVED_LIMIT}).json()
-            api_ids = [r["track"]["id"] for r in body["recommendations"]]
+            api_ids = [int(r["track"]["id"]) for r in body["recommendations"]]  # ids are strings in JSON
             assert api_ids == rank_ids(store, ranker, t, limit=SERVED_LIMIT), t
             assert body["ranker"] == "fitted"
             if api_ids:

@@ -22,6 +22,7 @@ import orjson
 from fastapi.encoders import jsonable_encoder
 from starlette.responses import Response
 
+from graphsvc.api.ids import ids_as_strings
 from graphsvc.graph.base import GraphStore
 
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
@@ -42,8 +43,19 @@ def _fallback(value: Any) -> Any:
 
 def json_bytes(content: Any) -> bytes:
     """``content`` as JSON, as pydantic would write it for a plain payload (dates ISO, NaN as null,
-    non-string keys as strings)."""
-    return orjson.dumps(content, default=_fallback, option=_OPTIONS)
+    non-string keys as strings), every id a string (``graphsvc.api.ids``: JavaScript cannot hold 64-bit
+    integers)."""
+    return orjson.dumps(ids_as_strings(content), default=_fallback, option=_OPTIONS)
+
+
+class ApiJSON(Response):
+    """The app's default answer class: the content (a route's dict, or what pydantic made of it for the
+    ``response_model``) encoded by :func:`json_bytes`, so no id leaves as a JSON number."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
 
 
 class JSONBytes(Response):

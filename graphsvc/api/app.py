@@ -22,9 +22,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from graphsvc import __version__
+from graphsvc.api import explorer
+from graphsvc.api.answers import ApiJSON
 from graphsvc.api.limits import BodyLimit
 from graphsvc.api.metrics import ApiMetrics, RequestMetrics
 from graphsvc.api.state import ApiState
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 #: Set when an app's lifespan has ended (pool closed, embedded server released): a SIGTERM that uvicorn
 #: re-raises after its graceful shutdown then ends the process with status 0 (graphsvc.cli).
 LIFESPAN_ENDED = threading.Event()
+
+#: Where the Swagger UI and ReDoc assets are served from
+DOCS_ASSETS = "/docs-assets"
 
 DESCRIPTION = """\
 Graph-native recommendations for DJs: next tracks that mix (harmonic key moves, BPM, energy, genre and
@@ -215,7 +221,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from graphsvc.api.routes import artists, camelot, charts, health, pipeline, sets, tracks
 
     settings = settings or get_settings()
-    app = FastAPI(
+    # Swagger UI and ReDoc from assets inside the installed package (fastapi-offline), no CDN: /docs works on a
+    # machine without internet
+    app = FastAPIOffline(
         title="graphsvc",
         version=__version__,
         description=DESCRIPTION,
@@ -224,6 +232,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
         redoc_url="/redoc",
         openapi_url="/openapi.json",
+        static_url=DOCS_ASSETS,
+        default_response_class=ApiJSON,  # every id a string in every answer (graphsvc.api.ids)
+        swagger_ui_parameters={"validatorUrl": None},  # Swagger UI's badge would call validator.swagger.io
     )
     app.state.settings = settings
     if settings.cors_origins:
@@ -237,4 +248,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/metrics", metrics.render, methods=["GET"], include_in_schema=False)
     for module in (tracks, artists, sets, charts, camelot, pipeline, health):
         app.include_router(module.router, prefix="/v1")
+    explorer.install(app)  # the graph explorer page at /
     return app

@@ -44,8 +44,28 @@ def communities(sub: Subgraph) -> dict[str, int]:
     return {n: i for i, p in enumerate(parts) for n in p}
 
 
+#: Most edges a graph payload carries. A depth-2 neighbourhood of a busy artist on the real MixesDB data has
+#: 500 nodes and 5,238 edges (820 of its 904 KB are edges); the strongest edges (weight / count, then their
+#: order) are kept and ``edges_truncated`` says that some were left out.
+MAX_EDGES = 2000
+
+
+def _strength(e: Any) -> float:
+    return float(e.properties.get("weight") or e.properties.get("count") or 1)
+
+
+def cap_edges(sub: Subgraph, max_edges: int = MAX_EDGES) -> tuple[list[Any], bool]:
+    if len(sub.edges) <= max_edges:
+        return list(sub.edges), False
+    keep = sorted(range(len(sub.edges)), key=lambda i: (-_strength(sub.edges[i]), i))[:max_edges]
+    return [sub.edges[i] for i in sorted(keep)], True
+
+
 def graph_payload(sub: Subgraph) -> dict[str, Any]:
-    """The default format: {nodes, edges, truncated, communities}."""
+    """The default format: {nodes, edges, truncated, edges_truncated, communities}."""
+    kept, edges_cut = cap_edges(sub)
+    if edges_cut:
+        sub = Subgraph(nodes=sub.nodes, edges=kept, truncated=sub.truncated)
     degree: dict[str, int] = {n.id: 0 for n in sub.nodes}
     for e in sub.edges:
         degree[e.source] = degree.get(e.source, 0) + 1
@@ -55,7 +75,8 @@ def graph_payload(sub: Subgraph) -> dict[str, Any]:
               "community": comm.get(n.id, 0), "properties": n.properties} for n in sub.nodes]
     edges = [{"id": f"e{i}", "source": e.source, "target": e.target, "type": e.type, "properties": e.properties}
              for i, e in enumerate(sub.edges)]
-    return {"nodes": nodes, "edges": edges, "truncated": sub.truncated, "communities": len(set(comm.values()))}
+    return {"nodes": nodes, "edges": edges, "truncated": sub.truncated, "edges_truncated": edges_cut,
+            "communities": len(set(comm.values()))}
 
 
 def _flat(node: dict[str, Any]) -> dict[str, Any]:
@@ -78,14 +99,15 @@ def render(sub: Subgraph, fmt: GraphFormat) -> dict[str, Any]:
         return g
     if fmt is GraphFormat.d3:
         return {"nodes": [_flat(n) for n in g["nodes"]], "links": [_flat_edge(e) for e in g["edges"]],
-                "truncated": g["truncated"]}
+                "truncated": g["truncated"], "edges_truncated": g["edges_truncated"]}
     if fmt is GraphFormat.cytoscape:
         return {"elements": {"nodes": [{"data": _flat(n)} for n in g["nodes"]],
                              "edges": [{"data": _flat_edge(e)} for e in g["edges"]]},
-                "truncated": g["truncated"]}
+                "truncated": g["truncated"], "edges_truncated": g["edges_truncated"]}
     # graphology: Graph.import() format
     return {
-        "attributes": {"truncated": g["truncated"], "communities": g["communities"]},
+        "attributes": {"truncated": g["truncated"], "edges_truncated": g["edges_truncated"],
+                       "communities": g["communities"]},
         "options": {"type": "mixed", "multi": True, "allowSelfLoops": False},
         "nodes": [{"key": n["id"], "attributes": {k: v for k, v in _flat(n).items() if k != "id"}}
                   for n in g["nodes"]],

@@ -7,13 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from graphsvc.api.examples import EXAMPLES
+from graphsvc.api.ids import Id
 from graphsvc.graph.base import BOUNDS
 
 Strictness = Literal["strict", "normal", "relaxed", "any"]
 
-#: An id as Postgres and Neo4j store it (BIGINT / INTEGER, 64-bit signed): larger numbers are a 422, not
-#: a driver error.
-Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+#: An id as Postgres and Neo4j store it (BIGINT / INTEGER, 64-bit signed), a decimal string in JSON
+#: (``graphsvc.api.ids``): larger numbers are a 422, not a driver error.
+Int64 = Id
 
 
 def _no_nul(value: str) -> str:
@@ -27,7 +29,7 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ErrorOut(BaseModel):
-    detail: str = Field(examples=["track 42 does not exist"])
+    detail: str = Field(examples=["track 42 does not exist"], description="What went wrong, in plain words")
     errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field problems (422 only)")
 
 
@@ -40,12 +42,9 @@ class GraphFormat(StrEnum):
 
 # --- tracks and artists ---------------------------------------------------------------------------
 class TrackOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 4187263, "title": "Nightfall", "version": "Extended Mix", "artists": "Mira Solen feat. Kaito Varn",
-        "bpm": 124.0, "key_pc": 9, "key_mode": 0, "camelot": "8A", "energy": 0.72, "genres": ["house"],
-        "plays": 14, "sets": 12, "quality": 0.9, "label": "Solar Records", "year": 2016, "duration_s": 402.0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("TrackOut")})
 
-    id: int
+    id: Id
     title: str
     version: str | None = None
     artists: str | None = None
@@ -65,10 +64,9 @@ class TrackOut(BaseModel):
 
 
 class ArtistOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 912733, "name": "Mira Solen", "name_key": "mira solen", "tracks": 31, "sets": 9}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("ArtistOut")})
 
-    id: int
+    id: Id
     name: str
     name_key: str | None = None
     tracks: int | None = None
@@ -86,12 +84,9 @@ class AliasOut(BaseModel):
 
 
 class ArtistAliasesOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "artist_id": 912733, "name": "Paul Kalkbrenner", "name_key": "paul kalkbrenner", "aliases": [
-            {"spelling": "Paul Kalkbrenner", "uses": 38, "strategies": ["canonical"], "score": 100.0},
-            {"spelling": "Paul Kalbrenner", "uses": 1, "strategies": ["fuzzy:ratio>=94"], "score": 96.6}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("ArtistAliasesOut")})
 
-    artist_id: int
+    artist_id: Id
     name: str = Field(description="The canonical name: the most used spelling")
     name_key: str
     aliases: list[AliasOut] = Field(description="Most used first")
@@ -109,9 +104,10 @@ class ArtistSearchOut(BaseModel):
 
 # --- graph payloads -------------------------------------------------------------------------------
 class GraphNodeOut(BaseModel):
-    id: str = Field(examples=["Artist:912733"])
+    id: str = Field(description="`Label:id`, e.g. `Artist:<artist id>`; edges name nodes by it",
+                    examples=[f"Artist:{EXAMPLES.artist_id}"])
     kind: str = Field(description="Node label: Track, Artist, Set, Key or Label", examples=["Artist"])
-    label: str = Field(description="Display text", examples=["Mira Solen"])
+    label: str = Field(description="Display text")
     size: int = Field(description="Size hint: the node's degree inside this subgraph", examples=[4])
     community: int = Field(description="Louvain community (fixed seed), for colouring", examples=[0])
     properties: dict[str, Any]
@@ -128,19 +124,13 @@ class GraphEdgeOut(BaseModel):
 class GraphOut(BaseModel):
     """The default (``format=json``) graph payload."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "nodes": [
-            {"id": "Artist:1", "kind": "Artist", "label": "Mira Solen", "size": 1, "community": 0,
-             "properties": {"id": 1, "name": "Mira Solen", "tracks": 31, "hops": 0}},
-            {"id": "Artist:2", "kind": "Artist", "label": "Kaito Varn", "size": 1, "community": 0,
-             "properties": {"id": 2, "name": "Kaito Varn", "tracks": 12, "hops": 1}}],
-        "edges": [{"id": "e0", "source": "Artist:1", "target": "Artist:2", "type": "COLLABORATED_WITH",
-                   "properties": {"weight": 3, "first_year": 2014, "last_year": 2017}}],
-        "truncated": False, "communities": 1}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("GraphOut")})
 
     nodes: list[GraphNodeOut]
     edges: list[GraphEdgeOut]
     truncated: bool = Field(description="The node limit cut the result")
+    edges_truncated: bool = Field(default=False, description="More than 2,000 edges joined the nodes: the "
+                                                              "strongest 2,000 (weight or count) were kept")
     communities: int
 
 
@@ -150,6 +140,7 @@ class D3Graph(BaseModel):
     nodes: list[dict[str, Any]] = Field(description="{id, label, kind, size, community, ...properties}")
     links: list[dict[str, Any]] = Field(description="{source, target, type, ...properties}")
     truncated: bool
+    edges_truncated: bool = False
 
 
 class CytoscapeGraph(BaseModel):
@@ -158,6 +149,7 @@ class CytoscapeGraph(BaseModel):
     elements: dict[str, list[dict[str, Any]]] = Field(
         description="{nodes: [{data: {id, label, ...}}], edges: [{data: {id, source, target, ...}}]}")
     truncated: bool
+    edges_truncated: bool = False
 
 
 class GraphologyGraph(BaseModel):
@@ -174,7 +166,7 @@ AnyGraph = GraphOut | D3Graph | CytoscapeGraph | GraphologyGraph
 
 # --- collaboration paths --------------------------------------------------------------------------
 class ArtistRef(BaseModel):
-    id: int
+    id: Id
     name: str
 
 
@@ -190,20 +182,16 @@ class CollabPath(BaseModel):
 
 
 class CollabPathsOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"from_id": 1, "to_id": 3, "paths": [{
-        "hops": 2, "total_weight": 5, "steps": [
-            {"artist": {"id": 1, "name": "Mira Solen"}, "weight_to_next": 3},
-            {"artist": {"id": 2, "name": "Kaito Varn"}, "weight_to_next": 2},
-            {"artist": {"id": 3, "name": "Oda Lume"}, "weight_to_next": None}]}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("CollabPathsOut")})
 
-    from_id: int
-    to_id: int
+    from_id: Id
+    to_id: Id
     paths: list[CollabPath]
 
 
 # --- recommendations and harmonic paths -----------------------------------------------------------
 class CandidateOut(BaseModel):
-    track_id: int
+    track_id: Id
     title: str
     artists: str | None
     bpm: float | None
@@ -220,7 +208,7 @@ class CandidateOut(BaseModel):
 
 
 class RecTrackOut(BaseModel):
-    id: int
+    id: Id
     title: str
     version: str | None = None
     artists: str | None = None
@@ -297,27 +285,7 @@ class RecommendationOut(BaseModel):
 
 
 class RecommendationsOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "source": {"id": 4187263, "title": "Nightfall", "artists": "Mira Solen", "bpm": 124.0, "camelot": "8A"},
-        "parameters": {"strictness": "any", "bpm_window_pct": 6.0, "half_double": True, "max_pitch_shift": 0,
-                       "limit": 20},
-        "ranker": "fitted", "candidates_considered": 212, "candidates_passed": 198,
-        "dropped": {"key": 0, "bpm": 14}, "warnings": [],
-        "recommendations": [{
-            "rank": 1, "track": {"id": 5512, "title": "Low Tide", "artists": "Oda Lume", "bpm": 125.0,
-                                 "camelot": "9A"},
-            "score": 0.31, "utility": 4.2,
-            "explanation": "DJs played it right after this one 3 times (2 DJs); same label (Solar Records); "
-                           "8A -> 9A (adjacent key), +0.8 % BPM",
-            "evidence": {"followed": {"times": 3, "djs": 2, "last_seen": "2016-05-01"}, "preceded": None,
-                         "via_tracks": None, "same_sets": None, "same_artist": False, "same_label": "Solar Records",
-                         "collaboration": None, "dj_support": None,
-                         "key": {"status": "known", "from": "8A", "to": "9A", "move": "adjacent"},
-                         "bpm": {"status": "known", "from": 124.0, "to": 125.0, "change_pct": 0.81, "pitch_shift": 0},
-                         "energy_delta": None, "shared_genres": ["House"],
-                         "popularity": {"plays": 5, "djs": 4, "plays_recent": 1, "trend": 0.1}},
-            "contributions": {"followed": 2.87, "same_label": 1.05, "key": 0.2},
-            "reached_by": ["followed", "label"], "flags": []}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("RecommendationsOut")})
 
     source: RecTrackOut
     parameters: dict[str, Any]
@@ -331,7 +299,7 @@ class RecommendationsOut(BaseModel):
 
 class ChartTrackOut(BaseModel):
     rank: int
-    id: int
+    id: Id
     title: str
     version: str | None = None
     artists: str | None = None
@@ -350,7 +318,7 @@ class ChartTrackOut(BaseModel):
 
 class ChartArtistOut(BaseModel):
     rank: int
-    id: int
+    id: Id
     name: str
     plays: int | None = Field(default=None, description="Set entries of tracks it is a primary artist of")
     djs: int | None = None
@@ -380,12 +348,19 @@ class HarmonicPath(BaseModel):
 
 
 class HarmonicPathsOut(BaseModel):
-    from_id: int
-    to_id: int
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("HarmonicPathsOut")})
+
+    from_id: Id
+    to_id: Id
     parameters: dict[str, Any]
     paths: list[HarmonicPath]
     budget_exhausted: bool = Field(description="The search budget ran out: longer or lower-ranked paths may be "
                                                "missing")
+    diagnosis: str | None = Field(default=None, description="Why there is no path (when `paths` is empty), in "
+                                                            "plain words: an end without key or BPM, more hops "
+                                                            "needed than max_len allows, no track can follow the "
+                                                            "start, the search budget, or no chain in the graph")
+    warnings: list[str] = Field(default=[], description="What limited a non-empty answer (fewer paths than k)")
 
 
 # --- set builder ----------------------------------------------------------------------------------
@@ -396,9 +371,7 @@ class SetRequest(BaseModel):
     """Constraints of the set builder (``graphsvc.setbuilder.build_set``). Every hop must mix: both keys and
     BPMs known, the key move allowed by ``strictness``, the BPM step within ``max_bpm_step_pct``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "start_track_id": 4187263, "length": 12, "strictness": "normal", "max_bpm_step_pct": 4.0,
-        "max_total_bpm_drift_pct": 10.0, "energy_curve": "build", "artist_gap": 3, "alternatives": 2}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": EXAMPLES.request("SetRequest")})
 
     start_track_id: Int64
     end_track_id: Int64 | None = Field(default=None, description="Track the set must end on (at `length`)")
@@ -430,10 +403,38 @@ class SetRequest(BaseModel):
         return self
 
 
+class SetTrackOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    position: int = Field(description="1 for the first track")
+    id: Id
+    title: str | None = None
+    artists: str | None = None
+    bpm: float | None = None
+    camelot: str | None = None
+    energy: float | None = None
+    duration_s: float | None = None
+    target_energy: float | None = Field(default=None, description="The energy curve's target at this position")
+
+
+class SetTransitionOut(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    from_: Id = Field(alias="from", description="Track id the hop leaves")
+    to: Id = Field(description="Track id the hop reaches")
+    key_move: str = Field(description="Camelot keys of the hop, e.g. '8A -> 9A'")
+    move: str | None = Field(default=None, description="same_key, adjacent, relative, two_step, diagonal, semitone")
+    bpm_pct: float | None = Field(default=None, description="BPM change of the hop, percent")
+    energy_delta: float | None = None
+    real_transitions: int = Field(default=0, description="Times DJs played this pair in this order")
+    score: float
+    breakdown: dict[str, Any] = {}
+
+
 class BuiltSetOut(BaseModel):
-    tracks: list[dict[str, Any]] = Field(description="In order: id, title, artists, bpm, camelot, energy, "
-                                                     "target_energy, duration_s")
-    transitions: list[dict[str, Any]] = Field(description="One per hop: key move, BPM step, score breakdown")
+    tracks: list[SetTrackOut] = Field(description="In order: id, title, artists, bpm, camelot, energy, "
+                                                  "target_energy, duration_s")
+    transitions: list[SetTransitionOut] = Field(description="One per hop: key move, BPM step, score breakdown")
     total_score: float
     mean_hop_score: float
     energy_deviation: float | None
@@ -441,6 +442,8 @@ class BuiltSetOut(BaseModel):
 
 
 class SetResultOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("SetResultOut")})
+
     sets: list[BuiltSetOut]
     diagnosis: str | None = Field(description="Why no set exists (when `sets` is empty)")
     binding: str | None = Field(description="The constraint that binds (a request field, start_track or data)")
@@ -449,20 +452,32 @@ class SetResultOut(BaseModel):
 
 
 # --- analytics ------------------------------------------------------------------------------------
+class CollaboratorOut(BaseModel):
+    id: Id
+    name: str
+    weight: int = Field(description="Tracks credited together")
+
+
+class SupporterOut(BaseModel):
+    id: Id
+    name: str
+    count: int = Field(description="Plays of its tracks in the DJ's sets")
+
+
 class ArtistAnalyticsOut(BaseModel):
-    id: int
+    id: Id
     name: str
     tracks: int | None
     sets_played: int | None
     avg_bpm: float | None
     top_key: str | None
     top_genres: list[dict[str, Any]]
-    collaborators: list[dict[str, Any]]
-    supported_by: list[dict[str, Any]]
+    collaborators: list[CollaboratorOut] = Field(description="Most shared tracks first")
+    supported_by: list[SupporterOut] = Field(description="DJs who play its tracks most, first")
 
 
 class SetAnalyticsOut(BaseModel):
-    id: int
+    id: Id
     title: str | None
     tracks: int
     harmonic_flow: float | None
@@ -483,10 +498,7 @@ class MoveOut(BaseModel):
 
 
 class KeyOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "camelot": "8A", "open_key": "1m", "name": "A minor", "short_name": "Am", "pitch_class": 9, "mode": 0,
-        "compatible": [{"camelot": "8A", "open_key": "1m", "name": "A minor", "move": "same_key", "score": 1.0,
-                        "strictness": "strict"}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": EXAMPLES.response("KeyOut")})
 
     camelot: str
     open_key: str
@@ -499,7 +511,7 @@ class KeyOut(BaseModel):
 
 # --- lineage --------------------------------------------------------------------------------------
 class LineageOut(BaseModel):
-    track_id: int
+    track_id: Id
     silver: dict[str, Any] = Field(description="The silver.track row, provenance per field included")
     credits: list[dict[str, Any]]
     identifiers: list[dict[str, Any]]
@@ -515,7 +527,7 @@ class LineageOut(BaseModel):
 
 # --- pipeline -------------------------------------------------------------------------------------
 class RunOut(BaseModel):
-    run_id: int
+    run_id: Id
     kind: str
     mode: str | None
     status: str
@@ -535,9 +547,7 @@ class RunRequest(BaseModel):
 
 
 class ReplayRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"fields": ["bpm", "key"], "reason": "rekordbox export re-analysed", "filter": {"source": "rekordbox"}},
-        {"fields": ["energy"], "reason": "check one track", "track_ids": [4187263]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": EXAMPLES.request("ReplayRequest")})
 
     fields: list[Annotated[Text, Field(max_length=64)]] = Field(min_length=1, max_length=16)
     reason: Text = Field(min_length=1, max_length=2000)
@@ -559,8 +569,8 @@ class JobOut(BaseModel):
     status: str
     started_at: str = Field(description="ISO 8601, UTC")
     completed_at: str | None = Field(description="ISO 8601, UTC; null while the job runs")
-    run_ids: list[int]
-    replay_id: int | None
+    run_ids: list[Id]
+    replay_id: Id | None
     summary: dict[str, Any] | None
     error: str | None
     graph_refreshed: bool

@@ -870,7 +870,7 @@ class EmbeddedStore:
             a, b, k=k, max_len=max_len,
             neighbours=lambda x: self.raw_candidates(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                                      strict_only=True),
-            source=lambda x: self.tracks[x].props(),
+            source=lambda x: self.tracks[x].props(), strictness=strictness, bpm_window_pct=bpm_window_pct,
         )
 
     # --- neighbourhood ---------------------------------------------------------------------------

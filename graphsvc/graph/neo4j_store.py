@@ -566,7 +566,8 @@ class Neo4jStore:
                                        half_double=True, max_pitch_shift=0)
             return [c for c in raw if c["move"] is not None and c["bpm_pct"] is not None]
 
-        return paths.harmonic_paths(a, b, k=k, max_len=max_len, neighbours=neighbours, source=source)
+        return paths.harmonic_paths(a, b, k=k, max_len=max_len, neighbours=neighbours, source=source,
+                                    strictness=strictness, bpm_window_pct=bpm_window_pct)
 
     def harmonic_path_ids(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                           bpm_window_pct: float = 6.0) -> list[list[int]]:

@@ -12,6 +12,14 @@ Search:
    depth-first.
 Both phases share a budget of neighbour expansions (``budget``); when it runs out the result is what
 was found so far and ``PathList.budget_exhausted`` is True.
+
+Given the constraints (``strictness``, ``bpm_window_pct``), both phases skip a track y reached after d hops
+when d + (a lower bound on the hops from y to b: Camelot wheel distance under the strictness, tempo steps
+within the window) exceeds the hops left. The bound never overestimates, so every path of at most
+``max_len`` tracks survives and the answer is the same; the budget is spent only on tracks that can still
+lead to b (2A @ 122 BPM -> 10B @ 129.5 BPM needs 5 hops: without the bound the budget ran out on layer 2).
+
+:func:`diagnose` says in words why an answer is empty or short.
 """
 
 from __future__ import annotations
@@ -24,7 +32,10 @@ from graphsvc.errors import InvalidValue
 from graphsvc.graph.base import Candidate, bounded
 from graphsvc.graph.ranking import score_candidate
 
-DEFAULT_BUDGET = 100  # neighbour expansions per request (each is one candidate generation)
+#: Neighbour expansions per request (each is one candidate generation, ~1-4 ms on the embedded store): 400
+#: covers the 5-hop corridor of the demo's 2A @ 122 -> 10B @ 129.5 BPM (282 expansions, ~1 s on 2 busy cores),
+#: within the API's graph_timeout_s, which stops the search in any case (graphsvc.deadline).
+DEFAULT_BUDGET = 400
 
 
 class PathList(list):
@@ -33,6 +44,11 @@ class PathList(list):
 
     budget_exhausted: bool = False
     expanded: int = 0
+    #: the fewest hops any path can have under the constraints (None when they were not given or an end
+    #: lacks a key or BPM)
+    min_hops: int | None = None
+    #: tracks that may follow the start track under the constraints (None: not expanded)
+    start_neighbours: int | None = None
 
 
 class _Expander:
@@ -42,6 +58,12 @@ class _Expander:
         self.budget = budget
         self.expanded = 0
         self.exhausted = False
+        self._recs: dict[int, Any] = {}
+
+    def _cache_rec(self, y: int) -> Any:
+        """The raw record of y as some expanded track's neighbour (its key and BPM)."""
+        rec = self._recs.get(y)
+        return None if rec is None else _Rec(rec)
 
     def __call__(self, x: int) -> dict[int, Any] | None:
         hit = self._cache.get(x)
@@ -55,7 +77,29 @@ class _Expander:
         out = {int(_get(r, "track_id")): r for r in self._neighbours(x)}
         out.pop(x, None)
         self._cache[x] = out
+        for y, r in out.items():
+            self._recs.setdefault(y, r)
         return out
+
+
+class _Rec(Mapping):
+    """A raw record (dict or Candidate) read as a mapping of its key and BPM."""
+
+    def __init__(self, rec: Any) -> None:
+        self._rec = rec
+
+    def __getitem__(self, name: str) -> Any:
+        return _get(self._rec, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = _get(self._rec, name)
+        return default if value is None else value
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(("camelot", "bpm"))
+
+    def __len__(self) -> int:
+        return 2
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -71,6 +115,8 @@ def harmonic_paths(
     neighbours: Callable[[int], Sequence[Any]],
     source: Callable[[int], Mapping[str, Any]],
     budget: int = DEFAULT_BUDGET,
+    strictness: str | None = None,
+    bpm_window_pct: float | None = None,
 ) -> PathList:
     bounded("k", k)
     bounded("max_len", max_len)
@@ -78,6 +124,22 @@ def harmonic_paths(
         raise InvalidValue("a harmonic path needs two different tracks")
     k, max_hops = int(k), int(max_len) - 1
     expand = _Expander(neighbours, budget)
+    start_props, goal = source(a), source(b)
+    if not _mixable(start_props) or not _mixable(goal):
+        return PathList()  # every hop needs both keys and BPMs: nothing can be checked (see diagnose)
+    lower = _lower_bound(goal, strictness, bpm_window_pct)
+    min_hops = lower(start_props) if lower is not None else None
+    if min_hops is not None and min_hops > max_hops:
+        out = PathList()
+        out.min_hops = min_hops
+        return out
+
+    def hopeless(y: int, hops_so_far: int) -> bool:
+        """y (reached after hops_so_far hops) cannot reach b within max_hops."""
+        if lower is None or y == b:
+            return False
+        rec = expand._cache_rec(y)
+        return rec is not None and hops_so_far + lower(rec) > max_hops
     scores: dict[tuple[int, int], Candidate] = {}
 
     def hop(x: int, y: int) -> Candidate:
@@ -98,6 +160,8 @@ def harmonic_paths(
             if nb is None:
                 break
             for y in nb:
+                if hopeless(y, d + 1):
+                    continue
                 if y not in depth:
                     depth[y] = d + 1
                     parents[y] = [x]
@@ -136,7 +200,7 @@ def harmonic_paths(
     length = (shortest + 1) if shortest is not None else None
     while length is not None and len(found) < k and length <= max_hops and not expand.exhausted:
         more: list[tuple[float, tuple[int, ...]]] = []
-        _dfs(a, b, length, (a,), {a}, expand, more)
+        _dfs(a, b, length, (a,), {a}, expand, more, hopeless)
         for _, path in more:
             s = 0.0
             for x, y in zip(path, path[1:]):
@@ -157,11 +221,36 @@ def harmonic_paths(
         result.append([start] + [hop(x, y) for x, y in zip(path, path[1:])])
     result.budget_exhausted = expand.exhausted
     result.expanded = expand.expanded
+    result.min_hops = min_hops
+    first = expand._cache.get(a)
+    result.start_neighbours = None if first is None else len(first)
     return result
 
 
+def _mixable(props: Mapping[str, Any]) -> bool:
+    return props.get("camelot") is not None and props.get("bpm") is not None
+
+
+def _lower_bound(goal: Mapping[str, Any], strictness: str | None,
+                 bpm_window_pct: float | None) -> Callable[[Mapping[str, Any]], int] | None:
+    """``lb(track) ->`` fewest hops from a track (with key and BPM) to ``goal`` under the constraints."""
+    if strictness is None or bpm_window_pct is None:
+        return None
+    from graphsvc.setbuilder import _bpm_hops, _key_distances
+
+    keys = _key_distances(strictness)
+    g_key, g_bpm = goal["camelot"], float(goal["bpm"])
+
+    def lb(rec: Mapping[str, Any]) -> int:
+        if rec.get("camelot") is None or rec.get("bpm") is None:
+            return 0
+        return max(keys[rec["camelot"], g_key], _bpm_hops(float(rec["bpm"]), g_bpm, bpm_window_pct))
+
+    return lb
+
+
 def _dfs(x: int, b: int, remaining: int, path: tuple[int, ...], on_path: set[int],
-         expand: _Expander, out: list) -> None:
+         expand: _Expander, out: list, hopeless: Callable[[int, int], bool]) -> None:
     deadline.check()
     nb = expand(x)
     if nb is None:
@@ -171,10 +260,61 @@ def _dfs(x: int, b: int, remaining: int, path: tuple[int, ...], on_path: set[int
             out.append((0.0, path + (b,)))
         return
     for y in sorted(nb):
-        if y == b or y in on_path:
+        if y == b or y in on_path or hopeless(y, len(path)):
             continue
         on_path.add(y)
-        _dfs(y, b, remaining - 1, path + (y,), on_path, expand, out)
+        _dfs(y, b, remaining - 1, path + (y,), on_path, expand, out, hopeless)
         on_path.discard(y)
         if expand.exhausted:
             return
+
+
+def _name(props: Mapping[str, Any]) -> str:
+    artists, title = props.get("artists"), props.get("title") or f"track {props.get('id')}"
+    return f"'{artists} - {title}'" if artists else f"'{title}'"
+
+
+def _at(props: Mapping[str, Any]) -> str:
+    key = props.get("camelot") or "unknown key"
+    bpm = props.get("bpm")
+    return f"{key} @ {bpm:g} BPM" if bpm is not None else f"{key}, unknown BPM"
+
+
+def diagnose(result: PathList, a: Mapping[str, Any], b: Mapping[str, Any], *, k: int, max_len: int,
+             strictness: str, bpm_window_pct: float) -> tuple[str | None, list[str]]:
+    """(diagnosis, warnings) of a :func:`harmonic_paths` answer, in words a DJ reads: why there is no path
+    (an end without key or BPM, the wheel or the tempo gap needing more hops than ``max_len`` allows, a
+    start track nothing can follow, the search budget, or no chain in the graph), and what limited a short
+    answer."""
+    rules = f"strictness '{strictness}' and BPM steps of at most {bpm_window_pct:g} %"
+    warnings: list[str] = []
+    for end, props in (("start", a), ("end", b)):
+        missing = [w for w, f in (("key", "camelot"), ("BPM", "bpm")) if props.get(f) is None]
+        if missing:
+            return (f"the {end} track {_name(props)} has no known {' and no '.join(missing)}: every hop of a "
+                    "harmonic path needs the key and BPM of both tracks, so no hop "
+                    f"{'from' if end == 'start' else 'into'} it can be checked"), warnings
+    if result:
+        if len(result) < k:
+            if result.budget_exhausted:
+                warnings.append(f"only {len(result)} of the {k} paths asked for were found before the search "
+                                f"budget ran out ({result.expanded} tracks expanded): longer or lower-ranked "
+                                "paths may be missing")
+            else:
+                warnings.append(f"only {len(result)} path(s) of at most {max_len} tracks exist with {rules}")
+        return None, warnings
+    if result.min_hops is not None and result.min_hops > max_len - 1:
+        return (f"{_at(a)} -> {_at(b)} needs at least {result.min_hops} hops with {rules} (the Camelot wheel "
+                f"and the tempo gap), but max_len {max_len} allows {max_len - 1}; ask for max_len "
+                f"{result.min_hops + 1} or more, a looser strictness or a wider bpm_window_pct"), warnings
+    if result.start_neighbours == 0:
+        return (f"no track in the graph can follow the start track {_name(a)} ({_at(a)}) with {rules}; "
+                "try a looser strictness or a wider bpm_window_pct"), warnings
+    if result.budget_exhausted:
+        return (f"the search gave up after expanding {result.expanded} tracks (its budget) without reaching the "
+                f"end track; a path of at most {max_len} tracks may still exist: try a smaller max_len, a looser "
+                "strictness or a wider bpm_window_pct"), warnings
+    return (f"no chain of tracks in the graph links {_name(a)} ({_at(a)}) to {_name(b)} ({_at(b)}) within "
+            f"{max_len} tracks with {rules}: the search looked at every track that could still lead there "
+            f"({result.expanded} expanded); try a larger max_len, a looser strictness or a wider "
+            "bpm_window_pct"), warnings

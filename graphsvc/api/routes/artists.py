@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
 from graphsvc.api.deps import AnswersDep, DbDep, SettingsDep, StoreDep, run_graph
+from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.formats import render
+from graphsvc.api.ids import Id
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.routes.tracks import _bi
 from graphsvc.api.schemas import (
@@ -25,7 +27,10 @@ from graphsvc.errors import NotFound
 
 router = APIRouter(prefix="/artists", tags=["artists"], responses=COMMON)
 
-ArtistId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Artist id (gold.artist.id)", examples=[912733])]
+ArtistId = Annotated[Id, Path(description="Artist id (gold.artist.id), a decimal string",
+                               openapi_examples=demo_example(EXAMPLES.artist_id))]
+OtherArtistId = Annotated[Id, Path(description="Artist id (gold.artist.id) of the other end",
+                                   openapi_examples=demo_example(EXAMPLES.other_artist_id))]
 Format = Annotated[GraphFormat, Query(description="Payload format")]
 
 
@@ -39,7 +44,7 @@ def _artist(store: Any, artist_id: int) -> dict[str, Any]:
 @router.get("", response_model=ArtistSearchOut, summary="Search artists by name")
 async def search_artists(
     store: StoreDep, settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name", examples=["solen"])],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name", openapi_examples=demo_example(EXAMPLES.artist_query))],
     limit: Annotated[int, Query(description="Most results", **_bi("limit"))] = 20,
 ) -> dict:
     return {"query": q, "results": await run_graph(settings, store.search_artists, q, limit)}
@@ -76,7 +81,7 @@ async def collaborations(
 @router.get("/{a}/collaborations/path/{b}", response_model=CollabPathsOut, responses=NOT_FOUND,
             summary="Shortest collaboration chains from artist a to artist b")
 async def collaboration_path(
-    a: ArtistId, b: ArtistId, store: StoreDep, settings: SettingsDep,
+    a: ArtistId, b: OtherArtistId, store: StoreDep, settings: SettingsDep,
     k: Annotated[int, Query(description="Most paths", **_bi("k"))] = 3,
     max_hops: Annotated[int, Query(description="Longest chain in hops", **_bi("max_hops"))] = 6,
 ) -> dict:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
 from graphsvc.api.deps import AnswersDep, SettingsDep, StoreDep, run_graph
+from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.routes import COMMON
 from graphsvc.api.schemas import ChartsOut
 from graphsvc.charts import MIN_RECENT_PLAYS, MIN_RECENT_PLAYS_ARTIST
@@ -46,7 +47,7 @@ def _chart(store: Any, genre: str | None, window: str, limit: int) -> dict[str, 
 @router.get("", response_model=ChartsOut, summary="Most played and trending tracks and artists")
 async def charts(
     store: StoreDep, settings: SettingsDep, answers: AnswersDep,
-    genre: Annotated[str | None, Query(min_length=1, max_length=100, examples=["Techno"],
+    genre: Annotated[str | None, Query(min_length=1, max_length=100, openapi_examples=demo_example(EXAMPLES.genre),
                                        description="Only tracks of this genre (the genres of the sets that "
                                                    "played them, or their own genre tags); artists: all")] = None,
     window: Annotated[Literal["all", "recent"], Query(description="all: every set; recent: the 365 days before "

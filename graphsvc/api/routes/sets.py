@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path
 
 from graphsvc.api.deps import SettingsDep, StoreDep, run_graph
+from graphsvc.api.examples import EXAMPLES, demo_example
+from graphsvc.api.ids import Id
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.schemas import ErrorOut, SetAnalyticsOut, SetRequest, SetResultOut
 from graphsvc.errors import NotFound
@@ -55,7 +57,7 @@ async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep)
 
 @router.get("/{set_id}/analytics", response_model=SetAnalyticsOut, responses=NOT_FOUND,
             summary="Harmonic flow, compatible transitions, energy and BPM curves, genres of a set")
-async def set_analytics(set_id: Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Set id (gold.set.id)")], store: StoreDep,
+async def set_analytics(set_id: Annotated[Id, Path(description="Set id (gold.set.id)", openapi_examples=demo_example(EXAMPLES.set_id))], store: StoreDep,
                         settings: SettingsDep) -> dict:
     out = await run_graph(settings, store.set_analytics, set_id)
     if out is None:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
 from graphsvc.api.deps import AnswersDep, DbDep, RankerDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
+from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.formats import render
+from graphsvc.api.ids import Id
 from graphsvc.api.routes import COMMON, NOT_FOUND
 from graphsvc.api.schemas import (
     AnyGraph,
@@ -23,13 +25,17 @@ from graphsvc.api.schemas import (
 )
 from graphsvc.errors import NotFound
 from graphsvc.graph.base import BOUNDS
+from graphsvc.graph.paths import diagnose as harmonic_diagnose
 from graphsvc.recommend.features import Constraints
 from graphsvc.recommend.service import DEFAULT_LIMIT, DEFAULTS, recommend
 from graphsvc.recommend.service import payload as rec_payload
 
 router = APIRouter(prefix="/tracks", tags=["tracks"], responses=COMMON)
 
-TrackId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Track id (gold.track.id)", examples=[4187263])]
+TrackId = Annotated[Id, Path(description="Track id (gold.track.id), a decimal string",
+                                openapi_examples=demo_example(EXAMPLES.track_id))]
+OtherTrackId = Annotated[Id, Path(description="Track id (gold.track.id) of the other end",
+                                  openapi_examples=demo_example(EXAMPLES.other_track_id))]
 
 
 def _b(name: str) -> dict[str, float]:
@@ -81,7 +87,7 @@ def _track_out(t: dict[str, Any]) -> dict[str, Any]:
 async def search_tracks(
     store: StoreDep, settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Words of the artists or title",
-                            examples=["nightfall"])],
+                            openapi_examples=demo_example(EXAMPLES.track_query))],
     limit: Limit = 20,
 ) -> dict:
     results = await run_graph(settings, store.search_tracks, q, limit)
@@ -137,20 +143,27 @@ async def recommendations(
 @router.get("/{a}/harmonic-path/{b}", response_model=HarmonicPathsOut, responses=NOT_FOUND,
             summary="Harmonic-mixing paths from track a to track b (every hop mixes)")
 async def harmonic_path(
-    a: TrackId, b: TrackId, store: StoreDep, settings: SettingsDep,
+    a: TrackId, b: OtherTrackId, store: StoreDep, settings: SettingsDep,
     k: Annotated[int, Query(description="Most paths", **_bi("k"))] = 3,
     max_len: Annotated[int, Query(description="Most tracks per path, ends included", **_bi("max_len"))] = 6,
     strictness: StrictnessQ = "normal",
     bpm_window_pct: BpmWindow = 6.0,
 ) -> dict:
-    paths = await run_graph(settings, store.harmonic_paths, a, b, k=k, max_len=max_len, strictness=strictness,
-                            bpm_window_pct=bpm_window_pct)
+    def work() -> tuple[Any, str | None, list[str]]:
+        found = store.harmonic_paths(a, b, k=k, max_len=max_len, strictness=strictness,
+                                     bpm_window_pct=bpm_window_pct)
+        diagnosis, warnings = harmonic_diagnose(found, _track(store, a), _track(store, b), k=k, max_len=max_len,
+                                                strictness=strictness, bpm_window_pct=bpm_window_pct)
+        return found, diagnosis, warnings
+
+    paths, diagnosis, warnings = await run_graph(settings, work)
     return {
         "from_id": a, "to_id": b,
         "parameters": {"k": k, "max_len": max_len, "strictness": strictness, "bpm_window_pct": bpm_window_pct},
         "paths": [{"hops": len(p) - 1, "total_score": sum(c.score for c in p[1:]), "tracks": [_cand(c) for c in p]}
                   for p in paths],
         "budget_exhausted": bool(getattr(paths, "budget_exhausted", False)),
+        "diagnosis": diagnosis, "warnings": warnings,
     }
 
 

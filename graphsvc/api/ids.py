@@ -1,0 +1,79 @@
+"""Ids in JSON are strings: JavaScript reads a JSON number as a double, exact only up to 2**53.
+
+Track, artist, set and label ids are 64-bit hashes of natural keys (``graphsvc.ids``): as JSON numbers, a
+browser rounds them (``5167824971729464268`` arrives as ``5167824971729464000``) and every follow-up request
+names a track that does not exist. So the API writes every id as a decimal string and reads an id as that
+string or as a number; inside Python ids stay ``int``.
+
+Two parts:
+
+- :data:`Id`, the pydantic type of request and response fields and path parameters: ``int`` in Python,
+  ``"123"`` in JSON, ``type: string, pattern: ^-?[0-9]{1,19}$`` in the OpenAPI document;
+- :func:`ids_as_strings`, applied by the encoder of every JSON answer (``graphsvc.api.answers``), for the
+  payloads that are not pydantic models (graph node properties, lineage rows, pipeline statistics): an
+  integer under a key named ``id`` or ``*_id``, or in a list under ``*_ids``, is written as a string.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+ID_PATTERN = r"^-?[0-9]{1,19}$"
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def parse_id(value: Any) -> Any:
+    """An id from JSON or a path: a decimal string or an integer, within the 64-bit range."""
+    if isinstance(value, bool):
+        raise ValueError("an id is a decimal string such as \"4187263\", not a boolean")
+    if isinstance(value, str):
+        if not _ID_RE.match(value):
+            raise ValueError("an id is a decimal integer string such as \"4187263\"")
+        value = int(value)
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError("an id is a 64-bit integer (at most 19 digits)")
+    return value
+
+
+_SCHEMA = {"type": "string", "pattern": ID_PATTERN,
+           "description": "A 64-bit id written as a decimal string (JSON numbers lose precision in JavaScript); "
+                          "a JSON number is accepted on input too"}
+
+#: An id: ``int`` in Python, a decimal string in JSON (numbers accepted on input).
+Id = Annotated[int, BeforeValidator(parse_id), PlainSerializer(str, return_type=str, when_used="json"),
+               WithJsonSchema(_SCHEMA)]
+
+
+def _is_int(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, np.integer)
+
+
+def _id_key(key: Any) -> bool:
+    return isinstance(key, str) and (key == "id" or key.endswith("_id"))
+
+
+def ids_as_strings(value: Any) -> Any:
+    """``value`` (JSON-like data) with every integer id written as a string (see the module doc)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if _is_int(v) and _id_key(k):
+                out[k] = str(int(v))
+            elif isinstance(v, (dict, list, tuple)):
+                if isinstance(k, str) and k.endswith("_ids") and isinstance(v, (list, tuple)):
+                    out[k] = [str(int(x)) if _is_int(x) else ids_as_strings(x) for x in v]
+                else:
+                    out[k] = ids_as_strings(v)
+            else:
+                out[k] = v
+        return out
+    if isinstance(value, (list, tuple)):
+        return [ids_as_strings(v) for v in value]
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        return ids_as_strings({name: getattr(value, name) for name in type(value).__dataclass_fields__})
+    return value

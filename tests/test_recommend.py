@@ -292,3 +292,27 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
             a, b = got.fit(c), want[c]
             assert (a.move, a.pitch_shift, a.effective_camelot) == (b.move, b.pitch_shift, b.effective_camelot), c
             assert (a.bpm_pct is None) == (b.bpm_pct is None) and (a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9)
+
+
+def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_factory):
+    """EmbeddedEvidence.window answers from a quarter of the BPM window when the best key group alone
+    fills it; on a graph big enough for the shortcut it must equal the full window's answer."""
+    import random
+    from dataclasses import replace
+
+    from graphsvc.recommend.embedded_context import EmbeddedEvidence
+
+    store = synthetic_store_factory("rec_window", 30_000, 3)
+    ev = EmbeddedEvidence(store)
+    rng = random.Random(3)
+    known = sorted(t.id for t in store.tracks.values() if t.camelot and t.bpm)
+    shortcut = 0
+    for _ in range(150):
+        a = rng.choice(known)
+        con = Constraints(strictness=rng.choice(["strict", "normal", "relaxed"]),
+                          bpm_window_pct=rng.choice([2.0, 6.0, 12.0]), half_double=rng.random() < 0.5)
+        trans = store.trans_out.get(a, {})
+        assert ev.window(a, con, 60) == ev._window_ids(a, con, 60, trans), (a, con)
+        narrow = replace(con, bpm_window_pct=con.bpm_window_pct / 4)
+        shortcut += ev._window_ids(a, narrow, 60, trans, best_group_only=True) is not None
+    assert shortcut > 30  # the shortcut was really exercised

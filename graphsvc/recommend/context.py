@@ -30,8 +30,8 @@ class Caps:
     near: int = 5  # same-set neighbours: positions at most this far from the source
     artist_tracks: int = 25  # candidates per artist of the source (plays desc)
     label_tracks: int = 50  # candidates from the source's label
-    collaborators: int = 20  # collaborators per artist of the source
-    collaborator_tracks: int = 5  # candidates per collaborator
+    collaborators: int = 10  # collaborators per artist of the source
+    collaborator_tracks: int = 3  # candidates per collaborator
     djs: int = 20  # DJs of the source's sets whose support is read
     support_artists: int = 100  # supported artists kept (for the feature)
     support_candidates: int = 10  # ... of which this many give candidates
@@ -39,7 +39,7 @@ class Caps:
     repertoire: int = 300  # tracks of the DJs' repertoire kept (for the feature)
     repertoire_djs: int = 5  # DJs whose most played tracks give candidates ...
     repertoire_tracks: int = 10  # ... this many each
-    window: int = 100  # harmonic window candidates (key + BPM), when the source's key and BPM are known
+    window: int = 60  # harmonic window candidates (key + BPM), when the source's key and BPM are known
     popular: int = 50  # popular tracks of the source's scene genre (cold start: only when others are few)
 
 

@@ -152,13 +152,37 @@ class EmbeddedEvidence:
         return idx.get(genre, [])[:n]
 
     def window(self, a: int, constraints: Any, n: int) -> list[int]:
+        """Rule 3's window candidates in rule-3 order (move-score group, then BPM distance, then id). Exact
+        shortcut: the best group's tracks within a quarter of the BPM window are a prefix of that group
+        within the whole window, so when they alone fill the ``n`` places the answer is the same as the
+        full window's (a big graph answers from a narrow BPM band; otherwise the full window is cut)."""
+        from dataclasses import replace
+
         s = self.store
-        c = constraints
         trans = s.trans_out.get(a, {})
+        c = constraints
+        if c.max_pitch_shift == 0 and c.bpm_window_pct > 0:
+            got = self._window_ids(a, replace(c, bpm_window_pct=c.bpm_window_pct / 4), n, trans, best_group_only=True)
+            if got is not None:
+                return got
+        return self._window_ids(a, c, n, trans)
+
+    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: bool = False) -> list[int] | None:
+        from graphsvc import harmonic
+
+        s = self.store
         raw = s._raw_sequence(a, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
-                              half_double=c.half_double, max_pitch_shift=c.max_pitch_shift,
-                              cap=len(trans) + n)
-        if hasattr(raw, "evidence") and hasattr(raw, "ids"):  # the vectorized path: read the id column
+                              half_double=c.half_double, max_pitch_shift=c.max_pitch_shift, cap=len(trans) + n)
+        vectorized = hasattr(raw, "evidence") and hasattr(raw, "ids")
+        if best_group_only:
+            if not vectorized:
+                return None
+            best = harmonic.compatible_keys(s.tracks[a].key, c.strictness)[0][2]
+            ids, scores = raw.ids.tolist(), raw.move_score.tolist()
+            picked = [t for t, sc in zip(ids, scores) if sc == best and t not in trans][:n]
+            firsts = [t for t in ids if t not in trans][:n]
+            return picked if len(picked) == n and picked == firsts else None
+        if vectorized:
             order = [int(r["track_id"]) for r in raw.evidence] + raw.ids.tolist()
         else:
             order = [int(r["track_id"]) for r in raw]

@@ -78,7 +78,7 @@ def _ingest(source: str, paths: list[Path], **options: Any) -> None:
     from etl.pipeline import Inputs, Pipeline
 
     field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
-             "features": "features"}[source]
+             "features": "features", "traktor": "traktor", "mixxx": "mixxx", "virtualdj": "virtualdj"}[source]
     try:
         with _db() as conn, _progress() as progress:
             summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
@@ -130,9 +130,46 @@ def ingest_rekordbox(
 
 
 @ingest_app.command("features")
-def ingest_features(path: Path) -> None:
-    """A CSV of track features: artist/title (or an id) plus any of bpm, key, energy."""
-    _ingest("features", [path])
+def ingest_features(
+    path: Path,
+    kind: Annotated[Optional[str], typer.Option(
+        help="kind of table, for the confidence of its values: spotify | giantsteps | essentia | beatport | "
+             "generic (default: detected from the columns)")] = None,
+) -> None:
+    """A CSV (.csv or .csv.gz) of track features: artist/title (or an id) plus any of bpm, key, mode, energy."""
+    _ingest("features", [path], features_kind=kind)
+
+
+_LIBRARY_HELP = ("name of the DJ library this file comes from (its track ids and playlists are scoped to it); "
+                 "default: the file name without extension")
+
+
+def _ingest_library(source: str, program: str, path: Path, library: Optional[str]) -> None:
+    from etl.importers.library import library_name
+
+    try:
+        library_name(path, library, program)  # a bad name fails before any database work
+    except GraphsvcError as e:
+        _fail(e)
+    _ingest(source, [path], library=library)
+
+
+@ingest_app.command("traktor")
+def ingest_traktor(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A Traktor collection (collection.nml, or File > Export Collection): tracks and playlists."""
+    _ingest_library("traktor", "Traktor", path, library)
+
+
+@ingest_app.command("mixxx")
+def ingest_mixxx(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A Mixxx library database (mixxxdb.sqlite): tracks, playlists, set logs and crates."""
+    _ingest_library("mixxx", "Mixxx", path, library)
+
+
+@ingest_app.command("virtualdj")
+def ingest_virtualdj(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A VirtualDJ database (database.xml): tracks with their tags and VirtualDJ's analysis."""
+    _ingest_library("virtualdj", "VirtualDJ", path, library)
 
 
 def _run_summary(summary: Any) -> None:
@@ -152,8 +189,12 @@ def run(
     tracklists: Annotated[Optional[list[Path]], typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
     rekordbox: Annotated[Optional[list[Path]], typer.Option(help="rekordbox XML collection")] = None,
     library: Annotated[Optional[str], typer.Option(
-        help="library name of the --rekordbox files (default: each file name without extension)")] = None,
+        help="library name of the --rekordbox, --traktor, --mixxx and --virtualdj files (default: each file name "
+         "without extension)")] = None,
     features: Annotated[Optional[list[Path]], typer.Option(help="feature CSV (bpm/key/energy)")] = None,
+    traktor: Annotated[Optional[list[Path]], typer.Option(help="Traktor collection.nml")] = None,
+    mixxx: Annotated[Optional[list[Path]], typer.Option(help="Mixxx mixxxdb.sqlite")] = None,
+    virtualdj: Annotated[Optional[list[Path]], typer.Option(help="VirtualDJ database.xml")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Run the pipeline in a processing mode; incremental and idempotent."""
@@ -164,11 +205,12 @@ def run(
         console.print(f"[bold red]error:[/] unknown mode {mode!r}; modes are {', '.join(MODES)}")
         raise typer.Exit(2)
     try:
-        for path in rekordbox or []:
+        for path in [*(rekordbox or []), *(traktor or []), *(mixxx or []), *(virtualdj or [])]:
             library_name(path, library)  # a bad name fails before any database work
     except GraphsvcError as e:
         _fail(e)
-    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [], rekordbox_library=library)
+    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [], rekordbox_library=library,
+                    traktor=traktor or [], mixxx=mixxx or [], virtualdj=virtualdj or [], library=library)
     try:
         with _db() as conn, _progress() as progress:
             summary = Pipeline(conn, progress=progress).run(mode, inputs)

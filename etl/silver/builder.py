@@ -36,7 +36,7 @@ import psycopg
 
 from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
-from etl.identity import ArtistResolver, TrackResolver, track_key
+from etl.identity import ArtistResolver, TrackResolver, recording_key, track_key
 from etl.parsepool import Packed, ParsePool, unpack
 from etl.silver.helpers import artists_display, dumps_json
 from etl.silver.rows import _TABLES, _WRITE_ORDER, Rows  # noqa: F401  (re-exported)
@@ -166,6 +166,7 @@ class SilverBuilder:
         self.tracks = TrackResolver.load(self.conn)
         self.set_ids = {r[0] for r in self.conn.execute("SELECT set_id FROM silver.dj_set")}
         self.conn.commit()
+        self._backfill_recording_keys()
         if any(source.needs_corpus(pending) for source in self.sources.values()):
             self.splitter = CreditSplitter.from_corpus(*self.corpus_texts())
         else:
@@ -196,6 +197,19 @@ class SilverBuilder:
         self._refresh_canonical_names()
         self.stats.seconds = time.perf_counter() - t0
         return self.stats
+
+    def _backfill_recording_keys(self) -> None:
+        """``silver.track.recording_key`` of tracks created before it existed (migration 016): once."""
+        rows = self.conn.execute(
+            """SELECT t.track_id, t.title, t.version, array_agg(ta.artist_id) FROM silver.track t
+               JOIN silver.track_artist ta ON ta.track_id = t.track_id AND ta.role = 'primary'
+               WHERE t.recording_key IS NULL GROUP BY t.track_id"""
+        ).fetchall()
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany("UPDATE silver.track SET recording_key = %s WHERE track_id = %s",
+                                [(recording_key(ids, title, version), tid) for tid, title, version, ids in rows])
+        self.conn.commit()
 
     def fixed_chunks(self, ids: list[int]) -> Iterator[list[dict]]:
         """``ids``' records in chunks of ``chunk_records``, in id order."""
@@ -345,13 +359,16 @@ class SilverBuilder:
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
             # (the silver.track row in _TABLES["track"] order, its credits)
             return ((track_id, key, p.title, p.version, artists_display(p.credits), p.catalog, duration_s,
-                     record_id), credit_ids)
+                     record_id, recording_key(primaries, p.title, p.version)), credit_ids)
 
         track_id, _ = self.tracks.resolve(key, identifiers, make_row)
         return track_id
 
     def observation(self, source: str, record_id: int, item_index: int, track_id: int | None,
-                     match: str | None, **values: Any) -> None:
+                    match: str | None, *, kind: str | None = None, match_keys: list[str] | None = None,
+                    **values: Any) -> None:
+        """An observation row: what ``source`` (of ``kind``, see ``enrichment.source_confidence``) says about
+        ``track_id``, matched by strategy ``match``; ``match_keys`` for a row that matched no track yet."""
         obs_id = stable_id("observation", f"{record_id}:{item_index}")
         extra = values.pop("extra", {}) or {}
         self.rows.add(
@@ -360,9 +377,13 @@ class SilverBuilder:
             values.get("key_pitch_class"), values.get("key_mode"), values.get("energy"),
             values.get("genres") or [], values.get("label"), values.get("catalog_number"),
             values.get("duration_s"), values.get("rating"), dumps_json(extra) if extra else "{}",
+            kind, match_keys if track_id is None and match_keys else None,
         )
-        if track_id is not None and track_id not in self.tracks.created:
-            self.rows.dirty_tracks.add(track_id)  # new tracks are born flagged; existing ones are bumped
+        if track_id is not None:
+            if track_id not in self.tracks.created:
+                self.rows.dirty_tracks.add(track_id)  # new tracks are born flagged; existing ones are bumped
+            if "bpm" in values or "key_pitch_class" in values or "energy" in values:
+                self.rows.audio_tracks.add(track_id)  # its other edits read these values too
         self.stats.observations += 1
 
     def validated(self, record_id: int, item_index: int, raw: dict[str, Any]) -> dict[str, Any]:

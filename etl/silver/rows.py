@@ -22,7 +22,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "artist_alias": ("alias", "alias_key", "artist_id", "strategy", "score"),
     "track": (
         "track_id", "track_key", "title", "version", "artists_display", "catalog_number", "duration_s",
-        "first_record_id",
+        "first_record_id", "recording_key",
     ),
     "track_artist": ("track_id", "artist_id", "role", "position"),
     "track_alias": ("alias_key", "track_id", "strategy"),
@@ -38,7 +38,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "observation": (
         "observation_id", "source", "record_id", "item_index", "track_id", "match_strategy", "artist_raw",
         "title_raw", "bpm", "key_pitch_class", "key_mode", "energy", "genres", "label", "catalog_number",
-        "duration_s", "rating", "extra",
+        "duration_s", "rating", "extra", "kind", "match_keys",
     ),
     "reject": ("record_id", "item_index", "reason", "raw_text", "run_id"),
     "invalid_value": ("record_id", "item_index", "field", "raw_value", "reason", "run_id"),
@@ -58,6 +58,9 @@ class Rows:
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         self.dirty_tracks: set[int] = set()
+        # tracks that got a tempo, key or energy observation: their other edits (same recording_key) read
+        # it too (etl.enrichment.providers.load_observations), so they are flagged for enrichment as well
+        self.audio_tracks: set[int] = set()
         self.spellings: dict[tuple[int, int, str], int] = {}  # (record, artist, spelling) -> credits
         self.retired: list[tuple[int, str, int]] = []  # (set_id, reason, run_id) of superseded set versions
         # (set_id, bronze records) of 1001Tracklists sets rebuilt from their rows: all they derived goes
@@ -88,6 +91,12 @@ class Rows:
                 with cur.copy(f"COPY silver.{table} ({cols}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
+            if self.audio_tracks:
+                cur.execute(
+                    """UPDATE silver.track m SET needs_enrichment = true FROM silver.track t
+                       WHERE t.track_id = ANY(%s) AND m.recording_key = t.recording_key AND m.track_id <> t.track_id""",
+                    (list(self.audio_tracks),),
+                )
             if self.dirty_tracks:
                 cur.execute(
                     # always touch the row (even if already flagged): a concurrent enrichment pass then sees

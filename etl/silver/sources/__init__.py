@@ -9,17 +9,24 @@ from __future__ import annotations
 from etl.silver.sources.base import SilverSource
 from etl.silver.sources.features import FeaturesSource
 from etl.silver.sources.mixesdb import MixesdbSource
+from etl.silver.sources.mixxx import MixxxSource
 from etl.silver.sources.rekordbox import RekordboxSource
 from etl.silver.sources.tracklists1001 import TracklistsSource
+from etl.silver.sources.traktor import TraktorSource
+from etl.silver.sources.virtualdj import VirtualdjSource
 
-SOURCES: tuple[type[SilverSource], ...] = (RekordboxSource, MixesdbSource, TracklistsSource, FeaturesSource)
+SOURCES: tuple[type[SilverSource], ...] = (
+    RekordboxSource, TraktorSource, MixxxSource, VirtualdjSource, MixesdbSource, TracklistsSource, FeaturesSource,
+)
+
+LIBRARY_SOURCES = ("rekordbox", "traktor", "mixxx", "virtualdj")
 
 STAGES: tuple[tuple[str, str], ...] = (
-    ("rekordbox", "library_track"),
+    *((s, "library_track") for s in LIBRARY_SOURCES),
     ("mixesdb", "mix"),
     ("1001tracklists", "tracklist_row"),
-    ("rekordbox", "library_playlist"),
+    *((s, "library_playlist") for s in LIBRARY_SOURCES if s != "virtualdj"),
     ("features", "feature_row"),
 )
 
-__all__ = ["SOURCES", "STAGES", "SilverSource"]
+__all__ = ["LIBRARY_SOURCES", "SOURCES", "STAGES", "SilverSource"]

@@ -76,7 +76,7 @@ class MixesdbSource(SilverSource):
                 observations.append((
                     stable_id("observation", f"{rid}:{i}"), "mixesdb", rid, i, track_id, "entry", p.artist_text,
                     p.title, None, None, None, None, [], p.label, p.catalog, None, None,
-                    f'{{"year": {p.year}}}' if p.year else "{}",
+                    f'{{"year": {p.year}}}' if p.year else "{}", "mixesdb", None,
                 ))
                 if track_id not in created:
                     dirty.add(track_id)  # new tracks are born flagged; existing ones are bumped

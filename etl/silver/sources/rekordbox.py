@@ -1,98 +1,71 @@
-"""rekordbox XML collections: library tracks and playlists (scoped to the library they came from)."""
+"""rekordbox XML collections: library tracks and playlists (scoped to the library they came from).
+
+A TRACK reads as: artist and title from ``Artist`` / ``Name`` (else from ``Name`` or the file name of
+``Location``, see :mod:`etl.silver.sources.library`), ``Mix`` a version, ``Remixer`` remixer credits,
+``AverageBpm`` the tempo (else the beat grid's ``TEMPO`` nodes; a grid whose tempo changes is noted
+with its range), ``Tonality`` the key in whatever notation the user set (``Fm``, ``4A``, ``1m``),
+``TotalTime`` seconds, ``Rating`` 0-255 (51 per star). Playlists (``NODE Type="1"``) become sets named
+by their folder path; their folders become the set's tags. KeyType 1 playlists list Locations.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import ClassVar
+from etl.silver.helpers import float_or
+from etl.silver.sources.library import (
+    LibraryPlaylist,
+    LibrarySource,
+    LibraryTrack,
+    file_path,
+    library_of,
+    rating_stars,
+)
 
-from etl.silver.helpers import float_or, int_or, with_credits
-from etl.silver.sources.base import SilverSource
-from etl.tracklist import Credit, EntryParseError
-from graphsvc.ids import stable_id
 
-
-class RekordboxSource(SilverSource):
+class RekordboxSource(LibrarySource):
     source = "rekordbox"
-    record_types: ClassVar[tuple[str, ...]] = ("library_track", "library_playlist")
+    program = "rekordbox"
 
-    def process(self, record_type: str, rec: dict) -> None:
-        if record_type == "library_track":
-            self._track(rec)
-        else:
-            self._playlist(rec)
-
-    def _track(self, rec: dict) -> None:
-        b = self.b
-        rid, t = rec["record_id"], rec["payload"]
+    def track_of(self, t: dict) -> LibraryTrack | str:
         track_no = str(t.get("TrackID") or "").strip()
-        name, artist = (t.get("Name") or "").strip(), (t.get("Artist") or "").strip()
-        if not track_no or not name or not artist:
-            b.reject(rid, -1, "rekordbox TRACK needs TrackID, Name and Artist", t)
-            b.processed(rec, "rejected")
-            return
-        try:
-            p = b.parse(f"{artist} - {name}")
-            remixer = (t.get("Remixer") or "").strip()
-            if remixer and not any(c.role == "remixer" for c in p.credits):
-                p = with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in b.splitter.split(remixer)))
-            duration = float_or(t.get("TotalTime"))
-            # TrackIDs are unique only inside one library; a Location is the same file in any export
-            idents = [("rekordbox", f"{_rekordbox_library(t)}:{track_no}")]
-            if (t.get("Location") or "").strip():
-                idents.append(("rekordbox_location", t["Location"].strip()))
-            track_id = b.track_for(p, rid, idents, duration)
-        except EntryParseError as e:
-            b.reject(rid, -1, str(e), t)
-            b.processed(rec, "rejected")
-            return
-        values = b.validated(rid, -1, {"bpm": t.get("AverageBpm"), "key": t.get("Tonality")})
-        rating = int_or(t.get("Rating"), None)
-        genres = [g.strip() for g in re.split(r"[/,;]", t.get("Genre") or "") if g.strip()]
-        b.observation(
-            "rekordbox", rid, -1, track_id, "library", artist_raw=artist, title_raw=name, genres=genres,
-            label=(t.get("Label") or "").strip() or None, duration_s=float_or(t.get("TotalTime")),
-            rating=round(rating / 51) if rating is not None and 0 <= rating <= 255 else None,
-            extra={k: t[k] for k in ("Year", "Location", "Album") if t.get(k)}, **values,
+        if not track_no:
+            return "rekordbox TRACK without a TrackID"
+        library = library_of(t)
+        location = (t.get("Location") or "").strip() or None
+        bpm = t.get("AverageBpm")
+        extra: dict = {}
+        tempo = [float_or(x.get("Bpm")) for x in t.get("tempo") or [] if isinstance(x, dict)]
+        tempo = [x for x in tempo if x]
+        if tempo:
+            if float_or(bpm) in (None, 0.0):
+                bpm = tempo[0]  # no average: the first beat-grid tempo
+            if max(tempo) - min(tempo) > 0.5:  # a grid with tempo changes: say so, keep the average
+                extra["tempo_range"] = [min(tempo), max(tempo)]
+        if float_or(bpm) == 0.0:
+            bpm = None  # rekordbox writes 0.00 for a track it did not analyse
+        return LibraryTrack(
+            library=library, ident=("rekordbox", f"{library}:{track_no}"), track_no=track_no,
+            artist=str(t.get("Artist") or ""), title=str(t.get("Name") or ""), version=str(t.get("Mix") or "").strip(),
+            remixer=str(t.get("Remixer") or ""), location=location, path=file_path(location), bpm=bpm,
+            key=t.get("Tonality"), genre=str(t.get("Genre") or ""), label=str(t.get("Label") or ""),
+            album=str(t.get("Album") or ""), year=t.get("Year"), duration_s=float_or(t.get("TotalTime")),
+            rating=rating_stars(t.get("Rating"), 255),
+            extra={**extra, **{k: t[k] for k in ("Year", "Location", "Album") if t.get(k)}},
+            more_idents=[("rekordbox_location", location)] if location else [],
         )
-        b.processed(rec, "library_track")
 
-    def _playlist(self, rec: dict) -> None:
-        b = self.b
-        rid, pl = rec["record_id"], rec["payload"]
-        library = _rekordbox_library(pl)
+    def playlist_of(self, pl: dict, source_key: str) -> LibraryPlaylist | str:
+        library = library_of(pl)
         # the folder path plus the playlist name ("Warm-up/Opening"), unique inside one library
         if "name" in pl or "path" in pl:
-            path = "/".join([*map(str, pl.get("path") or []), str(pl.get("name") or "")])
+            folders = [str(x) for x in pl.get("path") or []]
+            path = "/".join([*folders, str(pl.get("name") or "")])
         else:  # an old record without them: its bronze source_key is that path
-            path = str(rec.get("source_key") or "")
+            folders, path = [], source_key
         entries = pl.get("entries")
         if not path or not isinstance(entries, list):
-            b.reject(rid, -1, "playlist needs a name and a list of entries", pl)
-            b.processed(rec, "rejected")
-            return
-        key = f"{library}:{path}"
-        set_id = stable_id("set", f"rekordbox:{key}")
-        if set_id in b.set_ids:
-            b.supersede(set_id, f"superseded by bronze record {rid}, a newer export of playlist {path!r} of "
-                                    f"library {library!r}")
+            return "playlist needs a name and a list of entries"
         by_location = str(pl.get("key_type", "0")) == "1"
-        scope = f"{library}:"
-        count = 0
-        for i, entry in enumerate(entries):
-            # KeyType 1: the entry is a Location (unscoped); else a TrackID of this playlist's own library
-            ident = ("rekordbox_location", str(entry)) if by_location else ("rekordbox", scope + str(entry))
-            track_id = b.tracks.by_ident.get(ident)
-            if track_id is None:
-                b.reject(rid, i, f"playlist entry {entry!r} is not a track of the library", entry)
-                continue
-            b.rows.add("set_entry", set_id, i + 1, None, None, track_id, rid, i, str(entry))
-            count += 1
-        b.new_set(set_id, source="rekordbox", source_key=key, record_id=rid, title=str(pl.get("name") or key),
-                      tags=[], entry_count=count, gap_count=0)
-        b.stats.entries += count
-        b.processed(rec, "library_playlist")
-
-
-def _rekordbox_library(payload: dict) -> str:
-    """The rekordbox library a bronze record belongs to; records ingested before libraries had none."""
-    return str(payload.get("_library") or "default")
+        # KeyType 1: the entry is a Location (unscoped); else a TrackID of this playlist's own library
+        idents = [(str(e), ("rekordbox_location", str(e)) if by_location else ("rekordbox", f"{library}:{e}"))
+                  for e in entries]
+        return LibraryPlaylist(library, path, str(pl.get("name") or path), idents, tags=folders)

@@ -28,8 +28,11 @@ app = typer.Typer(help="graphsvc ETL: bronze ingestion, silver enrichment, gold 
                   no_args_is_help=True, add_completion=False)
 ingest_app = typer.Typer(help="Load a source file into bronze (raw, append-only).", no_args_is_help=True)
 config_app = typer.Typer(help="Show or change the waterfall enrichment config.", no_args_is_help=True)
+export_app = typer.Typer(help="Write sets back out for the decks (rekordbox XML, Traktor NML, M3U8).",
+                         no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(config_app, name="config")
+app.add_typer(export_app, name="export")
 
 from etl.evaluation.cli import eval_app  # noqa: E402  (etl eval transitions | split)
 
@@ -294,6 +297,14 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readab
             for k, v in st[layer].items():
                 table.add_row(k, str(v))
             out.print(table)
+    if st.get("sources"):
+        table = Table(title="keys and BPMs per source (tracks observed; for provider:X, tracks whose value X gave)")
+        for col in ("source", "tracks", "with key", "with BPM", "with both", "key won", "BPM won"):
+            table.add_column(col, justify="right" if col != "source" else "left")
+        for name, row in st["sources"].items():
+            table.add_row(name, *(str(row.get(k, "")) for k in ("tracks", "with_key", "with_bpm", "with_key_and_bpm",
+                                                                  "key_won", "bpm_won")))
+        out.print(table)
     for r in st["runs"]:
         out.print(f"run {r['run_id']} {r['kind']}/{r['mode']}: {r['status']} {r['started_at']}"
                   + (f" error: {r['error']}" if r["error"] else ""))
@@ -382,6 +393,45 @@ def config_set(
     except GraphsvcError as e:
         _fail(e)
     out.print(f"{row}")
+
+
+@export_app.command("set")
+def export_set(
+    set_id: Annotated[Optional[int], typer.Argument(help="a stored set (silver / gold set id)")] = None,
+    tracks: Annotated[Optional[str], typer.Option(help="instead of a stored set: track ids in order, comma-separated "
+                                                       "(a set from POST /v1/sets)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="rekordbox | traktor | m3u8")] = "rekordbox",
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="file to write (default: standard output)")] = None,
+    library: Annotated[Optional[str], typer.Option(help="prefer this DJ library's files and ids")] = None,
+    name: Annotated[Optional[str], typer.Option(help="playlist name (default: the set's title)")] = None,
+) -> None:
+    """Export a stored or built set as a playlist the DJ software loads."""
+    from etl.exporters import export, stored_set
+
+    if (set_id is None) == (tracks is None):
+        console.print("[bold red]error:[/] give either a SET_ID or --tracks ID,ID,...")
+        raise typer.Exit(2)
+    try:
+        ids = [int(x) for x in tracks.split(",") if x.strip()] if tracks is not None else []
+    except ValueError:
+        console.print("[bold red]error:[/] --tracks takes track ids separated by commas")
+        raise typer.Exit(2)
+    try:
+        with _db() as conn:
+            title = name or "graphsvc set"
+            if set_id is not None:
+                stored_title, ids = stored_set(conn, set_id)
+                title = name or stored_title
+            result = export(conn, ids, fmt, title, library=library)
+    except GraphsvcError as e:
+        _fail(e)
+    if out_path is None:
+        sys.stdout.write(result.text)
+    else:
+        out_path.write_text(result.text, encoding="utf-8")
+        console.print(f"wrote {out_path}: {result.tracks} tracks")
+    for label in result.missing:
+        console.print(f"[yellow]no file in your libraries:[/] {label}")
 
 
 def main() -> None:

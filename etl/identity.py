@@ -93,6 +93,23 @@ class ArtistResolver:
         self.new_aliases.append((name, key, artist_id, strategy, score))
         return artist_id
 
+    def find(self, name: str) -> int | None:
+        """The KNOWN artist of a spelling (alias, normalized key, then the fuzzy rule), creating nothing."""
+        found = self.by_alias.get(name)
+        if found is not None:
+            return found
+        key = name_key(display_name(name))
+        if not key:
+            return None
+        found = self.by_key.get(key)
+        if found is None and len(key) >= FUZZY_MIN_LEN:
+            block = self._fuzzy_candidates(key)
+            if block:
+                hit = process.extractOne(key, block, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+                if hit is not None:
+                    found = self.by_key[hit[0]]
+        return found
+
     def drain(self) -> tuple[list[tuple], list[tuple]]:
         out = (self.new_artists, self.new_aliases)
         self.new_artists, self.new_aliases = [], []

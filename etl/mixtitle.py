@@ -90,7 +90,8 @@ def _parse_date(m: re.Match[str]) -> tuple[datetime.date | None, str | None]:
 def _split_djs(text: str, tag_keys: set[str]) -> list[str]:
     djs: list[str] = []
     for piece in _DJ_SEP.split(text):
-        piece = display_name(piece)
+        # "Carl Cox (UMF)", "Sasha (Pacha)": the place or event in parentheses is no part of the DJ's name
+        piece = display_name(_TRAILING_PAREN.sub("", piece) or piece)
         if not piece:
             continue
         halves = _AMP.split(piece)

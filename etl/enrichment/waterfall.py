@@ -51,7 +51,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from etl.enrichment.config import FIELDS, config_of_snapshot, snapshot_of_run, take_snapshot
+from etl.enrichment.config import FIELDS, confidences_of_snapshot, config_of_snapshot, snapshot_of_run, take_snapshot
 from etl.enrichment.providers import (
     LookupContext,
     Provider,
@@ -281,6 +281,7 @@ def enrich(
             conn.execute("UPDATE ops.run SET snapshot_id = %s WHERE run_id = %s AND snapshot_id IS NULL",
                          (snapshot_id, run_id))
     config = config_of_snapshot(conn, snapshot_id)
+    confidences = confidences_of_snapshot(conn, snapshot_id)
     conn.commit()
 
     providers = build_providers() if providers is None else providers
@@ -306,7 +307,7 @@ def enrich(
     needs_observations = any(not providers[p].online for p in wanted)
 
     stats = EnrichStats(disabled_providers=sorted(disabled))
-    ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch)
+    ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch, confidence=confidences)
     explicit = sorted(set(track_ids)) if track_ids is not None else None
     writer = background_writer(conninfo_of(conn)) if background else None
     if writer is None:

@@ -39,6 +39,7 @@ from etl.credits import CreditSplitter
 from etl.identity import ArtistResolver, TrackResolver, recording_key, track_key
 from etl.parsepool import Packed, ParsePool, unpack
 from etl.silver.helpers import artists_display, dumps_json
+from etl.silver.matching import TrackIndex
 from etl.silver.rows import _TABLES, _WRITE_ORDER, Rows  # noqa: F401  (re-exported)
 from etl.silver.sources import SOURCES, STAGES
 from etl.silver.sources.base import SilverSource
@@ -116,6 +117,7 @@ class SilverBuilder:
         self.writer: ChunkWriter[Rows] | None = None
         self._parsed: dict[str, ParsedEntry] = {}  # raw text -> parse (same splitter for the whole run)
         self.sources: dict[str, SilverSource] = {cls.source: cls(self) for cls in SOURCES}
+        self._track_index: TrackIndex | None = None  # loaded by the first source that matches rows to tracks
 
     # -- driving ---------------------------------------------------------------------------
 
@@ -254,10 +256,14 @@ class SilverBuilder:
             self.rows.add("artist_alias", *row)
         new_tracks, track_aliases, idents = self.tracks.drain()
         track_rows, track_artists = self.rows.rows["track"], self.rows.rows["track_artist"]
+        index = self._track_index
         for row, credits in new_tracks:
             track_rows.append(row)
             track_id = row[0]
             track_artists.extend((track_id, artist_id, role, pos) for artist_id, role, pos in credits)
+            if index is not None:
+                index.add(track_id, row[2], row[3], [a for a, r, _ in credits if r == "primary"],
+                          [a for a, r, _ in credits if r in ("primary", "featured")])
         for row in track_aliases:
             self.rows.add("track_alias", *row)
         for row in idents:
@@ -434,6 +440,23 @@ class SilverBuilder:
             if artist_id is not None and artist_id not in seen:
                 seen.add(artist_id)
                 self.rows.add("set_dj", set_id, artist_id, pos)
+
+    def track_index(self) -> TrackIndex:
+        """Every silver track by (artist, title key), including the tracks this build created so far."""
+        if self._track_index is None:
+            self.flush_pending_tracks()
+            self._track_index = TrackIndex.load(self.conn)
+        return self._track_index
+
+    def flush_pending_tracks(self) -> None:
+        """Hand the buffered rows to the writer and wait until they are written (a read of silver
+        then sees every track created so far)."""
+        if self.writer is not None:
+            r = self.rows
+            if (any(r.rows.values()) or r.retired or r.rebuilt or r.spellings or self.tracks.new_tracks
+                    or self.artists.new_artists):
+                self.flush()
+            self.writer.drain()
 
     def lookup_key(self, p: ParsedEntry) -> str | None:
         """The track key of a parsed entry using only KNOWN artists (a lookup must not create artists)."""

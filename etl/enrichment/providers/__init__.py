@@ -53,6 +53,9 @@ class Observation(NamedTuple):
     label: str | None
     catalog_number: str | None
     year: str | None  # extra.release_year or extra.year, as text (the only part of extra providers read)
+    kind: str | None = None            # the kind of source (its confidence); None: the provider's own kind
+    match_strategy: str | None = None  # how it was matched to its track (the confidence of that match)
+    via: int | None = None             # another edit of the same recording it was observed on, else None
 
 
 @dataclass
@@ -62,6 +65,8 @@ class LookupContext:
     # observations of the tracks of the current chunk, newest bronze record first (see load_observations)
     observations: dict[int, list[Observation]] = field(default_factory=dict)
     refetch: bool = False  # online providers: ignore stored responses and call the API again
+    # (kind, field) -> confidence of the run's config snapshot; None: the built-in table (old snapshots)
+    confidence: dict[tuple[str, str], float] | None = None
 
 
 class ProviderError(Exception):
@@ -82,24 +87,43 @@ class Provider(Protocol):
     def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]: ...
 
 
+# the observations of the tracks, then the tempo/key/energy observations of their other edits (tracks with
+# the same recording_key, migration 016), each track's own first, newest bronze record first
+_OBSERVATIONS_SQL = """
+WITH ts AS (
+    SELECT track_id, recording_key FROM silver.track WHERE track_id = ANY(%(ids)s::bigint[])
+), mates AS (
+    SELECT ts.track_id, m.track_id AS via FROM ts
+    JOIN silver.track m ON m.recording_key = ts.recording_key AND m.track_id <> ts.track_id
+    WHERE ts.recording_key IS NOT NULL
+)
+SELECT * FROM (
+    SELECT o.track_id, o.observation_id, o.source, o.record_id, o.bpm::float8, o.key_pitch_class, o.key_mode,
+           o.energy, o.genres, o.label, o.catalog_number, coalesce(o.extra->>'release_year', o.extra->>'year'),
+           o.kind, o.match_strategy, NULL::bigint AS via, o.item_index
+    FROM silver.observation o WHERE o.track_id = ANY(%(ids)s::bigint[])
+    UNION ALL
+    SELECT mates.track_id, o.observation_id, o.source, o.record_id, o.bpm::float8, o.key_pitch_class, o.key_mode,
+           o.energy, '{}'::text[], NULL, NULL, NULL, o.kind, o.match_strategy, mates.via, o.item_index
+    FROM mates JOIN silver.observation o ON o.track_id = mates.via
+    WHERE o.bpm IS NOT NULL OR o.key_pitch_class IS NOT NULL OR o.energy IS NOT NULL
+) x ORDER BY track_id, via IS NOT NULL, record_id DESC, item_index DESC
+"""
+
+
 def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> dict[int, list[Observation]]:
-    """All observations of ``track_ids`` in one query, per track, newest bronze record first."""
+    """All observations of ``track_ids`` in one query, per track: its own, newest bronze record first,
+    then the tempo, key and energy observations of its other edits (``Observation.via``)."""
     out: dict[int, list[Observation]] = {}
     if not track_ids:
         return out
-    cur = conn.execute(
-        "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
-        " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year')"
-        " FROM silver.observation WHERE track_id = ANY(%s::bigint[])"
-        " ORDER BY track_id, record_id DESC, item_index DESC",
-        (bigint_array(track_ids),),
-    )
+    cur = conn.execute(_OBSERVATIONS_SQL, {"ids": bigint_array(track_ids)})
     for row in cur:
         tid = row[0]
         lst = out.get(tid)
         if lst is None:
             lst = out[tid] = []
-        lst.append(Observation._make(row[1:]))
+        lst.append(Observation._make(row[1:15]))
     return out
 
 
@@ -120,11 +144,16 @@ def _provider_classes() -> list[type]:
     from etl.enrichment.providers.getsongbpm import GetSongBpmProvider
     from etl.enrichment.providers.mixesdb import MixesdbProvider
     from etl.enrichment.providers.musicbrainz import MusicBrainzProvider
-    from etl.enrichment.providers.rekordbox import RekordboxProvider
+    from etl.enrichment.providers.rekordbox import (
+        MixxxProvider,
+        RekordboxProvider,
+        TraktorProvider,
+        VirtualdjProvider,
+    )
     from etl.enrichment.providers.tracklists1001 import TracklistsProvider
 
-    return [RekordboxProvider, FeaturesProvider, TracklistsProvider, MixesdbProvider,
-            MusicBrainzProvider, DiscogsProvider, GetSongBpmProvider]
+    return [RekordboxProvider, TraktorProvider, MixxxProvider, VirtualdjProvider, FeaturesProvider,
+            TracklistsProvider, MixesdbProvider, MusicBrainzProvider, DiscogsProvider, GetSongBpmProvider]
 
 
 def build_providers(settings: Settings | None = None) -> dict[str, Provider]:

@@ -78,6 +78,21 @@ _DASH_VERSION = re.compile(
     r"remaster(?:ed)?|live|acoustic|mono|stereo|demo)\b[^-–()]*)$", re.IGNORECASE)
 
 
+# a key (and energy) written into the title by a key-analysis tool: "Life is Sweet - 2A/10A",
+# "Seven Nation Army - 9A - 127,8", "8A - Title"; and a vinyl side: "B1- Ease Back"
+_KEY_SUFFIX = re.compile(r"\s+[-–]\s+(?:\d{1,2}[AB]|\d{1,2}[dm])(?:\s*/\s*\d{1,2}[ABdm])*(?:\s*[-–]\s*\d{1,3}(?:[.,]\d+)?)?"
+                         r"(?:\s+\d{4}-\d\d-\d\d\b.*)?\s*$")
+_KEY_PREFIX = re.compile(r"^\s*(?:\d{1,2}[AB])(?:\s*[-–]\s*\d{1,3})?\s+[-–]\s+")
+_VINYL_SIDE = re.compile(r"^\s*[A-D]\d{1,2}\s*[-.]\s+")
+
+
+def strip_key_notes(title: str) -> str:
+    """A title without the key (and energy) a key-analysis tool wrote into it, and without a vinyl side."""
+    t = _KEY_SUFFIX.sub("", title)
+    t = _KEY_PREFIX.sub("", t)
+    return _VINYL_SIDE.sub("", t).strip() or title.strip()
+
+
 def title_with_version(title: str) -> str:
     """``Title - Radio Edit`` (Spotify, some tags) as ``Title (Radio Edit)``, so the parser sees the version."""
     m = _DASH_VERSION.match(title)
@@ -102,7 +117,7 @@ def clean_name(text: str, *, file_name: bool = False) -> str:
     t = _CODEC_JUNK.sub("", t)
     t = _DOMAIN.sub(" ", t)
     t = _TRACK_NO.sub("", t)
-    t = " ".join(t.split())
+    t = strip_key_notes(" ".join(t.split()))
     # a parenthesis the tag (or the file system) cut off: "Title (Tinush Remix", "Title (Origin"
     opened = t.rfind("(")
     if opened > 0 and t.find(")", opened) < 0:
@@ -288,7 +303,7 @@ class LibrarySource(SilverSource):
     def identify(self, t: LibraryTrack) -> tuple[ParsedEntry, str] | None:
         """``(parse, strategy)`` of who the track is (see the module docstring), or None."""
         b = self.b
-        title = (t.title or "").strip()
+        title = strip_key_notes(t.title or "")
         if t.version and title and "(" not in title:
             title = f"{title} ({t.version})"
         if artist_tag(t.artist) and title:

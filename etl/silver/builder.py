@@ -294,6 +294,12 @@ class SilverBuilder:
                 if m:
                     texts.append(m.group(1))
                     titles.append(m.group(2))
+        # the artists DJ libraries were tagged with: names a library track's title or file name may start with
+        cur = self.conn.execute(
+            """SELECT coalesce(payload->>'Artist', payload->>'ARTIST', payload->>'artist', payload->'Tags'->>'Author')
+               FROM bronze.raw_record WHERE record_type = 'library_track'"""
+        )
+        texts.extend(a for (a,) in cur if a and a.strip())
         self.conn.commit()
         return texts, titles
 

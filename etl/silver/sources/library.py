@@ -93,6 +93,11 @@ def strip_key_notes(title: str) -> str:
     return _VINYL_SIDE.sub("", t).strip() or title.strip()
 
 
+# what a DJ would not call a track: a recording of the DJ's own set named by date and time, a sample
+_RECORDING = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d[_ ]\d{1,2}h\d\dm\d\d|AUD-\d{8}-WA\d+|\d{10,}\s*$)")
+_SAMPLE = re.compile(r"(?i)\b(?:scratch(?:es)?|sfx|fx|loop|one[- ]?shot|sample|kick|snare|hi-?hat|perc|sweep|drum ?roll)\b")
+
+
 def title_with_version(title: str) -> str:
     """``Title - Radio Edit`` (Spotify, some tags) as ``Title (Radio Edit)``, so the parser sees the version."""
     m = _DASH_VERSION.match(title)
@@ -214,12 +219,16 @@ def _parse_named(text: str, parse) -> ParsedEntry | None:  # noqa: ANN001
             p = parse(attempt)
         except EntryParseError:
             continue
-        if p.is_gap or not p.title or not any(c.role == "primary" for c in p.credits):
-            continue
-        if not any(ch.isalpha() for ch in p.artist_text or ""):  # "19 - Title": a number is no artist
+        if not usable(p) or not any(ch.isalpha() for ch in p.artist_text or ""):  # "19 - Title": no artist
             continue
         return p
     return None
+
+
+def usable(p: ParsedEntry | None) -> bool:
+    """A parse that names a track: a title and primary artists, every credit a name with letters or digits."""
+    return (p is not None and not p.is_gap and bool(p.title) and any(c.role == "primary" for c in p.credits)
+            and all(name_key(c.name) for c in p.credits))
 
 
 def library_key(value: Any) -> Key | None:
@@ -282,6 +291,10 @@ class LibrarySource(SilverSource):
     record_types: ClassVar[tuple[str, ...]] = ("library_track", "library_playlist")
     program: ClassVar[str]  # "rekordbox", "Traktor", ... (in reject reasons)
 
+    def needs_corpus(self, pending: dict[tuple[str, str], list[int]]) -> bool:
+        # names read from titles and file names use what the corpus knows about artists
+        return bool(pending.get((self.source, "library_track")))
+
     def track_of(self, payload: dict) -> LibraryTrack | str:
         """The library track of a bronze record, or why it is none (the reject reason)."""
         raise NotImplementedError
@@ -311,7 +324,7 @@ class LibrarySource(SilverSource):
                 p = b.parse(f"{t.artist.strip()} - {title_with_version(title)}")
             except EntryParseError:
                 p = None
-            if p is not None and not p.is_gap and p.title and p.credits:
+            if usable(p):
                 return p, "tag"
         if not artist_tag(t.artist) and title:
             hit = read_artist_title(title, b.parse, known=b.splitter.is_known)
@@ -325,6 +338,12 @@ class LibrarySource(SilverSource):
         return None
 
     def _no_artist(self, t: LibraryTrack) -> str:
+        name = t.title.strip() or file_stem(t.path or t.location)
+        if _RECORDING.search(name):
+            return f"{self.program} file {name!r} is a recording named by its date and time, not a released track"
+        if (t.duration_s is not None and 0 < t.duration_s < 30) or _SAMPLE.search(name):
+            length = f" ({t.duration_s:.0f} s long)" if t.duration_s else ""
+            return f"{self.program} file {name!r}{length} is a sample or a loop, not a released track"
         tried = []
         if artist_tag(t.artist):
             tried.append(f"the tags ({t.artist.strip()!r} / {t.title.strip()!r}) do not parse")
@@ -353,7 +372,8 @@ class LibrarySource(SilverSource):
         if t.remixer.strip() and not any(c.role == "remixer" for c in p.credits):
             from etl.silver.helpers import with_credits
 
-            p = with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in b.splitter.split(t.remixer.strip())))
+            names = [n for n in b.splitter.split(t.remixer.strip()) if name_key(n)]
+            p = with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in names))
         idents = [t.ident, *t.more_idents]
         if t.path:
             idents.append(("file", t.path))

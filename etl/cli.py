@@ -406,8 +406,11 @@ def export_set(
     name: Annotated[Optional[str], typer.Option(help="playlist name (default: the set's title)")] = None,
 ) -> None:
     """Export a stored or built set as a playlist the DJ software loads."""
-    from etl.exporters import export, stored_set
+    from etl.exporters import FORMATS, export, stored_set
 
+    if fmt not in FORMATS:
+        console.print(f"[bold red]error:[/] unknown export format {fmt!r}; formats are {', '.join(FORMATS)}")
+        raise typer.Exit(2)
     if (set_id is None) == (tracks is None):
         console.print("[bold red]error:[/] give either a SET_ID or --tracks ID,ID,...")
         raise typer.Exit(2)

@@ -202,7 +202,13 @@ def _last_paren_start(text: str) -> int:
 
 
 def _clean_credit(name: str) -> str:
-    """Strip a stray unmatched quote (``'Stardust``) from a credit name."""
+    """Strip a stray unmatched quote (``'Stardust``) or parenthesis (``Shungudzo and Ziezie)``, ``Fat Joe (A.K.A.
+    Joey Crack`` left by a comma inside parentheses) from a credit name."""
+    if ("(" in name or ")" in name) and name.count("(") != name.count(")"):
+        if name.count("(") > name.count(")"):
+            name = name[: name.rfind("(")].strip() or name.replace("(", "").strip()
+        else:
+            name = name.replace(")", "").strip()
     if "'" not in name and '"' not in name:  # the common case
         return name
     for q in "'\"":

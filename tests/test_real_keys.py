@@ -30,7 +30,8 @@ def everything(shared_data, mixesdb_file, database_factory, offline_providers_mo
         mixesdb=[mixesdb_file],
         features=[shared_data / "spotify-features" / "spotify_tracks_114k.csv.gz",
                   shared_data / "spotify-features" / "spotify_genre_pull_2024-11.csv.gz",
-                  shared_data / "giantsteps-key" / "sources.csv"],
+                  shared_data / "giantsteps-key" / "sources.csv",
+                  shared_data / "beatport-2021" / "beatport_2021jan.csv"],
         rekordbox=sorted((libs / "rekordbox").glob("*.xml")), traktor=sorted((libs / "traktor").glob("*.nml")),
         mixxx=sorted((libs / "mixxx").glob("*.sqlite")), virtualdj=sorted((libs / "virtualdj").glob("*.xml")))
     with psycopg.connect(url) as conn:

@@ -92,9 +92,10 @@ class Provider(Protocol):
 _OBSERVATIONS_SQL = """
 WITH ts AS (
     SELECT track_id, recording_key FROM silver.track WHERE track_id = ANY(%(ids)s::bigint[])
-), mates AS (
-    SELECT ts.track_id, m.track_id AS via FROM ts
-    JOIN silver.track m ON m.recording_key = ts.recording_key AND m.track_id <> ts.track_id
+), mates AS (  -- an index probe per track (OFFSET 0 keeps the planner from hashing the whole table)
+    SELECT ts.track_id, m.via FROM ts CROSS JOIN LATERAL (
+        SELECT t2.track_id AS via FROM silver.track t2
+        WHERE t2.recording_key = ts.recording_key AND t2.track_id <> ts.track_id OFFSET 0) m
     WHERE ts.recording_key IS NOT NULL
 )
 SELECT * FROM (
@@ -105,8 +106,9 @@ SELECT * FROM (
     UNION ALL
     SELECT mates.track_id, o.observation_id, o.source, o.record_id, o.bpm::float8, o.key_pitch_class, o.key_mode,
            o.energy, '{}'::text[], NULL, NULL, NULL, o.kind, o.match_strategy, mates.via, o.item_index
-    FROM mates JOIN silver.observation o ON o.track_id = mates.via
-    WHERE o.bpm IS NOT NULL OR o.key_pitch_class IS NOT NULL OR o.energy IS NOT NULL
+    FROM mates CROSS JOIN LATERAL (
+        SELECT * FROM silver.observation o1 WHERE o1.track_id = mates.via
+          AND (o1.bpm IS NOT NULL OR o1.key_pitch_class IS NOT NULL OR o1.energy IS NOT NULL) OFFSET 0) o
 ) x ORDER BY track_id, via IS NOT NULL, record_id DESC, item_index DESC
 """
 

@@ -160,7 +160,15 @@ class SilverBuilder:
         for source in self.sources.values():
             source.prepare(pending)
         stages = self._stages_with_work(pending)
-        if not stages:  # nothing new: nothing to resolve or rematch
+        if not stages:  # nothing new: nothing to resolve, unless a killed run left its last steps undone
+            unfinished = [s for s in self.sources.values() if s.needs_finish()]
+            if unfinished:
+                self.artists = ArtistResolver.load(self.conn)
+                self.tracks = TrackResolver.load(self.conn)
+                self.conn.commit()
+                self.splitter = CreditSplitter.from_corpus(*self.corpus_texts())
+                for source in unfinished:
+                    source.finish()
             self._refresh_canonical_names()  # (a run killed after its last chunk did not get to it)
             self.stats.seconds = time.perf_counter() - t0
             return self.stats

@@ -61,3 +61,7 @@ class SilverSource:
 
     def finish(self) -> None:
         """After every stage's rows were written (the writer drained)."""
+
+    def needs_finish(self) -> bool:
+        """Whether :meth:`finish` has work even in a run with no records to process."""
+        return False

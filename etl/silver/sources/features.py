@@ -131,20 +131,44 @@ class FeaturesSource(SilverSource):
         keys = sorted({f"{k}|{tk}" for k in map(name_key, (*primary_names, *featured_names)) if k})
         return None, None, keys or None
 
-    def finish(self) -> None:
-        """Rows of EARLIER runs that matched no track may match a track this run created: those whose match
-        keys name one of its artists and its title are matched again. (Rows of this run were matched
-        against every track already: the feature stage comes last.)"""
+    def _unfinished_tracks(self) -> list[int]:
+        """Tracks no completed re-match has seen: created by this run or by a run that did not finish (the
+        runs after the last pipeline run that succeeded past bronze)."""
         b = self.b
-        created = b.tracks.created
-        if not created:
-            return
+        (done,) = b.conn.execute(
+            """SELECT coalesce(max(run_id), 0) FROM ops.run WHERE kind = 'pipeline' AND status = 'succeeded'
+               AND mode IN ('complete', 'silver_only') AND run_id < %s""", (b.run_id,)).fetchone()
+        ids = [t for (t,) in b.conn.execute(
+            """SELECT t.track_id FROM silver.track t JOIN silver.processed_record p ON p.record_id = t.first_record_id
+               WHERE p.run_id > %s""", (done,))]
+        b.conn.commit()
+        return ids
+
+    def needs_finish(self) -> bool:
+        """Whether rows of earlier runs wait for a match and a run that did not finish created tracks (a run
+        killed after its last chunk: the next run has no records to process but still re-matches)."""
+        b = self.b
+        (waiting,) = b.conn.execute(
+            """SELECT EXISTS (SELECT 1 FROM silver.observation WHERE track_id IS NULL AND match_keys IS NOT NULL
+                              AND source LIKE 'features:%%')""").fetchone()
+        b.conn.commit()
+        return bool(waiting) and bool(self._unfinished_tracks())
+
+    def finish(self) -> None:
+        """Rows of EARLIER runs that matched no track may match a track created since: those whose match keys
+        name one of its artists and its title are matched again. (Rows of this run were matched against every
+        track already: the feature stage comes last.) The tracks considered are those no completed re-match
+        has seen, so a run killed before this step leaves nothing behind."""
+        b = self.b
         (waiting,) = b.conn.execute(
             """SELECT count(*) FROM silver.observation o JOIN silver.processed_record p USING (record_id)
                WHERE o.track_id IS NULL AND o.source LIKE 'features:%%' AND p.run_id <> %s""",
             (b.run_id,)).fetchone()
+        b.conn.commit()
         if not waiting:
-            b.conn.commit()
+            return
+        created = set(self._unfinished_tracks()) | b.tracks.created
+        if not created:
             return
         keys = self._keys_of(created)
         with b.conn.cursor() as cur:

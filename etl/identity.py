@@ -146,7 +146,10 @@ def version_core(version: str | None) -> str:
 
 def recording_key(primary_artist_ids: list[int], title: str, version: str | None) -> str:
     """The recording a track is an edit of (see ``silver.track.recording_key``, migration 016)."""
-    artists = ",".join(map(str, sorted(set(primary_artist_ids))))
+    if len(primary_artist_ids) == 1:  # the common case
+        artists = str(primary_artist_ids[0])
+    else:
+        artists = ",".join(map(str, sorted(set(primary_artist_ids))))
     return f"{artists}|{title_key(title)}|{version_core(version)}"
 
 

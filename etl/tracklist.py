@@ -263,6 +263,15 @@ def _clean_artist_text(text: str, splitter: CreditSplitter) -> tuple[str, list[s
     return text.strip(), featured
 
 
+def _doubled(text: str) -> bool:
+    """Cheap test for a name written twice over ("Deadmau5 Deadmau5"), before the corpus is asked."""
+    if " " not in text:
+        return False
+    words = text.lower().split()
+    half = len(words) // 2
+    return len(words) % 2 == 0 and words[:half] == words[half:]
+
+
 def _split_artist_title(body: str, splitter: CreditSplitter) -> tuple[str, str] | None:
     idx = body.find(_SEP_STRICT)
     if idx >= 0:
@@ -396,7 +405,7 @@ def parse_entry(raw: str, credits: CreditSplitter | None = None) -> ParsedEntry:
 
     # ---- credits: primary, then featured, then remixers; each (name, role) once
     primary_text, featured_a = split_featuring(artist_text)
-    if "(" in primary_text or primary_text[:1].isdigit() or " " in primary_text:
+    if "(" in primary_text or primary_text[:1].isdigit() or primary_text[:1] == "[" or _doubled(primary_text):
         primary_text, featured_p = _clean_artist_text(primary_text, splitter)
         featured_a = [*featured_p, *featured_a]
     out: list[Credit] = []

@@ -60,6 +60,7 @@ from etl.enrichment.providers import (
     TrackInput,
     bigint_array,
     build_providers,
+    load_mates,
     load_observations,
 )
 from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
@@ -327,7 +328,9 @@ def enrich(
                 if not rows:
                     break
                 cursor = rows[-1][0]
-            ctx.observations = (load_observations(conn, [r[0] for r in rows])
+            if needs_observations and ctx.mates is None:
+                ctx.mates = load_mates(conn)
+            ctx.observations = (load_observations(conn, [r[0] for r in rows], ctx.mates)
                                 if needs_observations and rows else {})
             conn.commit()  # end the read snapshot (nothing is locked)
             t1 = time.perf_counter()

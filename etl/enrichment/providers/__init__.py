@@ -67,6 +67,7 @@ class LookupContext:
     refetch: bool = False  # online providers: ignore stored responses and call the API again
     # (kind, field) -> confidence of the run's config snapshot; None: the built-in table (old snapshots)
     confidence: dict[tuple[str, str], float] | None = None
+    mates: dict[int, list[int]] | None = None  # track -> its other edits (load_mates), once per run
 
 
 class ProviderError(Exception):
@@ -87,45 +88,68 @@ class Provider(Protocol):
     def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]: ...
 
 
-# the observations of the tracks, then the tempo/key/energy observations of their other edits (tracks with
-# the same recording_key, migration 016), each track's own first, newest bronze record first
-_OBSERVATIONS_SQL = """
-WITH ts AS (
-    SELECT track_id, recording_key FROM silver.track WHERE track_id = ANY(%(ids)s::bigint[])
-), mates AS (  -- an index probe per track (OFFSET 0 keeps the planner from hashing the whole table)
-    SELECT ts.track_id, m.via FROM ts CROSS JOIN LATERAL (
-        SELECT t2.track_id AS via FROM silver.track t2
-        WHERE t2.recording_key = ts.recording_key AND t2.track_id <> ts.track_id OFFSET 0) m
-    WHERE ts.recording_key IS NOT NULL
+_OBSERVATIONS_SQL = (
+    "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
+    " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year'), kind, match_strategy"
+    " FROM silver.observation WHERE track_id = ANY(%s::bigint[])"
+    " ORDER BY track_id, record_id DESC, item_index DESC"
 )
-SELECT * FROM (
-    SELECT o.track_id, o.observation_id, o.source, o.record_id, o.bpm::float8, o.key_pitch_class, o.key_mode,
-           o.energy, o.genres, o.label, o.catalog_number, coalesce(o.extra->>'release_year', o.extra->>'year'),
-           o.kind, o.match_strategy, NULL::bigint AS via, o.item_index
-    FROM silver.observation o WHERE o.track_id = ANY(%(ids)s::bigint[])
-    UNION ALL
-    SELECT mates.track_id, o.observation_id, o.source, o.record_id, o.bpm::float8, o.key_pitch_class, o.key_mode,
-           o.energy, '{}'::text[], NULL, NULL, NULL, o.kind, o.match_strategy, mates.via, o.item_index
-    FROM mates CROSS JOIN LATERAL (
-        SELECT * FROM silver.observation o1 WHERE o1.track_id = mates.via
-          AND (o1.bpm IS NOT NULL OR o1.key_pitch_class IS NOT NULL OR o1.energy IS NOT NULL) OFFSET 0) o
-) x ORDER BY track_id, via IS NOT NULL, record_id DESC, item_index DESC
+# tracks that share their recording with others (migration 016), and those others
+_MATES_SQL = """
+SELECT recording_key, track_id FROM (
+    SELECT recording_key, track_id, count(*) OVER (PARTITION BY recording_key) AS n
+    FROM silver.track WHERE recording_key IS NOT NULL) x
+WHERE n > 1
+"""
+_MATES_OF_SQL = """
+SELECT t.track_id, m.track_id FROM silver.track t
+JOIN silver.track m ON m.recording_key = t.recording_key AND m.track_id <> t.track_id
+WHERE t.track_id = ANY(%s::bigint[])
 """
 
 
-def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> dict[int, list[Observation]]:
+def load_mates(conn: psycopg.Connection, track_ids: Collection[int] | None = None) -> dict[int, list[int]]:
+    """track -> the other tracks of its recording (its other edits); every track when ``track_ids`` is None."""
+    out: dict[int, list[int]] = {}
+    if track_ids is not None:
+        for t, m in conn.execute(_MATES_OF_SQL, (bigint_array(track_ids),)):
+            out.setdefault(t, []).append(m)
+        return out
+    recordings: dict[str, list[int]] = {}
+    for key, t in conn.execute(_MATES_SQL):
+        recordings.setdefault(key, []).append(t)
+    for tracks in recordings.values():
+        for t in tracks:
+            out[t] = [m for m in tracks if m != t]
+    return out
+
+
+def load_observations(conn: psycopg.Connection, track_ids: Collection[int],
+                      mates: dict[int, list[int]] | None = None) -> dict[int, list[Observation]]:
     """All observations of ``track_ids`` in one query, per track: its own, newest bronze record first,
-    then the tempo, key and energy observations of its other edits (``Observation.via``)."""
+    then the tempo, key and energy observations of its other edits (``Observation.via``; ``mates`` from
+    :func:`load_mates`, looked up here when not given)."""
     out: dict[int, list[Observation]] = {}
     if not track_ids:
         return out
-    cur = conn.execute(_OBSERVATIONS_SQL, {"ids": bigint_array(track_ids)})
-    for row in cur:
+    if mates is None:
+        mates = load_mates(conn, track_ids)
+    wanted = set(track_ids)
+    extra = {m for t in track_ids for m in mates.get(t, ())} - wanted
+    by_track: dict[int, list[Observation]] = {}
+    for row in conn.execute(_OBSERVATIONS_SQL, (bigint_array(wanted | extra),)):
         tid = row[0]
-        lst = out.get(tid)
+        lst = by_track.get(tid)
         if lst is None:
-            lst = out[tid] = []
-        lst.append(Observation._make(row[1:15]))
+            lst = by_track[tid] = []
+        lst.append(Observation(*row[1:]))
+    for tid in track_ids:
+        own = by_track.get(tid)
+        others = [o._replace(genres=[], label=None, catalog_number=None, year=None, via=m)
+                  for m in mates.get(tid, ()) for o in by_track.get(m, ())
+                  if o.bpm is not None or o.key_pitch_class is not None or o.energy is not None]
+        if own or others:
+            out[tid] = [*(own or ()), *others]
     return out
 
 

@@ -28,15 +28,15 @@ app = typer.Typer(help="graphsvc ETL: bronze ingestion, silver enrichment, gold 
                   no_args_is_help=True, add_completion=False)
 ingest_app = typer.Typer(help="Load a source file into bronze (raw, append-only).", no_args_is_help=True)
 config_app = typer.Typer(help="Show or change the waterfall enrichment config.", no_args_is_help=True)
+export_app = typer.Typer(help="Write data back out: sets for the decks (rekordbox XML, Traktor NML, M3U8) and the "
+                              "recommender's training data for your own models.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(config_app, name="config")
+app.add_typer(export_app, name="export")
 
 from etl.evaluation.cli import eval_app  # noqa: E402  (etl eval transitions | split)
 
 app.add_typer(eval_app, name="eval")
-export_app = typer.Typer(help="Export data for other tools (training data for your own models).",
-                         no_args_is_help=True)
-app.add_typer(export_app, name="export")
 
 console = Console(stderr=True)
 out = Console()
@@ -81,7 +81,7 @@ def _ingest(source: str, paths: list[Path], **options: Any) -> None:
     from etl.pipeline import Inputs, Pipeline
 
     field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
-             "features": "features"}[source]
+             "features": "features", "traktor": "traktor", "mixxx": "mixxx", "virtualdj": "virtualdj"}[source]
     try:
         with _db() as conn, _progress() as progress:
             summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
@@ -133,9 +133,46 @@ def ingest_rekordbox(
 
 
 @ingest_app.command("features")
-def ingest_features(path: Path) -> None:
-    """A CSV of track features: artist/title (or an id) plus any of bpm, key, energy."""
-    _ingest("features", [path])
+def ingest_features(
+    path: Path,
+    kind: Annotated[Optional[str], typer.Option(
+        help="kind of table, for the confidence of its values: spotify | giantsteps | essentia | beatport | "
+             "generic (default: detected from the columns)")] = None,
+) -> None:
+    """A CSV (.csv or .csv.gz) of track features: artist/title (or an id) plus any of bpm, key, mode, energy."""
+    _ingest("features", [path], features_kind=kind)
+
+
+_LIBRARY_HELP = ("name of the DJ library this file comes from (its track ids and playlists are scoped to it); "
+                 "default: the file name without extension")
+
+
+def _ingest_library(source: str, program: str, path: Path, library: Optional[str]) -> None:
+    from etl.importers.library import library_name
+
+    try:
+        library_name(path, library, program)  # a bad name fails before any database work
+    except GraphsvcError as e:
+        _fail(e)
+    _ingest(source, [path], library=library)
+
+
+@ingest_app.command("traktor")
+def ingest_traktor(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A Traktor collection (collection.nml, or File > Export Collection): tracks and playlists."""
+    _ingest_library("traktor", "Traktor", path, library)
+
+
+@ingest_app.command("mixxx")
+def ingest_mixxx(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A Mixxx library database (mixxxdb.sqlite): tracks, playlists, set logs and crates."""
+    _ingest_library("mixxx", "Mixxx", path, library)
+
+
+@ingest_app.command("virtualdj")
+def ingest_virtualdj(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+    """A VirtualDJ database (database.xml): tracks with their tags and VirtualDJ's analysis."""
+    _ingest_library("virtualdj", "VirtualDJ", path, library)
 
 
 def _run_summary(summary: Any) -> None:
@@ -155,8 +192,12 @@ def run(
     tracklists: Annotated[Optional[list[Path]], typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
     rekordbox: Annotated[Optional[list[Path]], typer.Option(help="rekordbox XML collection")] = None,
     library: Annotated[Optional[str], typer.Option(
-        help="library name of the --rekordbox files (default: each file name without extension)")] = None,
+        help="library name of the --rekordbox, --traktor, --mixxx and --virtualdj files (default: each file name "
+         "without extension)")] = None,
     features: Annotated[Optional[list[Path]], typer.Option(help="feature CSV (bpm/key/energy)")] = None,
+    traktor: Annotated[Optional[list[Path]], typer.Option(help="Traktor collection.nml")] = None,
+    mixxx: Annotated[Optional[list[Path]], typer.Option(help="Mixxx mixxxdb.sqlite")] = None,
+    virtualdj: Annotated[Optional[list[Path]], typer.Option(help="VirtualDJ database.xml")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Run the pipeline in a processing mode; incremental and idempotent."""
@@ -167,11 +208,12 @@ def run(
         console.print(f"[bold red]error:[/] unknown mode {mode!r}; modes are {', '.join(MODES)}")
         raise typer.Exit(2)
     try:
-        for path in rekordbox or []:
+        for path in [*(rekordbox or []), *(traktor or []), *(mixxx or []), *(virtualdj or [])]:
             library_name(path, library)  # a bad name fails before any database work
     except GraphsvcError as e:
         _fail(e)
-    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [], rekordbox_library=library)
+    inputs = Inputs(mixesdb or [], tracklists or [], rekordbox or [], features or [], rekordbox_library=library,
+                    traktor=traktor or [], mixxx=mixxx or [], virtualdj=virtualdj or [], library=library)
     try:
         with _db() as conn, _progress() as progress:
             summary = Pipeline(conn, progress=progress).run(mode, inputs)
@@ -259,6 +301,14 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readab
                 else:
                     table.add_row(k, str(v))
             out.print(table)
+    if st.get("sources"):
+        table = Table(title="keys and BPMs per source (tracks observed; for provider:X, tracks whose value X gave)")
+        for col in ("source", "tracks", "with key", "with BPM", "with both", "key won", "BPM won"):
+            table.add_column(col, justify="right" if col != "source" else "left")
+        for name, row in st["sources"].items():
+            table.add_row(name, *(str(row.get(k, "")) for k in ("tracks", "with_key", "with_bpm", "with_key_and_bpm",
+                                                                  "key_won", "bpm_won")))
+        out.print(table)
     for r in st["runs"]:
         out.print(f"run {r['run_id']} {r['kind']}/{r['mode']}: {r['status']} {r['started_at']}"
                   + (f" error: {r['error']}" if r["error"] else ""))
@@ -373,6 +423,48 @@ def config_set(
     except GraphsvcError as e:
         _fail(e)
     out.print(f"{row}")
+
+
+@export_app.command("set")
+def export_set(
+    set_id: Annotated[Optional[int], typer.Argument(help="a stored set (silver / gold set id)")] = None,
+    tracks: Annotated[Optional[str], typer.Option(help="instead of a stored set: track ids in order, comma-separated "
+                                                       "(a set from POST /v1/sets)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="rekordbox | traktor | m3u8")] = "rekordbox",
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="file to write (default: standard output)")] = None,
+    library: Annotated[Optional[str], typer.Option(help="prefer this DJ library's files and ids")] = None,
+    name: Annotated[Optional[str], typer.Option(help="playlist name (default: the set's title)")] = None,
+) -> None:
+    """Export a stored or built set as a playlist the DJ software loads."""
+    from etl.exporters import FORMATS, export, stored_set
+
+    if fmt not in FORMATS:
+        console.print(f"[bold red]error:[/] unknown export format {fmt!r}; formats are {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    if (set_id is None) == (tracks is None):
+        console.print("[bold red]error:[/] give either a SET_ID or --tracks ID,ID,...")
+        raise typer.Exit(2)
+    try:
+        ids = [int(x) for x in tracks.split(",") if x.strip()] if tracks is not None else []
+    except ValueError:
+        console.print("[bold red]error:[/] --tracks takes track ids separated by commas")
+        raise typer.Exit(2)
+    try:
+        with _db() as conn:
+            title = name or "graphsvc set"
+            if set_id is not None:
+                stored_title, ids = stored_set(conn, set_id)
+                title = name or stored_title
+            result = export(conn, ids, fmt, title, library=library)
+    except GraphsvcError as e:
+        _fail(e)
+    if out_path is None:
+        sys.stdout.write(result.text)
+    else:
+        out_path.write_text(result.text, encoding="utf-8")
+        console.print(f"wrote {out_path}: {result.tracks} tracks")
+    for label in result.missing:
+        console.print(f"[yellow]no file in your libraries:[/] {label}")
 
 
 def main() -> None:

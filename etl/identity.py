@@ -20,6 +20,7 @@ Artist matching strategy, recorded per alias:
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 import psycopg
 from rapidfuzz import fuzz, process
@@ -92,6 +93,23 @@ class ArtistResolver:
         self.new_aliases.append((name, key, artist_id, strategy, score))
         return artist_id
 
+    def find(self, name: str) -> int | None:
+        """The KNOWN artist of a spelling (alias, normalized key, then the fuzzy rule), creating nothing."""
+        found = self.by_alias.get(name)
+        if found is not None:
+            return found
+        key = name_key(display_name(name))
+        if not key:
+            return None
+        found = self.by_key.get(key)
+        if found is None and len(key) >= FUZZY_MIN_LEN:
+            block = self._fuzzy_candidates(key)
+            if block:
+                hit = process.extractOne(key, block, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+                if hit is not None:
+                    found = self.by_key[hit[0]]
+        return found
+
     def drain(self) -> tuple[list[tuple], list[tuple]]:
         out = (self.new_artists, self.new_aliases)
         self.new_artists, self.new_aliases = [], []
@@ -105,6 +123,34 @@ def track_key(primary_artist_ids: list[int], title: str, version: str | None) ->
     else:
         artists = ",".join(map(str, sorted(set(primary_artist_ids))))
     return f"{artists}|{title_key(title)}|{version_key(version)}"
+
+
+# words of a version that name an edit of the same recording, not another recording: "Extended Mix",
+# "Radio Edit", "Club Mix", "2009 Remaster", "12" Version", "Album Version", "Clean"... (digits too)
+EDIT_WORDS = frozenset(
+    "original extended radio club edit edited mix version remaster remastered album single short long main "
+    "clean explicit dirty inch mono stereo cut full length".split()
+)
+_REMIX_WORDS = frozenset({"remix", "rmx", "remixed"})
+
+
+@lru_cache(maxsize=65_536)
+def version_core(version: str | None) -> str:
+    """What identifies the recording in a version: the version key without edit words. ``Extended Mix``,
+    ``Radio Edit`` and no version give ``""``; ``Dixon Remix`` and ``Dixon Remix (Radio Edit)`` give
+    ``dixon``; a bare ``Remix`` stays ``remix``; ``Dub``, ``Live``, ``VIP``, ``Instrumental`` stay."""
+    words = [w for w in version_key(version).split() if w not in EDIT_WORDS and not w.isdigit()]
+    named = [w for w in words if w not in _REMIX_WORDS]
+    return " ".join(named if named else words)
+
+
+def recording_key(primary_artist_ids: list[int], title: str, version: str | None) -> str:
+    """The recording a track is an edit of (see ``silver.track.recording_key``, migration 016)."""
+    if len(primary_artist_ids) == 1:  # the common case
+        artists = str(primary_artist_ids[0])
+    else:
+        artists = ",".join(map(str, sorted(set(primary_artist_ids))))
+    return f"{artists}|{title_key(title)}|{version_core(version)}"
 
 
 class TrackResolver:

@@ -87,10 +87,16 @@ def _parse_date(m: re.Match[str]) -> tuple[datetime.date | None, str | None]:
             return None, None
 
 
+_ANY_PAREN = re.compile(r"\s*\([^()]*\)")
+
+
 def _split_djs(text: str, tag_keys: set[str]) -> list[str]:
     djs: list[str] = []
+    # "Paula Temple (Movement Festival, Detroit)": a note in parentheses may hold the separators themselves
+    text = _ANY_PAREN.sub("", text) or text
     for piece in _DJ_SEP.split(text):
-        piece = display_name(piece)
+        # "Carl Cox (UMF)", "Sasha (Pacha)": the place or event in parentheses is no part of the DJ's name
+        piece = display_name(_TRAILING_PAREN.sub("", piece) or piece)
         if not piece:
             continue
         halves = _AMP.split(piece)

@@ -42,9 +42,16 @@ class Inputs:
     features: list[Path] = field(default_factory=list)
     # the rekordbox library name for every ``rekordbox`` file; None: each file's name stem
     rekordbox_library: str | None = None
+    traktor: list[Path] = field(default_factory=list)
+    mixxx: list[Path] = field(default_factory=list)
+    virtualdj: list[Path] = field(default_factory=list)
+    # the library name for every Traktor / Mixxx / VirtualDJ file; None: each file's name stem
+    library: str | None = None
+    features_kind: str | None = None  # the kind of every ``features`` table; None: detected per file
 
     def empty(self) -> bool:
-        return not (self.mixesdb or self.tracklists1001 or self.rekordbox or self.features)
+        return not (self.mixesdb or self.tracklists1001 or self.rekordbox or self.features or self.traktor
+                    or self.mixxx or self.virtualdj)
 
 
 @dataclass
@@ -206,7 +213,13 @@ class Pipeline:
                for p in inputs.tracklists1001]
             + [("rekordbox", p, lambda c, p, progress: importers.ingest_rekordbox(
                 c, p, library=inputs.rekordbox_library, progress=progress)) for p in inputs.rekordbox]
-            + [("features", p, importers.ingest_features) for p in inputs.features]
+            + [(program, p, lambda c, p, progress, fn=fn: fn(c, p, library=inputs.library, progress=progress))
+               for program, paths, fn in (("traktor", inputs.traktor, importers.ingest_traktor),
+                                          ("mixxx", inputs.mixxx, importers.ingest_mixxx),
+                                          ("virtualdj", inputs.virtualdj, importers.ingest_virtualdj))
+               for p in paths]
+            + [("features", p, lambda c, p, progress: importers.ingest_features(
+                c, p, kind=inputs.features_kind, progress=progress)) for p in inputs.features]
         )
         for source, path, fn in jobs:
             with self._step(summary, "bronze", f"raw_record:{source}") as step:

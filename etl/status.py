@@ -50,6 +50,40 @@ _COUNTS = {
 }
 
 
+# per source of observations: the tracks it observed, how many with a key / a BPM, and on how many
+# silver tracks its provider's key / BPM won the waterfall
+_PER_SOURCE = """
+WITH obs AS (
+    SELECT source, track_id,
+           bool_or(key_pitch_class IS NOT NULL) AS has_key, bool_or(bpm IS NOT NULL) AS has_bpm
+    FROM silver.observation WHERE track_id IS NOT NULL GROUP BY 1, 2
+)
+SELECT o.source, count(*), count(*) FILTER (WHERE has_key), count(*) FILTER (WHERE has_bpm),
+       count(*) FILTER (WHERE has_key AND has_bpm)
+FROM obs o GROUP BY 1 ORDER BY 1
+"""
+_WINS = """
+SELECT provider, sum(key_wins)::bigint, sum(bpm_wins)::bigint FROM (
+    SELECT provenance->'key'->>'provider' AS provider, count(*) AS key_wins, 0 AS bpm_wins
+    FROM silver.track WHERE key_pitch_class IS NOT NULL GROUP BY 1
+    UNION ALL
+    SELECT provenance->'bpm'->>'provider', 0, count(*) FROM silver.track WHERE bpm IS NOT NULL GROUP BY 1
+) w WHERE provider IS NOT NULL GROUP BY 1 ORDER BY 1
+"""
+
+
+def per_source(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+    """Tracks observed per source with a key / a BPM, and per provider the silver tracks whose key / BPM it
+    gave (the waterfall winner)."""
+    out: dict[str, dict[str, int]] = {}
+    for source, tracks, with_key, with_bpm, both in conn.execute(_PER_SOURCE):
+        out[source] = {"tracks": tracks, "with_key": with_key, "with_bpm": with_bpm, "with_key_and_bpm": both}
+    for provider, key_wins, bpm_wins in conn.execute(_WINS):
+        row = out.setdefault(f"provider:{provider}", {})
+        row.update(key_won=key_wins, bpm_won=bpm_wins)
+    return out
+
+
 def _table_exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
 
@@ -64,6 +98,7 @@ def status(conn: psycopg.Connection, runs: int = 5) -> dict[str, Any]:
             for t in ("track", "artist", "set", "label", "transitions_to", "collaborated_with", "supports")
             if _table_exists(conn, f"gold.{t}")
         }
+    out["sources"] = per_source(conn)
     out["silver"]["validation"] = dict(conn.execute(
         "SELECT validation_status, count(*) FROM silver.track GROUP BY 1 ORDER BY 1").fetchall())
     recent = conn.execute(

@@ -150,4 +150,5 @@ def test_attempts_are_indexed_by_entity_and_ids_follow_the_waterfall(pg_url):
         conn.execute("RESET enable_seqscan")
         tid = add_track(conn, "w|order")
         enrich(conn, start_run(conn), fields=["bpm"])
-        assert [r[1] for r in attempts(conn, tid, "bpm")] == ["rekordbox", "features", "1001tracklists"]
+        assert [r[1] for r in attempts(conn, tid, "bpm")] == [
+            "rekordbox", "virtualdj", "traktor", "mixxx", "features", "1001tracklists"]  # migration 016's order

@@ -96,3 +96,11 @@ def test_all_real_titles_parse(mixesdb_file):
     assert with_dj == len(infos)
     assert not any(" - " in dj or dj[:3].isdigit() and "-" in dj for i in infos for dj in i.djs)
     assert located > 0.95 * len(infos)
+
+
+def test_a_place_or_event_in_parentheses_is_no_part_of_the_dj_name():
+    # real MixesDB titles that made "Carl Cox (UMF)", "Sasha (Pacha)" and "Sasha (Trilogy)" artists
+    assert parse_mix_title("2013-03-01 - Carl Cox (UMF), MiniCoolBoyz - Global 519").djs == ("Carl Cox", "MiniCoolBoyz")
+    assert parse_mix_title("2017-06-19 - Sasha (Pacha), GHEIST - Last Night On Earth 026").djs == ("Sasha", "GHEIST")
+    assert parse_mix_title("2013-03-29 - Above & Beyond, Sasha (Trilogy) - Group Therapy Radio (ABGT 021)").djs == (
+        "Above & Beyond", "Sasha")

@@ -326,3 +326,26 @@ def test_hand_labelled_titles(splitter):
         for k, (want, got) in diff.items():
             print(f"      {k}: want {want!r} got {got!r}")
     assert rate >= 0.95
+
+
+def test_artist_artefacts_of_the_real_data():
+    """Real MixesDB entries that made half-named artists: members in parentheses, a track number, a name
+    written twice, a live-PA or country note."""
+    from etl.credits import CreditSplitter
+
+    splitter = CreditSplitter.from_corpus(["Jeff Mills"] * 5 + ["Deadmau5"] * 5 + ["20 Jeff Mills", "4 Hero", "4 Hero"])
+
+    def credits(raw: str) -> list[tuple[str, str]]:
+        return [(c.name, c.role) for c in parse_entry(raw, splitter).credits]
+
+    assert credits("[??] Missing Channel (Robert Hood & Claude Young) - Onslaught (FJAAK Remix)") == [
+        ("Missing Channel", "primary"), ("FJAAK", "remixer")]
+    assert credits("20 Jeff Mills - Solar Crossroads [Axis]") == [("Jeff Mills", "primary")]
+    assert credits("Deadmau5 Deadmau5 Feat. Wolfgang Gartner - Channel 42 [Mau5trap]") == [
+        ("Deadmau5", "primary"), ("Wolfgang Gartner", "featured")]
+    assert credits("(18) Ayumi Hamasaki - Connected") == [("Ayumi Hamasaki", "primary")]
+    assert credits("Keita Sano (Live PA) - Holiday") == [("Keita Sano", "primary")]
+    assert credits("A (feat. B) - Song") == [("A", "primary"), ("B", "featured")]
+    for kept in ("808 State - Pacific State", "2 Unlimited - No Limit", "4 Hero - Mr Kirk's Nightmare",
+                 "(hed) Planet Earth - Bartender", "Duran Duran - Rio"):
+        assert credits(kept)[0][0] == kept.split(" - ")[0]

@@ -13,13 +13,13 @@ from tests.silver_rows import add_obs, add_track
 
 pytestmark = pytest.mark.usefixtures("offline_providers")
 
-# enabled rows of the default config (005) per field
+# enabled rows of the default config (005, tempo and key ordered by measured accuracy in 016) per field
 DEFAULT_PROVIDERS = {
-    "bpm": ["rekordbox", "features", "1001tracklists", "getsongbpm"],
-    "key": ["rekordbox", "features", "1001tracklists", "getsongbpm"],
+    "bpm": ["rekordbox", "virtualdj", "traktor", "mixxx", "features", "1001tracklists", "getsongbpm"],
+    "key": ["rekordbox", "virtualdj", "traktor", "features", "1001tracklists", "getsongbpm", "mixxx"],
     "energy": ["1001tracklists"],
     "genres": ["1001tracklists", "discogs", "musicbrainz"],
-    "label": ["mixesdb", "rekordbox", "discogs", "musicbrainz"],
+    "label": ["mixesdb", "rekordbox", "discogs", "musicbrainz", "traktor", "virtualdj"],
     "release_year": ["mixesdb", "discogs", "musicbrainz"],
     "isrc": ["musicbrainz"],
 }
@@ -43,16 +43,17 @@ def test_below_threshold_falls_through_to_next_provider(pg_url):
         tid = add_track(conn, "a|one")
         add_obs(conn, tid, "rekordbox", bpm=126.0)
         add_obs(conn, tid, "features:beatport_2021jan", bpm=125.5)
-        set_config(conn, "bpm", "rekordbox", min_confidence=0.99)  # rekordbox says 0.95
+        set_config(conn, "bpm", "rekordbox", min_confidence=1.0)  # rekordbox's measured BPM confidence: 0.99
         run = start_run(conn)
         stats = enrich(conn, run, fields=["bpm"])
         rows = attempts(conn, tid, "bpm")
         assert [(r[1], r[3], r[4]) for r in rows] == [
-            ("rekordbox", False, "confidence 0.95 below 0.99"),
+            ("rekordbox", False, "confidence 0.99 below 1.00"),
+            ("virtualdj", False, "no data"), ("traktor", False, "no data"), ("mixxx", False, "no data"),
             ("features", True, None),
         ]
-        assert rows[0][7] == {"value": 126.0} and rows[1][7] == {"value": 125.5}
-        assert rows[1][6]["source"] == "features:beatport_2021jan"
+        assert rows[0][7] == {"value": 126.0} and rows[-1][7] == {"value": 125.5}
+        assert rows[-1][6]["source"] == "features:beatport_2021jan"
         assert float(track_row(conn, tid)["bpm"]) == 125.5
         assert stats.wins == {"bpm:features": 1}
 
@@ -64,18 +65,19 @@ def test_attempt_log_numbers_steps_of_the_calls_plan(pg_url):
         tid = add_track(conn, "a|plan")
         add_obs(conn, tid, "rekordbox", bpm=126.0)
         add_obs(conn, tid, "features:beatport_2021jan", bpm=125.5)
-        set_config(conn, "bpm", "rekordbox", min_confidence=0.99)
+        set_config(conn, "bpm", "rekordbox", min_confidence=1.0)
         enrich(conn, start_run(conn), fields=["bpm", "energy"])
         (steps,) = conn.execute("SELECT steps FROM enrichment.attempt_plan").fetchone()
         offline_bpm = [p for p in DEFAULT_PROVIDERS["bpm"] if p not in ONLINE]
         assert [s[:2] for s in steps] == [["bpm", p] for p in offline_bpm] + [["energy", "1001tracklists"]]
         (log,) = conn.execute("SELECT attempts FROM enrichment.attempt_log WHERE entity_id = %s", (tid,)).fetchone()
-        assert [e[0] for e in log] == [0, 1, 3]  # bpm: rekordbox below threshold, features wins; energy: none
-        assert log[0][2:] == [{"value": 126.0}, 0.95, "confidence 0.95 below 0.99"]
-        assert log[1][2:] == [{"value": 125.5}, 0.8] and log[2][2] == "no data"
-        assert [r[:5] for r in attempts(conn, tid)] == [
-            ("bpm", "rekordbox", 1, False, "confidence 0.95 below 0.99"),
-            ("bpm", "features", 2, True, None),
+        # bpm: rekordbox below threshold, three programs without data, features wins; energy: none
+        assert [e[0] for e in log] == [0, 1, 2, 3, 4, 6]
+        assert log[0][2:] == [{"value": 126.0}, 0.99, "confidence 0.99 below 1.00"]
+        assert log[4][2:] == [{"value": 125.5}, 0.6] and log[5][2] == "no data"  # a feature file of unknown kind
+        assert [r[:5] for r in attempts(conn, tid) if r[1] != "virtualdj" and r[1] not in ("traktor", "mixxx")] == [
+            ("bpm", "rekordbox", 1, False, "confidence 0.99 below 1.00"),
+            ("bpm", "features", 5, True, None),
             ("energy", "1001tracklists", 1, False, "no data"),
         ]
 
@@ -98,13 +100,14 @@ def test_full_enrichment_writes_values_provenance_history_and_status(pg_url):
         label = conn.execute("SELECT name, name_key FROM silver.label WHERE label_id = %s", (t["label_id"],)).fetchone()
         assert label == ("Tresor", "tresor")
         prov = t["provenance"]
-        assert prov["bpm"] == {"provider": "rekordbox", "confidence": 0.95, "fetched_at": None, "run_id": run}
+        assert prov["bpm"] == {"provider": "rekordbox", "confidence": 0.99, "fetched_at": None, "run_id": run}
         assert prov["key"]["provider"] == "rekordbox" and prov["energy"]["provider"] == "1001tracklists"
         assert prov["label"]["provider"] == "mixesdb" and "isrc" not in prov
-        assert t["field_confidence"] == {"bpm": 0.95, "key": 0.85, "energy": 0.7, "genres": 0.65,
+        # the confidences measured per kind of source (migration 016): rekordbox BPM 0.99, key 0.761
+        assert t["field_confidence"] == {"bpm": 0.99, "key": 0.761, "energy": 0.7, "genres": 0.65,
                                          "label": 0.6, "release_year": 0.6}
         assert t["validation_status"] == "valid" and t["needs_enrichment"] is False
-        expected_q = 0.25 * 0.95 + 0.25 * 0.85 + 0.1 * 0.7 + 0.15 * 0.65 + 0.15 * 0.6 + 0.05 * 0.6
+        expected_q = 0.25 * 0.99 + 0.25 * 0.761 + 0.1 * 0.7 + 0.15 * 0.65 + 0.15 * 0.6 + 0.05 * 0.6
         assert t["quality_score"] == pytest.approx(expected_q, abs=1e-4)
         hist = conn.execute("SELECT field, value, provider, run_id FROM enrichment.field_history"
                             " WHERE entity_id = %s ORDER BY field", (tid,)).fetchall()
@@ -132,7 +135,7 @@ def test_every_attempt_is_logged_when_no_provider_has_data(pg_url):
         offline = {f: [p for p in ps if p not in ONLINE] for f, ps in DEFAULT_PROVIDERS.items()}
         assert got == {f: ps for f, ps in offline.items() if ps}
         assert stats.attempts == len(rows) == sum(map(len, offline.values()))
-        assert [r[2] for r in attempts(conn, tid, "bpm")] == [1, 2, 3]
+        assert [r[2] for r in attempts(conn, tid, "bpm")] == [1, 2, 3, 4, 5, 6]
         assert stats.disabled_providers == sorted(ONLINE)
         run_stats = conn.execute("SELECT stats FROM ops.run WHERE run_id = %s", (run,)).fetchone()[0]
         assert run_stats["enrichment"]["disabled_providers"] == sorted(ONLINE)
@@ -150,7 +153,8 @@ def test_config_disabled_provider_is_never_attempted(pg_url):
         set_config(conn, "bpm", "rekordbox", enabled=False)
         set_config(conn, "bpm", "features", enabled=False)
         enrich(conn, start_run(conn), fields=["bpm"])
-        assert [(r[1], r[3]) for r in attempts(conn, tid)] == [("1001tracklists", True)]
+        assert [(r[1], r[3]) for r in attempts(conn, tid)] == [
+            ("virtualdj", False), ("traktor", False), ("mixxx", False), ("1001tracklists", True)]
         assert float(track_row(conn, tid)["bpm"]) == 127.0
 
 
@@ -162,7 +166,7 @@ def test_invalid_provider_value_falls_through(pg_url):
         enrich(conn, start_run(conn), fields=["bpm"])
         rows = attempts(conn, tid)
         assert rows[0][1] == "rekordbox" and rows[0][4].startswith("invalid value: bpm 999.0 outside")
-        assert rows[1][1:4] == ("features", 2, True)
+        assert rows[-1][1:4] == ("features", 5, True)
 
 
 def test_rerun_with_nothing_flagged_does_nothing_and_new_observation_reflags(pg_url):
@@ -219,11 +223,11 @@ def test_snapshot_dedup_and_config_of_run(pg_url):
         run1 = start_run(conn)
         set_config(conn, "bpm", "features", priority=1)  # swaps with rekordbox
         cfg = {(r.field, r.provider): r.priority for r in load_config(conn)}
-        assert cfg[("bpm", "features")] == 1 and cfg[("bpm", "rekordbox")] == 2
+        assert cfg[("bpm", "features")] == 1 and cfg[("bpm", "rekordbox")] == 5
         s2 = take_snapshot(conn)
         assert s2 != s1
         old = {(r.field, r.provider): r.priority for r in config_of_run(conn, run1)}
-        assert old[("bpm", "rekordbox")] == 1 and old[("bpm", "features")] == 2
+        assert old[("bpm", "rekordbox")] == 1 and old[("bpm", "features")] == 5
         set_config(conn, "bpm", "rekordbox", priority=1)
         assert take_snapshot(conn) == s1   # back to the original configuration: the same snapshot
         assert conn.execute("SELECT count(*) FROM enrichment.config_snapshot").fetchone()[0] == 2

@@ -1,8 +1,11 @@
 """Waterfall configuration: which providers fill which field, in which order, above which confidence.
 
-The live configuration is ``enrichment.metadata_enrichment_config``. Every run works on an immutable
-*snapshot* of it (``enrichment.config_snapshot``, keyed by the sha256 of the canonical JSON), so a run
-can be replayed later under exactly the configuration it used (``config_of_run``).
+The live configuration is ``enrichment.metadata_enrichment_config`` plus the confidences of the kinds
+of sources (``enrichment.source_confidence``, migration 016). Every run works on an immutable *snapshot*
+of both (``enrichment.config_snapshot``, keyed by the sha256 of the canonical JSON), so a run can be
+replayed later under exactly the configuration and confidences it used (``config_of_run``,
+``confidences_of_snapshot``). Snapshots taken before confidences were configurable hold the config rows
+only; their runs used the built-in table (``etl.enrichment.providers.confidence.LEGACY``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -42,14 +46,34 @@ def load_config(conn: psycopg.Connection) -> list[ConfigRow]:
     return _rows(conn)
 
 
-def canonical_json(rows: list[ConfigRow]) -> str:
+@dataclass(frozen=True)
+class SourceConfidence:
+    kind: str
+    field: str
+    confidence: float
+    basis: str
+
+
+def load_confidences(conn: psycopg.Connection) -> list[SourceConfidence]:
+    """The live confidences per (kind of source, field); see migration 016."""
+    if conn.execute("SELECT to_regclass('enrichment.source_confidence') IS NULL").fetchone()[0]:
+        return []
+    cur = conn.execute("SELECT kind, field, confidence, basis FROM enrichment.source_confidence ORDER BY kind, field")
+    return [SourceConfidence(k, f, round(float(c), 6), b) for k, f, c, b in cur]
+
+
+def canonical_json(rows: list[ConfigRow], confidences: list[SourceConfidence] | None = None) -> str:
     ordered = sorted(rows, key=lambda r: (r.field, r.priority, r.provider))
-    return json.dumps([asdict(r) for r in ordered], sort_keys=True, separators=(",", ":"))
+    config = [asdict(r) for r in ordered]
+    if confidences is None:  # the format of snapshots taken before migration 016
+        return json.dumps(config, sort_keys=True, separators=(",", ":"))
+    conf = [asdict(c) for c in sorted(confidences, key=lambda c: (c.kind, c.field))]
+    return json.dumps({"config": config, "confidence": conf}, sort_keys=True, separators=(",", ":"))
 
 
 def take_snapshot(conn: psycopg.Connection) -> int:
     """Snapshot the live configuration; an unchanged configuration returns the existing snapshot id."""
-    text = canonical_json(_rows(conn))
+    text = canonical_json(_rows(conn), load_confidences(conn))
     sha = hashlib.sha256(text.encode()).hexdigest()
     row = conn.execute(
         "INSERT INTO enrichment.config_snapshot (config_sha256, config) VALUES (%s, %s)"
@@ -63,13 +87,26 @@ def take_snapshot(conn: psycopg.Connection) -> int:
     return int(row[0])
 
 
-def config_of_snapshot(conn: psycopg.Connection, snapshot_id: int) -> list[ConfigRow]:
+def _snapshot(conn: psycopg.Connection, snapshot_id: int) -> Any:
     row = conn.execute(
         "SELECT config FROM enrichment.config_snapshot WHERE snapshot_id = %s", (snapshot_id,)
     ).fetchone()
     if row is None:
         raise NotFound(f"config snapshot {snapshot_id} does not exist")
-    return [ConfigRow(**r) for r in row[0]]
+    return row[0]
+
+
+def config_of_snapshot(conn: psycopg.Connection, snapshot_id: int) -> list[ConfigRow]:
+    data = _snapshot(conn, snapshot_id)
+    return [ConfigRow(**r) for r in (data["config"] if isinstance(data, dict) else data)]
+
+
+def confidences_of_snapshot(conn: psycopg.Connection, snapshot_id: int) -> dict[tuple[str, str], float] | None:
+    """(kind, field) -> confidence of a snapshot; None for a snapshot from before migration 016."""
+    data = _snapshot(conn, snapshot_id)
+    if not isinstance(data, dict):
+        return None
+    return {(c["kind"], c["field"]): float(c["confidence"]) for c in data.get("confidence", [])}
 
 
 def snapshot_of_run(conn: psycopg.Connection, run_id: int) -> int | None:

@@ -51,7 +51,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import set_json_loads
 
-from etl.enrichment.config import FIELDS, config_of_snapshot, snapshot_of_run, take_snapshot
+from etl.enrichment.config import FIELDS, confidences_of_snapshot, config_of_snapshot, snapshot_of_run, take_snapshot
 from etl.enrichment.providers import (
     LookupContext,
     Provider,
@@ -60,6 +60,7 @@ from etl.enrichment.providers import (
     TrackInput,
     bigint_array,
     build_providers,
+    load_mates,
     load_observations,
 )
 from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
@@ -281,6 +282,7 @@ def enrich(
             conn.execute("UPDATE ops.run SET snapshot_id = %s WHERE run_id = %s AND snapshot_id IS NULL",
                          (snapshot_id, run_id))
     config = config_of_snapshot(conn, snapshot_id)
+    confidences = confidences_of_snapshot(conn, snapshot_id)
     conn.commit()
 
     providers = build_providers() if providers is None else providers
@@ -306,7 +308,7 @@ def enrich(
     needs_observations = any(not providers[p].online for p in wanted)
 
     stats = EnrichStats(disabled_providers=sorted(disabled))
-    ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch)
+    ctx = LookupContext(conn=conn, run_id=run_id, refetch=refetch, confidence=confidences)
     explicit = sorted(set(track_ids)) if track_ids is not None else None
     writer = background_writer(conninfo_of(conn)) if background else None
     if writer is None:
@@ -326,7 +328,9 @@ def enrich(
                 if not rows:
                     break
                 cursor = rows[-1][0]
-            ctx.observations = (load_observations(conn, [r[0] for r in rows])
+            if needs_observations and ctx.mates is None:
+                ctx.mates = load_mates(conn)
+            ctx.observations = (load_observations(conn, [r[0] for r in rows], ctx.mates)
                                 if needs_observations and rows else {})
             conn.commit()  # end the read snapshot (nothing is locked)
             t1 = time.perf_counter()

@@ -124,7 +124,7 @@ class TestResolver:
         self.artists = ArtistResolver.load(conn)
         self.tracks = TrackResolver.load(conn)
         # the credit splitter is built from the TRAIN bronze corpus exactly as silver builds it
-        self.splitter = CreditSplitter.from_corpus(*SilverBuilder(conn, run_id=0)._corpus_texts())
+        self.splitter = CreditSplitter.from_corpus(*SilverBuilder(conn, run_id=0).corpus_texts())
         conn.commit()
 
     def artist(self, name: str) -> int | None:

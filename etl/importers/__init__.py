@@ -6,8 +6,11 @@ See :mod:`etl.bronze` for the shared loading machinery and what a result / a rej
 from etl.bronze import IngestFailed, IngestResult
 from etl.importers.features import ingest_features
 from etl.importers.mixesdb import ingest_mixesdb
+from etl.importers.mixxx import ingest_mixxx
 from etl.importers.rekordbox import ingest_rekordbox
 from etl.importers.tracklists1001 import ingest_1001tracklists
+from etl.importers.traktor import ingest_traktor
+from etl.importers.virtualdj import ingest_virtualdj
 
 __all__ = [
     "IngestFailed",
@@ -15,5 +18,8 @@ __all__ = [
     "ingest_1001tracklists",
     "ingest_features",
     "ingest_mixesdb",
+    "ingest_mixxx",
     "ingest_rekordbox",
+    "ingest_traktor",
+    "ingest_virtualdj",
 ]

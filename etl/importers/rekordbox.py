@@ -30,13 +30,12 @@ from defusedxml.ElementTree import iterparse
 
 from etl import bronze
 from etl.bronze import Batch, IngestResult, ProgressFn
-from graphsvc.errors import InputError
+from etl.importers.library import LIBRARY_KEY, MAX_LIBRARY_NAME, check_same_library  # noqa: F401  (re-exported)
+from etl.importers.library import library_name as _library_name
 
 SOURCE = "rekordbox"
 IMPORTER_VERSION = "rekordbox/2"
-LIBRARY_KEY = "_library"  # payload key holding the library name
 DEFAULT_LIBRARY = "default"  # the library of records ingested before libraries existed (no "_library")
-MAX_LIBRARY_NAME = 100
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 # UTF-32 first: its little-endian BOM starts with UTF-16's
 _BOM_FAMILY = (
@@ -49,22 +48,7 @@ def library_name(path: Path | str, library: str | None = None) -> str:
     """The library name records of ``path`` are scoped to: ``library`` stripped, else the file name stem.
 
     Raises InputError for an empty name or one longer than 100 characters."""
-    if library is None:
-        name = Path(path).stem.strip()
-        if not name:
-            raise InputError(f"{path}: cannot name the rekordbox library after this file name; "
-                             "pass --library NAME (e.g. the DJ's name)")
-        if len(name) > MAX_LIBRARY_NAME:
-            raise InputError(f"{path}: the file name is longer than {MAX_LIBRARY_NAME} characters, too long to "
-                             "name the rekordbox library; pass --library NAME (e.g. the DJ's name)")
-        return name
-    name = library.strip()
-    if not name:
-        raise InputError("--library must not be empty: give the rekordbox library a name (e.g. the DJ's name), "
-                         f"or leave the option out to use the file name ({Path(path).stem!r})")
-    if len(name) > MAX_LIBRARY_NAME:
-        raise InputError(f"--library is {len(name)} characters long; use at most {MAX_LIBRARY_NAME}")
-    return name
+    return _library_name(path, library, "rekordbox")
 
 
 def ingest_rekordbox(conn: psycopg.Connection, path: Path, *, library: str | None = None,
@@ -93,18 +77,7 @@ def ingest_rekordbox(conn: psycopg.Connection, path: Path, *, library: str | Non
 
 
 def _check_same_library(conn: psycopg.Connection, file: bronze.InputFile, library: str) -> None:
-    """The same file (sha256) adds nothing a second time, so it cannot be loaded again as ANOTHER library:
-    say so instead of answering "already ingested" for a library that got nothing."""
-    with conn.transaction():
-        row = conn.execute(
-            """SELECT r.payload ->> %s FROM bronze.raw_record r JOIN bronze.ingest_file f USING (file_id)
-               WHERE f.source = %s AND f.file_sha256 = %s AND r.payload ? %s LIMIT 1""",
-            (LIBRARY_KEY, SOURCE, file.sha256, LIBRARY_KEY),
-        ).fetchone()
-    if row is not None and row[0] != library:
-        raise InputError(f"{file.path}: this exact file was already ingested as rekordbox library {row[0]!r}, "
-                         f"so it cannot be ingested again as {library!r}; ingest it with --library {row[0]!r} "
-                         "or export the other library to its own file")
+    check_same_library(conn, SOURCE, file, library, "rekordbox")
 
 
 def _fail(conn: psycopg.Connection, file: bronze.InputFile, what: str) -> Exception:

@@ -53,6 +53,9 @@ class Observation(NamedTuple):
     label: str | None
     catalog_number: str | None
     year: str | None  # extra.release_year or extra.year, as text (the only part of extra providers read)
+    kind: str | None = None            # the kind of source (its confidence); None: the provider's own kind
+    match_strategy: str | None = None  # how it was matched to its track (the confidence of that match)
+    via: int | None = None             # another edit of the same recording it was observed on, else None
 
 
 @dataclass
@@ -62,6 +65,9 @@ class LookupContext:
     # observations of the tracks of the current chunk, newest bronze record first (see load_observations)
     observations: dict[int, list[Observation]] = field(default_factory=dict)
     refetch: bool = False  # online providers: ignore stored responses and call the API again
+    # (kind, field) -> confidence of the run's config snapshot; None: the built-in table (old snapshots)
+    confidence: dict[tuple[str, str], float] | None = None
+    mates: dict[int, list[int]] | None = None  # track -> its other edits (load_mates), once per run
 
 
 class ProviderError(Exception):
@@ -82,24 +88,68 @@ class Provider(Protocol):
     def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]: ...
 
 
-def load_observations(conn: psycopg.Connection, track_ids: Collection[int]) -> dict[int, list[Observation]]:
-    """All observations of ``track_ids`` in one query, per track, newest bronze record first."""
+_OBSERVATIONS_SQL = (
+    "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
+    " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year'), kind, match_strategy"
+    " FROM silver.observation WHERE track_id = ANY(%s::bigint[])"
+    " ORDER BY track_id, record_id DESC, item_index DESC"
+)
+# tracks that share their recording with others (migration 016), and those others
+_MATES_SQL = """
+SELECT recording_key, track_id FROM (
+    SELECT recording_key, track_id, count(*) OVER (PARTITION BY recording_key) AS n
+    FROM silver.track WHERE recording_key IS NOT NULL) x
+WHERE n > 1
+"""
+_MATES_OF_SQL = """
+SELECT t.track_id, m.track_id FROM silver.track t
+JOIN silver.track m ON m.recording_key = t.recording_key AND m.track_id <> t.track_id
+WHERE t.track_id = ANY(%s::bigint[])
+"""
+
+
+def load_mates(conn: psycopg.Connection, track_ids: Collection[int] | None = None) -> dict[int, list[int]]:
+    """track -> the other tracks of its recording (its other edits); every track when ``track_ids`` is None."""
+    out: dict[int, list[int]] = {}
+    if track_ids is not None:
+        for t, m in conn.execute(_MATES_OF_SQL, (bigint_array(track_ids),)):
+            out.setdefault(t, []).append(m)
+        return out
+    recordings: dict[str, list[int]] = {}
+    for key, t in conn.execute(_MATES_SQL):
+        recordings.setdefault(key, []).append(t)
+    for tracks in recordings.values():
+        for t in tracks:
+            out[t] = [m for m in tracks if m != t]
+    return out
+
+
+def load_observations(conn: psycopg.Connection, track_ids: Collection[int],
+                      mates: dict[int, list[int]] | None = None) -> dict[int, list[Observation]]:
+    """All observations of ``track_ids`` in one query, per track: its own, newest bronze record first,
+    then the tempo, key and energy observations of its other edits (``Observation.via``; ``mates`` from
+    :func:`load_mates`, looked up here when not given)."""
     out: dict[int, list[Observation]] = {}
     if not track_ids:
         return out
-    cur = conn.execute(
-        "SELECT track_id, observation_id, source, record_id, bpm::float8, key_pitch_class, key_mode, energy,"
-        " genres, label, catalog_number, coalesce(extra->>'release_year', extra->>'year')"
-        " FROM silver.observation WHERE track_id = ANY(%s::bigint[])"
-        " ORDER BY track_id, record_id DESC, item_index DESC",
-        (bigint_array(track_ids),),
-    )
-    for row in cur:
+    if mates is None:
+        mates = load_mates(conn, track_ids)
+    wanted = set(track_ids)
+    extra = {m for t in track_ids for m in mates.get(t, ())} - wanted
+    by_track: dict[int, list[Observation]] = {}
+    for row in conn.execute(_OBSERVATIONS_SQL, (bigint_array(wanted | extra),)):
         tid = row[0]
-        lst = out.get(tid)
+        lst = by_track.get(tid)
         if lst is None:
-            lst = out[tid] = []
-        lst.append(Observation._make(row[1:]))
+            lst = by_track[tid] = []
+        lst.append(Observation(*row[1:]))
+    for tid in track_ids:
+        own = by_track.get(tid)
+        others = [o._replace(genres=[], label=None, catalog_number=None, year=None, via=m)
+                  for m in mates.get(tid, ()) for o in by_track.get(m, ())
+                  if o.bpm is not None or o.key_pitch_class is not None or o.energy is not None]
+        if own or others:
+            out[tid] = [*(own or ()), *others]
     return out
 
 
@@ -120,11 +170,12 @@ def _provider_classes() -> list[type]:
     from etl.enrichment.providers.getsongbpm import GetSongBpmProvider
     from etl.enrichment.providers.mixesdb import MixesdbProvider
     from etl.enrichment.providers.musicbrainz import MusicBrainzProvider
+    from etl.enrichment.providers.libraries import MixxxProvider, TraktorProvider, VirtualdjProvider
     from etl.enrichment.providers.rekordbox import RekordboxProvider
     from etl.enrichment.providers.tracklists1001 import TracklistsProvider
 
-    return [RekordboxProvider, FeaturesProvider, TracklistsProvider, MixesdbProvider,
-            MusicBrainzProvider, DiscogsProvider, GetSongBpmProvider]
+    return [RekordboxProvider, TraktorProvider, MixxxProvider, VirtualdjProvider, FeaturesProvider,
+            TracklistsProvider, MixesdbProvider, MusicBrainzProvider, DiscogsProvider, GetSongBpmProvider]
 
 
 def build_providers(settings: Settings | None = None) -> dict[str, Provider]:

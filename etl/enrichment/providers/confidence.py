@@ -1,7 +1,9 @@
-"""Confidence of each (provider, field) pair, in ONE table.
-
-Offline providers use these values as they are. Online providers use them as the ceiling that their
-match score (0..1) scales: ``CONFIDENCE[p, f] * score``.
+"""Confidence of each (provider, field) pair, in ONE table: the ceilings of the ONLINE providers, which
+their match score (0..1) scales (``CONFIDENCE[p, f] * score``), and the figures offline providers used
+before confidences were configured per kind of source. Offline providers now read
+``enrichment.source_confidence`` (migration 016, measured by ``scripts/source_agreement.py``) through the
+run's config snapshot; this table is their fallback for runs whose snapshot predates it, so such runs
+replay as they ran.
 
 The ('features', 'key') confidence is MEASURED: feature files carry Beatport keys, and on the GiantSteps
 key dataset (604 Beatport EDM previews, expert GLOBAL KEY vs BEATPORT KEY) the Beatport key equals the
@@ -38,6 +40,21 @@ CONFIDENCE: dict[tuple[str, str], float] = {
     ("discogs", "release_year"): 0.75,
     ("getsongbpm", "bpm"): 0.75,
     ("getsongbpm", "key"): 0.65,
+    # fallbacks only (the configured figures are in enrichment.source_confidence)
+    ("traktor", "bpm"): 0.95,
+    ("traktor", "key"): 0.85,
+    ("traktor", "label"): 0.7,
+    ("traktor", "release_year"): 0.7,
+    ("traktor", "genres"): 0.5,
+    ("mixxx", "bpm"): 0.9,
+    ("mixxx", "key"): 0.8,
+    ("mixxx", "release_year"): 0.7,
+    ("mixxx", "genres"): 0.5,
+    ("virtualdj", "bpm"): 0.9,
+    ("virtualdj", "key"): 0.8,
+    ("virtualdj", "label"): 0.7,
+    ("virtualdj", "release_year"): 0.7,
+    ("virtualdj", "genres"): 0.5,
 }
 
 

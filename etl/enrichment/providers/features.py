@@ -1,4 +1,5 @@
-"""Feature files (``features:<file stem>`` observations, e.g. Beatport 2021 with preview-analysis BPM/key)."""
+"""Feature tables (``features:<table>`` observations: Spotify tables, GiantSteps expert keys, Beatport
+audio features...); the kind of table (``observation.kind``) sets the confidence of each value."""
 
 from etl.enrichment.providers.observed import ObservationProvider
 
@@ -6,4 +7,5 @@ from etl.enrichment.providers.observed import ObservationProvider
 class FeaturesProvider(ObservationProvider):
     name = "features"
     source = "features:"
+    default_kind = "generic"
     fields = frozenset({"bpm", "key", "energy", "genres"})

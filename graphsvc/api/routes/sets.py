@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from graphsvc.api.deps import SettingsDep, StoreDep, run_graph
+from graphsvc.api.deps import ConnDep, SettingsDep, StateDep, StoreDep, run_graph
 from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.ids import Id
 from graphsvc.api.routes import COMMON, NOT_FOUND
@@ -40,10 +42,31 @@ def _set_builder() -> Any:
         return None
 
 
+ExportFormat = Literal["rekordbox", "traktor", "m3u8"]
+_EXPORTED = {200: {"description": "With `format`: the playlist file (rekordbox XML, Traktor NML or M3U8); the "
+                                  "header X-Tracks-Without-File lists tracks no library has a file for",
+                   "content": {"application/xml": {}, "audio/x-mpegurl": {}}}}
+
+
+def _exported(conn: Any, track_ids: list[int], fmt: str, name: str, library: str | None) -> Response:
+    from etl.exporters import export
+
+    result = export(conn, track_ids, fmt, name, library=library)
+    headers = {"Content-Disposition": f'attachment; filename="{result.filename}"'}
+    if result.missing:
+        headers["X-Tracks-Without-File"] = "; ".join(result.missing)[:4000].encode("ascii", "replace").decode()
+    return Response(result.text, media_type=result.media_type, headers=headers)
+
+
 @router.post("", summary="Build a DJ set: a harmonic sequence under the given constraints",
              response_model=SetResultOut,
-             responses={**NOT_FOUND, 501: {"model": ErrorOut, "description": "Set builder not installed"}})
-async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep) -> Any:
+             responses={**NOT_FOUND, **_EXPORTED,
+                        501: {"model": ErrorOut, "description": "Set builder not installed"}})
+async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep, state: StateDep,
+                    format: Annotated[ExportFormat | None, Query(  # noqa: A002 (the public parameter name)
+                        description="Return the best set as a playlist file instead of JSON")] = None,
+                    library: Annotated[str | None, Query(max_length=100, description="With `format`: prefer this DJ "
+                                                         "library's files and ids")] = None) -> Any:
     module = _set_builder()
     if module is None or not hasattr(module, "build_set"):
         raise HTTPException(501, "the set builder (graphsvc.setbuilder.build_set) is not available in this "
@@ -52,7 +75,31 @@ async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep)
     req_type = getattr(module, "SetRequest", None)
     req = req_type(**data) if req_type is not None else request
     result = await run_graph(settings, module.build_set, store, req)
-    return _plain(result)
+    out = _plain(result)
+    if format is None:
+        return out
+    if not out.get("sets"):
+        raise HTTPException(422, out.get("diagnosis") or "no set could be built under these constraints")
+    ids = [int(t["id"]) for t in out["sets"][0]["tracks"]]
+
+    def export_built() -> Response:
+        with state.pool.connection() as conn:
+            return _exported(conn, ids, format, f"graphsvc set from {ids[0]}", library)
+
+    return await run_in_threadpool(export_built)
+
+
+@router.get("/{set_id}/export", responses={**NOT_FOUND, **_EXPORTED}, response_class=Response,
+            summary="A stored set (a mix, a tracklist, a library playlist) as a rekordbox, Traktor or M3U8 playlist")
+def export_set(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
+                                         openapi_examples=demo_example(EXAMPLES.set_id))], conn: ConnDep,
+               format: Annotated[ExportFormat, Query(description="Playlist format")] = "rekordbox",  # noqa: A002
+               library: Annotated[str | None, Query(max_length=100, description="Prefer this DJ library's files "
+                                                    "and ids")] = None) -> Response:
+    from etl.exporters import stored_set
+
+    title, ids = stored_set(conn, set_id)
+    return _exported(conn, ids, format, title, library)
 
 
 @router.get("/{set_id}/analytics", response_model=SetAnalyticsOut, responses=NOT_FOUND,

@@ -60,6 +60,11 @@ _RECENT_CTES = rf"""
     set_genre AS (SELECT DISTINCT set_id, name FROM set_genre_ord)"""
 
 
+# a set's kind (gold.set.kind): the order of a mix was played; a library playlist's was chosen; a crate has none
+_SET_KIND = ("(CASE WHEN s.source IN ('mixesdb', '1001tracklists') OR 'history' = ANY(s.tags) THEN 'mix' "
+             "WHEN 'crate' = ANY(s.tags) THEN 'crate' ELSE 'playlist' END)")
+
+
 def _trend(recent: str, total: str) -> str:
     """SQL of the trend score: ln((recent + 1) / (total * recent share of all entries + 1)), 6 decimals;
     > 0 when the item is played more in the recent window than its overall plays predict."""
@@ -142,14 +147,15 @@ GOLD_TABLES: tuple[GoldTable, ...] = (
         """,
     ),
     GoldTable(
-        "set", "Set", ("id",), ("title", "dj", "date", "venue", "event", "show", "source", "tracks", "genres"),
+        "set", "Set", ("id",), ("title", "dj", "date", "venue", "event", "show", "source", "tracks", "genres", "kind"),
         f"""
         WITH {_RECENT_CTES}
         SELECT s.set_id, s.title, s.dj_display, s.set_date, s.venue, s.event, s.show, s.source,
                coalesce(e.n, 0)::int,
                coalesce((SELECT array_agg(g.name ORDER BY g.first, g.name)
                          FROM (SELECT name, min(ord) AS first FROM set_genre_ord sg
-                               WHERE sg.set_id = s.set_id GROUP BY name) g), '{{}}')
+                               WHERE sg.set_id = s.set_id GROUP BY name) g), '{{}}'),
+               {_SET_KIND}
         FROM silver.dj_set s
         LEFT JOIN (SELECT set_id, count(*) AS n FROM silver.set_entry GROUP BY set_id) e
                ON e.set_id = s.set_id
@@ -186,12 +192,13 @@ GOLD_TABLES: tuple[GoldTable, ...] = (
     ),
     GoldTable(
         "transitions_to", "TRANSITIONS_TO", ("from_id", "to_id"), ("count", "djs", "last_seen"),
-        """
+        f"""
         WITH pair AS (
             SELECT e1.set_id, e1.track_id AS from_id, e2.track_id AS to_id
             FROM silver.set_entry e1
             JOIN silver.set_entry e2 ON e2.set_id = e1.set_id AND e2.position = e1.position + 1
-            WHERE e1.track_id <> e2.track_id
+            JOIN silver.dj_set s ON s.set_id = e1.set_id
+            WHERE e1.track_id <> e2.track_id AND {_SET_KIND} = 'mix'
         ), agg AS (
             SELECT p.from_id, p.to_id, count(*) AS n, max(s.set_date) AS last_seen
             FROM pair p JOIN silver.dj_set s ON s.set_id = p.set_id

@@ -130,3 +130,31 @@ def test_run_id_records_processing_status(built):
     rows = conn.execute("SELECT table_name, status FROM ops.processing_status WHERE run_id = %s AND layer = 'gold'",
                         (run_id,)).fetchall()
     assert ("gold.track", "succeeded") in rows and len(rows) == 10
+
+
+def test_only_played_orders_make_transitions(pg_url):
+    """A crate has no order and a library playlist's order was chosen, not played: their neighbours are
+    not TRANSITIONS_TO (a Mixxx history log is a played order); every kind still CONTAINS its tracks."""
+    import psycopg
+
+    from tests.gold_fixture import fill_silver
+
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        before = conn.execute("SELECT count(*) FROM gold.transitions_to").fetchone()[0]
+        a, b = fx.track["s1"], fx.track["s2"]  # never played in a row in the fixture's mixes
+        for sid, source, tags in ((901, "mixxx", ["crate"]), (902, "rekordbox", ["My Folder"]),
+                                  (903, "mixxx", ["history"])):
+            conn.execute("""INSERT INTO silver.dj_set (set_id, source, source_key, title, tags, entry_count)
+                            VALUES (%s, %s, %s, 'x', %s, 2)""", (sid, source, str(sid), tags))
+            for pos, t in ((1, a), (2, b)):
+                conn.execute("INSERT INTO silver.set_entry VALUES (%s, %s, NULL, NULL, %s, %s, %s, 'x')",
+                             (sid, pos, t, sid, pos))
+        build_gold(conn)
+        kinds = dict(conn.execute("SELECT id, kind FROM gold.set WHERE id IN (901, 902, 903)").fetchall())
+        assert kinds == {901: "crate", 902: "playlist", 903: "mix"}
+        assert conn.execute("SELECT count FROM gold.transitions_to WHERE from_id = %s AND to_id = %s",
+                            (a, b)).fetchone() == (1,)  # the history log's, only
+        assert conn.execute("SELECT count(*) FROM gold.transitions_to").fetchone()[0] == before + 1
+        assert conn.execute("SELECT count(*) FROM gold.contains WHERE set_id IN (901, 902, 903)").fetchone()[0] == 6

@@ -27,6 +27,7 @@ NODE_LABELS: dict[str, dict[str, str]] = {
     "Set": {
         "id": "INTEGER", "title": "STRING", "dj": "STRING", "date": "DATE", "venue": "STRING",
         "event": "STRING", "show": "STRING", "source": "STRING", "tracks": "INTEGER", "genres": "LIST<STRING>",
+        "kind": "STRING",  # mix (played order), playlist (chosen order), crate (no order)
     },
     "Label": {"id": "INTEGER", "name": "STRING", "tracks": "INTEGER"},
 }

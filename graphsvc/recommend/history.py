@@ -135,7 +135,8 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     sup: Counter[tuple[int, int]] = Counter()
     for s, e in entries.items():
         d = store.sets[s]["date"]
-        for (p1, t1), (p2, t2) in zip(e, e[1:]):
+        played = store.sets[s].get("kind", "mix") == "mix"  # only a mix's order was played (etl/gold.py)
+        for (p1, t1), (p2, t2) in zip(e, e[1:]) if played else ():
             if p2 == p1 + 1 and t1 != t2:
                 k = (t1, t2)
                 trans_n[k] += 1

@@ -83,9 +83,12 @@ def split_at_year(store: Any, last_year: int, test_years: int = 1) -> tuple[list
 
 
 def pairs_of(store: Any, set_ids: Iterable[int], known: Any) -> list[tuple[int, int]]:
-    """Consecutive pairs (a, b), a != b, of the given sets with both tracks in ``known``."""
+    """Consecutive pairs (a, b), a != b, of the given mixes (sets whose order was played) with both tracks
+    in ``known``."""
     out = []
     for s in sorted(set_ids):
+        if store.sets[s].get("kind", "mix") != "mix":
+            continue
         e = store.set_entries.get(s, [])
         for (p1, t1), (p2, t2) in zip(e, e[1:]):
             if p2 == p1 + 1 and t1 != t2 and t1 in known and t2 in known:

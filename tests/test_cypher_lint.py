@@ -18,14 +18,24 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def _install_linter() -> str | None:
-    """Install the pinned linter from package-lock.json on first use; returns why it is unavailable."""
+    """Install the pinned linter from package-lock.json on first use; returns why it is unavailable. Every
+    pytest-xdist worker imports this module: an exclusive file lock lets one run `npm ci` while the others
+    wait for it (two concurrent installs into one node_modules fail with ENOTEMPTY on a fresh clone)."""
+    import fcntl
+
     if shutil.which("node") is None or shutil.which("npm") is None:
         return "node/npm not installed"
-    if not (LINT / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
-        res = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LINT,
-                             capture_output=True, text=True, timeout=600)
-        if res.returncode != 0:
-            return f"npm ci in tools/cypher-lint failed: {res.stderr[-2000:]}"
+    marker = LINT / "node_modules" / "@neo4j-cypher" / "language-support"
+    with open(LINT / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not marker.is_dir():
+                res = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LINT,
+                                     capture_output=True, text=True, timeout=600)
+                if res.returncode != 0:
+                    return f"npm ci in tools/cypher-lint failed: {res.stderr[-2000:]}"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return None
 
 

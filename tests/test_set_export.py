@@ -44,7 +44,7 @@ def built(kovacs) -> list[int]:
         res = client.post("/v1/sets", json={"start_track_id": start, "length": 12, "strictness": "relaxed",
                                             "max_bpm_step_pct": 8.0, "alternatives": 1})
         assert res.status_code == 200, res.text
-        ids = [t["id"] for t in res.json()["sets"][0]["tracks"]]
+        ids = [int(t["id"]) for t in res.json()["sets"][0]["tracks"]]  # ids are strings in JSON
         assert len(ids) == 12
         xml = client.post("/v1/sets", params={"format": "rekordbox"},
                           json={"start_track_id": start, "length": 12, "strictness": "relaxed", "max_bpm_step_pct": 8.0,

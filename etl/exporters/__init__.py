@@ -91,6 +91,10 @@ def load_tracks(conn: psycopg.Connection, track_ids: list[int]) -> list[ExportTr
     """The tracks ``track_ids`` in that order (a track may repeat), with every library file they have."""
     if len(track_ids) > MAX_TRACKS:
         raise InvalidValue(f"a set to export has at most {MAX_TRACKS} tracks, got {len(track_ids)}")
+    try:  # ids arrive as JSON strings from API clients (64-bit ids are strings there) or as ints
+        track_ids = [int(t) for t in track_ids]
+    except (TypeError, ValueError):
+        raise InvalidValue(f"track ids must be integers (or their decimal strings), got {track_ids[:5]!r}") from None
     distinct = sorted(set(track_ids))
     rows = {r[0]: r for r in conn.execute(
         """SELECT track_id, title, version, artists_display, bpm::float8, key_pitch_class, key_mode, duration_s

@@ -94,7 +94,7 @@ def status(conn: psycopg.Connection, runs: int = 5) -> dict[str, Any]:
         out[layer] = {name: conn.execute(q).fetchone()[0] for name, q in queries.items()}
     if _table_exists(conn, "gold.track"):
         out["gold"] = {
-            t: conn.execute(f"SELECT count(*) FROM gold.{t}").fetchone()[0]  # noqa: S608 - fixed table names
+            t: conn.execute(f"SELECT count(*) FROM gold.{t}").fetchone()[0]  # fixed table names
             for t in ("track", "artist", "set", "label", "transitions_to", "collaborated_with", "supports")
             if _table_exists(conn, f"gold.{t}")
         }

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -85,9 +85,9 @@ def _serve(host: str, port: int, workers: int, log_level: str, settings=None, ac
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
                                              help="Log every request (off by default: it costs throughput)")] = False,
@@ -129,7 +129,7 @@ def example_calls(base: str, ids: dict[str, int | None]) -> list[str]:
 def demo(
     port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
-    mixesdb: Annotated[Optional[Path], typer.Option(help="Import this MixesDB JSON(.gz) instead of generated data",
+    mixesdb: Annotated[Path | None, typer.Option(help="Import this MixesDB JSON(.gz) instead of generated data",
                                                     exists=True, dir_okay=False)] = None,
     tracks: Annotated[int, typer.Option(min=50, max=20_000, help="Tracks in the generated catalogue")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same data)")] = 7,
@@ -190,7 +190,7 @@ def demo(
 
 @app.command()
 def schedule(
-    run_now: Annotated[Optional[str], typer.Option(
+    run_now: Annotated[str | None, typer.Option(
         "--run-now", help="run this job (bronze, silver or gold) once now and exit, instead of scheduling")] = None,
 ) -> None:
     """Run the pipeline on its daily schedule (UTC): bronze 02:00, silver 02:30, gold 03:00 by default

@@ -10,9 +10,9 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 from psycopg import sql
@@ -75,7 +75,7 @@ def release_embedded(data_dir: Path) -> None:
     pgdata = (data_dir / "pg").expanduser().resolve()
     server = _servers.pop(pgdata, None)
     if server is not None:
-        server._cleanup()  # type: ignore[attr-defined]  # noqa: SLF001 - the wheel's own stop-if-last
+        server._cleanup()  # type: ignore[attr-defined]  # the wheel's own stop-if-last
 
 
 def _with_dbname(uri: str, dbname: str) -> str:

@@ -73,7 +73,7 @@ def measure(folder: Path, seed: int = 0) -> dict:
     return measure_sets(load_sets(folder), seed)
 
 
-def load_silver_sets(conn) -> tuple[dict[str, list[harmonic.Key | None]], list[tuple[float, float]]]:  # noqa: ANN001
+def load_silver_sets(conn) -> tuple[dict[str, list[harmonic.Key | None]], list[tuple[float, float]]]:
     """Silver: set -> keys in played order (None: unknown key or a gap), and (bpm, next bpm) of every pair of
     consecutive tracks with both tempos."""
     rows = conn.execute(

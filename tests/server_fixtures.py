@@ -39,7 +39,7 @@ class OwnPostgres:
         self.admin_uri = embedded_server_uri(self.base, cleanup="delete")
         from graphsvc import pg
 
-        self.server = pg._servers[(self.base / "pg").resolve()]  # noqa: SLF001 - the test drives the server
+        self.server = pg._servers[(self.base / "pg").resolve()]  # the test drives the server
         self._frozen: list[psutil.Process] = []
 
     def database(self, name: str) -> str:
@@ -83,7 +83,7 @@ class OwnPostgres:
 
     def close(self) -> None:
         self.thaw()
-        self.server._cleanup()  # noqa: SLF001 - stop and delete now, not at interpreter exit
+        self.server._cleanup()  # stop and delete now, not at interpreter exit
 
 
 class Served:

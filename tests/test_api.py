@@ -243,7 +243,7 @@ def test_collaborations_formats(client, ids):
     assert g["nodes"][0]["id"] == f"Artist:{ids['hub']}" and g["nodes"][0]["properties"]["hops"] == 0
     node_ids = {n["id"] for n in g["nodes"]}
     assert all(e["source"] in node_ids and e["target"] in node_ids for e in g["edges"])
-    degree = {n: 0 for n in node_ids}
+    degree = dict.fromkeys(node_ids, 0)
     for e in g["edges"]:
         degree[e["source"]] += 1
         degree[e["target"]] += 1

@@ -242,7 +242,7 @@ def test_mixxx_deleted_tracks_are_rejected_with_that_reason_and_crates_are_sets(
         assert sets == [("2023-12-16", ["history"], ["Xtal", "Chime"]), ("warm up", ["crate"], ["Chime"])]
         xtal = conn.execute("""SELECT t.artists_display, o.match_strategy, t.camelot FROM silver.track t
                                JOIN silver.observation o USING (track_id) WHERE t.title = 'Xtal'""").fetchone()
-        assert xtal[0].lower() == "aphextwin" and xtal[1] == "library:soundcloud_name" and xtal[2] is None or \
+        assert (xtal[0].lower() == "aphextwin" and xtal[1] == "library:soundcloud_name" and xtal[2] is None) or \
             xtal[0].lower() == "aphextwin"
         # Mixxx's key (B♭m = 3A) is observed, but Mixxx keys agree with other sources too rarely (measured
         # confidence 0.22) to win the waterfall; its BPM does

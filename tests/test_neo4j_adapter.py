@@ -25,13 +25,13 @@ from etl.gold import build_gold
 from graphsvc.errors import GraphsvcError, InvalidValue, NotFound
 from graphsvc.graph.base import GraphStore
 from graphsvc.graph.model import INDEX_PROPERTIES, NODE_LABELS, RELATIONSHIPS
-from graphsvc.names import title_key
 from graphsvc.graph.neo4j_store import (
     REL_SOURCES,
     Neo4jStore,
     property_value,
     tombstone_row,
 )
+from graphsvc.names import title_key
 from tests.gold_fixture import fill_silver
 
 QUERY_NAME = {cypher.load(n): n for n in cypher.names()}

@@ -112,7 +112,7 @@ def test_more_evidence_ranks_higher():
     ctx, facts = _ctx(cands={1: {}, 2: {}}, out={1: (1, 1, None), 2: (4, 3, None)},
                       shared_sets={1: 1, 2: 1}, sets_scanned=3)
     cands = featurize(ctx, facts, DEFAULTS)
-    for weights in (PRIOR_WEIGHTS, {n: 1.0 for n in FEATURES}):
+    for weights in (PRIOR_WEIGHTS, dict.fromkeys(FEATURES, 1.0)):
         r = Ranker(weights)
         u = dict(zip(cands.ids, r.utilities(cands.X)))
         assert u[2] > u[1]

@@ -59,11 +59,11 @@ def _post_raw(port: int, path: str, size: int) -> tuple[float, bytes]:
             try:
                 s.sendall(chunk[: min(len(chunk), size - sent)])
                 sent += len(chunk)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 pass
             try:
                 answer = s.recv(200)
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 pass
         s.settimeout(10)
         while b"\r\n" not in answer:

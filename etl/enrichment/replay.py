@@ -92,7 +92,7 @@ def enqueue_replay(
     fields: Sequence[str],
     reason: str,
     track_ids: Sequence[int] | None = None,
-    filter: dict[str, Any] | None = None,  # noqa: A002 - the column is called filter
+    filter: dict[str, Any] | None = None,  # the column is called filter
     config_run_id: int | None = None,
 ) -> int:
     """Queue a replay; returns its replay_id. Exactly one of ``track_ids`` / ``filter`` is required."""

@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson  # ~10x faster than json on the many small attempt documents
 import psycopg
 from psycopg.types.json import set_json_loads
 
@@ -66,8 +67,6 @@ from etl.enrichment.providers import (
 from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
 from graphsvc.errors import InvalidValue
 from graphsvc.pg import conninfo_of
-
-import orjson  # ~10x faster than json on the many small attempt documents
 
 
 def _dumps(obj: Any) -> str:

@@ -38,8 +38,13 @@ import psycopg
 from etl.credits import CreditSplitter
 from etl.evaluation import metrics
 from etl.evaluation.recommenders import (
-    CooccurrenceRecommender, MarkovCooccurrenceRecommender, MarkovRecommender, PopularityRecommender,
-    RandomRecommender, SameArtistGreatestHitsRecommender, TrainView,
+    CooccurrenceRecommender,
+    MarkovCooccurrenceRecommender,
+    MarkovRecommender,
+    PopularityRecommender,
+    RandomRecommender,
+    SameArtistGreatestHitsRecommender,
+    TrainView,
 )
 from etl.evaluation.split import read_mixes
 from etl.identity import ArtistResolver, TrackResolver, track_key

@@ -7,8 +7,8 @@ Each row is kept verbatim as ``{header: value}`` strings (a repeated header beco
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import psycopg
 

@@ -15,8 +15,6 @@ import psycopg
 
 from graphsvc.names import display_name
 
-
-
 _TABLES: dict[str, tuple[str, ...]] = {
     "artist": ("artist_id", "canonical_name", "name_key", "first_record_id"),
     "artist_alias": ("alias", "alias_key", "artist_id", "strategy", "score"),

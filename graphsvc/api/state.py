@@ -11,8 +11,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -53,7 +54,7 @@ class Job:
         out = dict(self.__dict__)
         for name in ("started_at", "completed_at"):
             if out[name] is not None:
-                out[name] = dt.datetime.fromtimestamp(out[name], dt.timezone.utc).isoformat()
+                out[name] = dt.datetime.fromtimestamp(out[name], dt.UTC).isoformat()
         return out
 
 
@@ -140,7 +141,7 @@ class ApiState:
                 if changed:
                     job.graph_refreshed = self.refresh_graph(conn)
             job.status = "succeeded"
-        except Exception as e:  # noqa: BLE001 - the job records the failure; nobody awaits the thread
+        except Exception as e:  # the job records the failure; nobody awaits the thread
             log.exception("admin job %s failed", job.job_id)
             job.status = "failed"
             job.error = f"{type(e).__name__}: {e}"

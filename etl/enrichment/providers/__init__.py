@@ -168,9 +168,9 @@ def _provider_classes() -> list[type]:
     from etl.enrichment.providers.discogs import DiscogsProvider
     from etl.enrichment.providers.features import FeaturesProvider
     from etl.enrichment.providers.getsongbpm import GetSongBpmProvider
+    from etl.enrichment.providers.libraries import MixxxProvider, TraktorProvider, VirtualdjProvider
     from etl.enrichment.providers.mixesdb import MixesdbProvider
     from etl.enrichment.providers.musicbrainz import MusicBrainzProvider
-    from etl.enrichment.providers.libraries import MixxxProvider, TraktorProvider, VirtualdjProvider
     from etl.enrichment.providers.rekordbox import RekordboxProvider
     from etl.enrichment.providers.tracklists1001 import TracklistsProvider
 

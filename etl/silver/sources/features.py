@@ -77,7 +77,7 @@ class FeaturesSource(SilverSource):
         )
         b.processed(rec, "feature")
 
-    def _values(self, rid: int, kind: str, get) -> dict[str, Any]:  # noqa: ANN001
+    def _values(self, rid: int, kind: str, get) -> dict[str, Any]:
         raw: dict[str, Any] = {"bpm": get("bpm"), "energy": get("energy")}
         key, mode = get("key"), get("mode")
         if kind == "spotify" and raw["bpm"] and _INT.match(raw["bpm"]) and float(raw["bpm"]) == 0:

@@ -157,7 +157,7 @@ def file_path(location: str | None) -> str | None:
     return text or None
 
 
-def read_artist_title(text: str, parse, *, file_name: bool = False,  # noqa: ANN001
+def read_artist_title(text: str, parse, *, file_name: bool = False,
                       known: Callable[[str], bool] | None = None) -> tuple[ParsedEntry, str] | None:
     """``(parse, how)`` of "Artist - Title" in a title or file name, or None. ``parse`` is the builder's
     tracklist parser, ``known`` whether the corpus knows a name as an artist (for names without any
@@ -205,7 +205,7 @@ def artist_tag(text: str) -> str:
     return "" if name_key(t) in _PLACEHOLDER_ARTISTS else t
 
 
-def _parse_named(text: str, parse) -> ParsedEntry | None:  # noqa: ANN001
+def _parse_named(text: str, parse) -> ParsedEntry | None:
     if not text:
         return None
     attempts = [text]

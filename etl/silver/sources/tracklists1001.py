@@ -31,7 +31,7 @@ class TracklistsSource(SilverSource):
     record_types: ClassVar[tuple[str, ...]] = ("tracklist_row",)
     parses_tracklists = True
 
-    def __init__(self, builder) -> None:  # noqa: ANN001 (the builder; see base)
+    def __init__(self, builder) -> None:  # the builder; see base
         super().__init__(builder)
         # 1001Tracklists files not yet taken into account -> the tracklists they hold (see _stale_files)
         self.new_files: dict[int, set[str]] = {}

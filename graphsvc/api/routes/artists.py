@@ -71,7 +71,7 @@ async def collaborations(
     depth: Annotated[int, Query(description="Hops from the artist", **_bi("depth"))] = 1,
     min_weight: Annotated[int, Query(description="Fewest shared tracks per edge", **_bi("min_weight"))] = 1,
     limit: Annotated[int, Query(description="Most nodes (the artist included)", **_bi("limit"))] = 100,
-    format: Format = GraphFormat.json,  # noqa: A002
+    format: Format = GraphFormat.json,
 ) -> JSONBytes:
     key = answers.key(store, "collaborations", artist_id, depth, min_weight, limit, format)
     return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(
@@ -96,7 +96,7 @@ async def artist_neighbourhood(
     artist_id: ArtistId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
     depth: Annotated[int, Query(ge=1, le=2, description="Hops from the artist (1-2)")] = 1,
     limit: Annotated[int, Query(description="Most nodes", **_bi("limit"))] = 100,
-    format: Format = GraphFormat.json,  # noqa: A002
+    format: Format = GraphFormat.json,
 ) -> JSONBytes:
     key = answers.key(store, "artist_neighbourhood", artist_id, depth, limit, format)
     return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(

@@ -243,7 +243,7 @@ def replay(
         flt = json.loads(filter_json) if filter_json else None
     except json.JSONDecodeError as e:
         console.print(f"[bold red]error:[/] --filter is not valid JSON: {e}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         with _db() as conn:
             replay_id = enqueue_replay(conn, fields=[f.strip() for f in fields.split(",") if f.strip()],
@@ -448,7 +448,7 @@ def export_set(
         ids = [int(x) for x in tracks.split(",") if x.strip()] if tracks is not None else []
     except ValueError:
         console.print("[bold red]error:[/] --tracks takes track ids separated by commas")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         with _db() as conn:
             title = name or "graphsvc set"

@@ -291,7 +291,7 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
     if t.values:
         differs = f"({', '.join('g.' + v for v in t.values)}) IS DISTINCT FROM ({', '.join('s.' + v for v in t.values)})"
         changed_where = f"g.{t.keys[0]} IS NULL OR {differs}"
-        on_conflict = "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in t.values + ("change_seq",))
+        on_conflict = "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*t.values, "change_seq"))
     else:
         changed_where = f"g.{t.keys[0]} IS NULL"
         on_conflict = "DO NOTHING"

@@ -30,9 +30,8 @@ def reset(conn: psycopg.Connection, settings: Settings | None = None) -> ResetRe
     (records,) = conn.execute(
         "SELECT CASE WHEN to_regclass('bronze.raw_record') IS NULL THEN 0"
         " ELSE (SELECT count(*) FROM bronze.raw_record) END").fetchone()
-    with processing_lock(conn, "a reset"):
-        with conn.transaction():
-            conn.execute("DROP SCHEMA IF EXISTS bronze, silver, enrichment, gold, ops CASCADE")
+    with processing_lock(conn, "a reset"), conn.transaction():
+        conn.execute("DROP SCHEMA IF EXISTS bronze, silver, enrichment, gold, ops CASCADE")
     migrate(conn)
     graph = "embedded graph: rebuilt from the (now empty) gold by whoever serves it"
     if settings.neo4j_uri:

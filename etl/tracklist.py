@@ -159,12 +159,10 @@ def _remixer_text(version: str, splitter: CreditSplitter) -> str | None:
     if m:
         cand = m.group(1).strip()
     else:
-        last = None
-        for last in _REMIXER_WORD.finditer(version):
-            pass
-        if last is None:
+        words_found = list(_REMIXER_WORD.finditer(version))
+        if not words_found:
             return None
-        cand = version[: last.start()].strip()
+        cand = version[: words_found[-1].start()].strip()
     words = cand.split()
     while words and (name_key(words[-1]) in _GENERIC or not name_key(words[-1])):  # "Extended Club" / "12"" before "Mix"
         words.pop()

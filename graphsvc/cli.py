@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -218,10 +218,8 @@ def schedule(
         _fail(e)
     for job, when in sched.next_runs(scheduler).items():
         console.print(f"job {job}: next run {when:%Y-%m-%d %H:%M} UTC", highlight=False)
-    try:
+    with suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 def main() -> None:

@@ -178,7 +178,7 @@ _OPEN_STR = tuple(tuple(f"{_open_number(_NUMBER_OF[m][pc])}{'md'[m]}" for pc in 
 
 ALL_KEYS: tuple[Key, ...] = tuple(
     key
-    for minor_pc, major_pc in zip(_MINOR_PC_OF_NUMBER, _MAJOR_PC_OF_NUMBER)
+    for minor_pc, major_pc in zip(_MINOR_PC_OF_NUMBER, _MAJOR_PC_OF_NUMBER, strict=True)
     for key in (_KEY[MINOR][minor_pc], _KEY[MAJOR][major_pc])
 )  # 1A, 1B, 2A, ..., 12B
 

@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from graphsvc import deadline, harmonic
@@ -232,7 +233,7 @@ def check_set(tracks: Sequence[dict[str, Any]], req: SetRequest) -> list[str]:
     pos = [ids.index(w) if w in ids else -1 for w in req.waypoints]
     if -1 in pos or pos != sorted(pos):
         out.append("the waypoints are missing or out of order")
-    for a, b in zip(tracks, tracks[1:]):
+    for a, b in pairwise(tracks):
         out += [f"hop {a['id']}->{b['id']}: {v}" for v in hop_violations(a, b, req)]
     if req.max_total_bpm_drift_pct is not None:
         sb = tracks[0].get("bpm")
@@ -387,7 +388,7 @@ class _Search:
             if target < len(self.targets) and self.lb_chain(y, target) > remaining:
                 continue
             dur = self._duration(self.track(y)) if want_duration else 0.0
-            child = _State(st.ids + (y,), st.tracks + (props,), st.hops + (c,), st.artists + (keys,),
+            child = _State((*st.ids, y), (*st.tracks, props), (*st.hops, c), (*st.artists, keys),
                            st.hop_sum + c.score, st.dev_sum + self._energy_dev(i, c.energy),
                            st.duration_s + dur, target)
             children.append((-child.objective(self.req), child.ids, parent_no, child))
@@ -491,7 +492,7 @@ def _built(search: _Search, st: _State) -> BuiltSet:
             "target_energy": None if search.energy is None else round(search.energy[pos], 4),
         })
     transitions = []
-    for a, c in zip(tracks, st.hops):
+    for a, c in zip(tracks, st.hops, strict=False):  # n tracks, n - 1 hops: the last track has none
         transitions.append({
             "from": a["id"], "to": c.track_id, "key_move": f"{a['camelot']} -> {c.camelot}", "move": c.move,
             "bpm_pct": round(c.bpm_pct, 2), "energy_delta": c.breakdown.get("energy_delta"),

@@ -29,6 +29,7 @@ import csv
 import json
 import random
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +123,7 @@ def measure_sets(sets: dict[str, list[harmonic.Key | None]], seed: int = 0, by_s
     keyed: dict[str, list[harmonic.Key]] = {}
     per_set = {}
     for name, keys in sets.items():
-        pairs = [(a, b) for a, b in zip(keys, keys[1:]) if a is not None and b is not None]
+        pairs = [(a, b) for a, b in pairwise(keys) if a is not None and b is not None]
         real += [(name, compatible(a, b)) for a, b in pairs]
         ks = keyed[name] = [k for k in keys if k is not None]
         n_all = sum(1 for i in range(len(ks)) for j in range(len(ks)) if i != j)

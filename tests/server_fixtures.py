@@ -7,6 +7,7 @@ and :class:`Served` (the API as a subprocess, bound to a free loopback port).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,10 +76,8 @@ class OwnPostgres:
 
     def thaw(self) -> None:
         for p in self._frozen:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.send_signal(signal.SIGCONT)
-            except psutil.NoSuchProcess:
-                pass
         self._frozen = []
 
     def close(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import psycopg
 import pytest
 
@@ -103,7 +105,7 @@ def test_test_pairs_never_feed_the_graph(pg_env, small_split):
     test_only = []
     for mix in test:
         resolved = resolver.mix(mix)
-        for (s1, t1), (s2, t2) in zip(resolved, resolved[1:]):
+        for (s1, t1), (s2, t2) in pairwise(resolved):
             if s1 == s2 == "known" and t1 != t2 and (t1, t2) not in train_edges:
                 test_only.append((t1, t2))
     assert test_only, "the sample should have known pairs that train never played in a row"

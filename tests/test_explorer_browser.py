@@ -264,7 +264,7 @@ def test_explorer_in_chromium_offline(demo_server, browser, tmp_path):
 
     def route(r: Any) -> None:  # the network is "unplugged": anything not on this server is recorded and refused
         url = r.request.url
-        if url.startswith(base + "/") or url.startswith(("data:", "blob:")):
+        if url.startswith((base + "/", "data:", "blob:")):
             r.continue_()
         else:
             outside.append(url)

@@ -28,7 +28,7 @@ def _snapshot(conn) -> dict[str, list]:
 
 
 def test_counts(built):
-    conn, fx, stats = built
+    conn, _fx, stats = built
     assert {t: stats[t] for t in ("track", "artist", "set", "label", "by", "collaborated_with", "transitions_to",
                                   "contains", "played", "supports", "key", "compatible")} == {
         "track": 40, "artist": 15, "set": 6, "label": 4, "by": 55, "collaborated_with": 12,

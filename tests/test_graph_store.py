@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from itertools import pairwise
 
 import psycopg
 import pytest
@@ -194,7 +195,7 @@ def test_harmonic_paths_obey_constraints(store):
 def _assert_hops(store, path, strictness, window):
     ids = [c.track_id for c in path]
     assert len(set(ids)) == len(ids)
-    for x, y in zip(ids, ids[1:]):
+    for x, y in pairwise(ids):
         a, b = store.get_track(x), store.get_track(y)
         assert None not in (a["camelot"], b["camelot"], a["bpm"], b["bpm"])
         move = harmonic.classify_move(harmonic.parse_key(a["camelot"]), harmonic.parse_key(b["camelot"]))

@@ -38,7 +38,7 @@ def embedded(gold_conn):
 
 
 def test_counts_name_every_label_and_type_even_without_any() -> None:
-    s, d = recording_store([{"kind": "Track", "count": 3}])  # what a graph of 3 tracks and nothing else gives
+    s, _ = recording_store([{"kind": "Track", "count": 3}])  # what a graph of 3 tracks and nothing else gives
     counts = s.counts()
     assert set(counts) == set(NODE_LABELS) | set(RELATIONSHIPS)
     assert counts["SUPPORTS"] == 0 and counts["Artist"] == 0 and counts["Track"] == 3

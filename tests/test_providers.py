@@ -181,7 +181,7 @@ def test_secrets_are_never_stored(ctx, settings):
         p.lookup(ctx, TRACK, p.fields)
     rows = stored(ctx.conn)
     assert {r[0] for r in rows} == {"getsongbpm", "discogs"}
-    gsb = [r for r in rows if r[0] == "getsongbpm"][0]
+    gsb = next(r for r in rows if r[0] == "getsongbpm")
     assert gsb[1] == request_key("GET", "/search/", {"type": "both", "lookup": "song:Strings of Life artist:Rhythim Is Rhythim"})
     assert gsb[2].startswith(f"{GSB}/search/?")
     dump = ctx.conn.execute("SELECT string_agg(t::text, ' ') FROM bronze.provider_response t").fetchone()[0]

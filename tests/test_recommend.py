@@ -96,7 +96,7 @@ def test_unknown_key_neither_helps_nor_hurts():
     ctx, facts = _ctx(cands={1: {"camelot": "9A"}, 2: {"camelot": None}, 3: {"camelot": "2A"}})
     cands = featurize(ctx, facts, DEFAULTS)
     ranker = Ranker.prior()
-    u = dict(zip(cands.ids, ranker.utilities(cands.X)))
+    u = dict(zip(cands.ids, ranker.utilities(cands.X), strict=True))
     assert u[1] > u[2] > u[3]
     row = cands.X[cands.ids.index(2)]
     assert row[FEATURES.index("key")] == 0.0 and "key" not in ranker.contributions(row)
@@ -114,7 +114,7 @@ def test_more_evidence_ranks_higher():
     cands = featurize(ctx, facts, DEFAULTS)
     for weights in (PRIOR_WEIGHTS, dict.fromkeys(FEATURES, 1.0)):
         r = Ranker(weights)
-        u = dict(zip(cands.ids, r.utilities(cands.X)))
+        u = dict(zip(cands.ids, r.utilities(cands.X), strict=True))
         assert u[2] > u[1]
     # the same candidate with one more shared set, one more same-set neighbour, one more transition
     base = featurize(ctx, facts, DEFAULTS).X[0]

@@ -310,10 +310,7 @@ def test_hand_labelled_titles(splitter):
         except EntryParseError as exc:
             got = {"error": True, "reason": str(exc)}
         want = {k: v for k, v in item.items() if k != "raw"}
-        if item.get("error"):
-            ok = got.get("error") is True
-        else:
-            ok = got == want
+        ok = got.get("error") is True if item.get("error") else got == want
         if ok:
             matches += 1
         else:

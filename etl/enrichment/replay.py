@@ -201,7 +201,7 @@ def process_replays(
                 " WHERE replay_id = %s", (replay_id,))
             conn.commit()
             results.append(ReplayResult(replay_id, "done", stats.tracks, int(changed), None, stats))
-        except Exception as e:  # the failure is recorded on the queue entry; the worker goes on
+        except Exception as e:  # noqa: BLE001 - the failure is recorded on the queue entry; the worker goes on
             conn.rollback()
             msg = f"{type(e).__name__}: {e}"
             log.warning("replay %s failed: %s", replay_id, msg)

@@ -344,7 +344,7 @@ def _mate_factor(values: list[tuple], rng: random.Random, bootstrap: int) -> Acc
         for m in ("key", "bpm_octave"):
             same.extend(pair_outcomes(by_track[a], by_track[b], m))
     fld_pairs = {"key": MEASURES["key"], "bpm_octave": MEASURES["bpm_octave"]}
-    for rec, members in by_rec.items():
+    for members in by_rec.values():
         tracks = {t for t, _ in members}
         if len(tracks) < 2:
             continue

@@ -30,6 +30,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ TIE_POLICY = "pessimistic"
 SERVED = "served"  # the served recommender's name in the report
 SERVED_LIMIT = 50  # recommendations asked per query (the deepest HR@k reported)
 BASELINES = ("random", "popularity", "cooccurrence", "markov", "markov+cooccurrence", "same-artist-greatest-hits")
-RECOMMENDERS = BASELINES + (SERVED,)
+RECOMMENDERS = (*BASELINES, SERVED)
 BOOTSTRAP_SAMPLES = 1000
 
 Log = Callable[[str], None]
@@ -181,7 +182,7 @@ def consecutive_pairs(resolved: list[tuple[str, int | None]]) -> tuple[list[tupl
     """Pairs (a, b) of adjacent identified entries with both known; counts of every kind of adjacent pair."""
     counts = {"adjacent": 0, "identified": 0, "self": 0, "known": 0}
     pairs = []
-    for (s1, t1), (s2, t2) in zip(resolved, resolved[1:]):
+    for (s1, t1), (s2, t2) in pairwise(resolved):
         counts["adjacent"] += 1
         if s1 not in ("known", "unknown") or s2 not in ("known", "unknown"):
             continue

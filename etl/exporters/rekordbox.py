@@ -50,7 +50,7 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
             "Location": location,
         }
         if t.duration_s:
-            attrs["TotalTime"] = str(int(round(t.duration_s)))
+            attrs["TotalTime"] = str(round(t.duration_s))
         if t.bpm:
             attrs["AverageBpm"] = f"{t.bpm:.2f}"
         if t.key is not None:

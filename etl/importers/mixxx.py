@@ -87,7 +87,7 @@ def _read(conn: psycopg.Connection, file: bronze.InputFile, db: sqlite3.Connecti
     names = [d[0] for d in cur.description]
     position = 0
     for row in cur:
-        payload = {k: v for k, v in zip(names, row) if not isinstance(v, bytes)}
+        payload = {k: v for k, v in zip(names, row, strict=True) if not isinstance(v, bytes)}
         payload[LIBRARY_KEY] = library
         batch.add("library_track", position, f"{library}:{payload['id']}", None, payload)
         position += 1

@@ -108,7 +108,7 @@ def encoding_problem(data: bytes) -> str | None:
         codec = codecs.lookup(declared).name
     except LookupError:
         return f"the XML declaration names an unknown encoding {declared!r}"
-    if codec.startswith("utf-16") or codec.startswith("utf-32"):
+    if codec.startswith(("utf-16", "utf-32")):
         return f"the file declares {declared} but has no byte order mark and starts like a single-byte encoding"
     try:
         data.decode(codec)

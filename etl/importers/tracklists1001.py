@@ -70,11 +70,10 @@ def _ingest_one(conn: psycopg.Connection, path: Path, progress: ProgressFn) -> I
         )
     width = len(header)
     batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
-    position = 0
-    for record in records:
+    for position, record in enumerate(records):
         reason = bronze.field_count_reason(record, width)
         if reason is None:
-            row = dict(zip(header, record.fields))  # type: ignore[arg-type]
+            row = dict(zip(header, record.fields, strict=True))  # type: ignore[arg-type]
             tracklist_id, index = row["tracklist_id"].strip(), row["index"].strip()
             if not tracklist_id or not index:
                 reason = f"line {record.line}: row without a tracklist_id or index"
@@ -85,5 +84,4 @@ def _ingest_one(conn: psycopg.Connection, path: Path, progress: ProgressFn) -> I
                 batch.add(RECORD_TYPE, position, f"{tracklist_id}:{index}", source_url, row)
         if reason is not None:
             batch.reject(record.line, reason, record.raw)
-        position += 1
     return bronze.load_batch(conn, batch, started)

@@ -254,7 +254,7 @@ class SilverBuilder:
             (ids,),
         )
         cols = [d.name for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur]
+        return [dict(zip(cols, row, strict=True)) for row in cur]
 
     def flush(self) -> None:
         new_artists, new_aliases = self.artists.drain()
@@ -495,7 +495,7 @@ class SilverBuilder:
         with self.conn.transaction():
             rows = [(a, sp, k) for a, sp in self.conn.execute(_BEST_SPELLING_SQL) if (k := name_key(sp))]
             if rows:
-                cur = self.conn.execute(_RENAME_SQL, [list(col) for col in zip(*rows)])
+                cur = self.conn.execute(_RENAME_SQL, [list(col) for col in zip(*rows, strict=True)])
                 self.stats.canonical_renames = cur.rowcount
         self.conn.commit()
 

@@ -395,9 +395,9 @@ class SetRequest(BaseModel):
 
     @model_validator(mode="after")
     def _curve(self) -> SetRequest:
-        if isinstance(self.energy_curve, list):
-            if not 1 <= len(self.energy_curve) <= 60 or any(not 0.0 <= e <= 1.0 for e in self.energy_curve):
-                raise ValueError("a custom energy_curve must be 1 to 60 energies between 0 and 1")
+        if isinstance(self.energy_curve, list) and (
+                not 1 <= len(self.energy_curve) <= 60 or any(not 0.0 <= e <= 1.0 for e in self.energy_curve)):
+            raise ValueError("a custom energy_curve must be 1 to 60 energies between 0 and 1")
         if self.artist_gap > self.length:
             raise ValueError(f"artist_gap must be between 0 and the set length {self.length}")
         return self

@@ -27,7 +27,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -42,7 +42,7 @@ from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key, track_search_keys
 
-_TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
+_TRACK_COLS = (*NODE_LABELS["Track"], "label_id")
 # _load unpacks track rows positionally in this order
 assert _TRACK_COLS == ("id", "title", "version", "artists", "bpm", "key_pc", "key_mode", "camelot", "energy", "genres",
                        "plays", "sets", "quality", "label", "year", "duration_s", "djs", "plays_recent", "djs_recent",
@@ -71,7 +71,7 @@ REC_CONTEXTS = 4096  # sources whose request-independent recommender evidence is
 
 
 class _Track:
-    __slots__ = _TRACK_COLS + ("key",)
+    __slots__ = (*_TRACK_COLS, "key")
 
     def props(self) -> dict[str, Any]:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
@@ -217,7 +217,7 @@ class EmbeddedStore:
         skip it), so ``etl reconcile`` sees such rows as missing."""
         started = time.perf_counter()
         for row in tables["key"]:
-            self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row))
+            self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row, strict=True))
         keys = self.keys
         self.compatible = [r for r in tables["compatible"] if r[0] in keys and r[1] in keys]
         tracks = self.tracks
@@ -233,14 +233,14 @@ class EmbeddedStore:
             if t.genres is not None:  # one shared list per distinct genre list (props() copies it)
                 t.genres = shared.setdefault(tuple(t.genres), t.genres)
             if t.scene_genres is not None:
-                t.scene_genres = shared.setdefault(("scene",) + tuple(t.scene_genres), t.scene_genres)
+                t.scene_genres = shared.setdefault(("scene", *t.scene_genres), t.scene_genres)
             tracks[t.id] = t
         for row in tables["artist"]:
-            self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row))
+            self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row, strict=True))
         for row in tables["set"]:
-            self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row))
+            self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row, strict=True))
         for row in tables["label"]:
-            self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row))
+            self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row, strict=True))
         labels = self.labels
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for t in tracks.values():
@@ -505,7 +505,7 @@ class EmbeddedStore:
         kept = [np.array([ego], dtype=np.int64)]
         n_kept, truncated = 1, False
         frontier = kept[0]
-        for d in range(1, int(depth) + 1):
+        for _ in range(int(depth)):
             _, nbr = self._csr_neighbours(frontier, min_weight)
             nbr = np.unique(nbr)
             nbr = nbr[~seen[nbr]]
@@ -540,7 +540,7 @@ class EmbeddedStore:
         ok = keep_mask[dst] & (src < dst)
         adj = self.collab.adj
         edges = []
-        for u, v in zip(ids[src[ok]].tolist(), ids[dst[ok]].tolist()):
+        for u, v in zip(ids[src[ok]].tolist(), ids[dst[ok]].tolist(), strict=True):
             edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(adj[u][v])))
         return Subgraph(nodes=nodes, edges=edges, truncated=truncated)
 
@@ -561,7 +561,7 @@ class EmbeddedStore:
                 h = len(path) - 1
                 if h > max_hops or (len(found) >= k and h > found[k - 1][0]) or n >= _MAX_SIMPLE_PATHS:
                     break
-                w = sum(G.adj[x][y]["weight"] for x, y in zip(path, path[1:]))
+                w = sum(G.adj[x][y]["weight"] for x, y in pairwise(path))
                 found.append((h, w, path))
         except nx.NetworkXNoPath:
             return []
@@ -714,7 +714,7 @@ class EmbeddedStore:
             cols = self._window_columns(compat, s.bpm, w, half_double, skip, cap - len(out))
             if cols is not None:
                 return _RawColumns(self, out, *cols)
-        for score, group in groupby(compat, key=lambda c: c[2]):
+        for _score, group in groupby(compat, key=lambda c: c[2]):
             group = list(group)
             streams = []
             for key, move, _ in group:
@@ -1022,7 +1022,7 @@ class EmbeddedStore:
         entries = self.set_entries.get(set_id, [])
         ts = [self.tracks[t] for _, t in entries]
         moves = []
-        for (p1, t1), (p2, t2) in zip(entries, entries[1:]):
+        for (p1, t1), (p2, t2) in pairwise(entries):
             k1, k2 = self.tracks[t1].key, self.tracks[t2].key
             if p2 == p1 + 1 and k1 is not None and k2 is not None:
                 moves.append(harmonic.classify_move(k1, k2))

@@ -378,7 +378,7 @@ class Neo4jStore:
             sql, params = f"{sql} WHERE change_seq > %s", (watermark,)
         cur = conn.execute(sql, params)
         names = [d.name for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def _apply_tombstones(self, tombstones: Sequence[tuple[str, str]], batch_size: int) -> None:
         by_kind: dict[str, list[str]] = {}
@@ -470,9 +470,9 @@ class Neo4jStore:
                     raise NotFound(f"artist {x} does not exist")
         paths = []
         for r in records:
-            weights = list(r["weights"]) + [None]
+            weights = [*r["weights"], None]
             paths.append([{"artist": {"id": artist["id"], "name": artist["name"]}, "weight_to_next": w}
-                          for artist, w in zip(r["artists"], weights)])
+                          for artist, w in zip(r["artists"], weights, strict=True)])
         return paths
 
     def _raw_candidates(self, track_id: int, *, strictness: str, bpm_window_pct: float, half_double: bool,

@@ -25,6 +25,7 @@ lead to b (2A @ 122 BPM -> 10B @ 129.5 BPM needs 5 hops: without the bound the b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from graphsvc import deadline
@@ -185,7 +186,7 @@ def harmonic_paths(
         best: dict[int, list[tuple[float, tuple[int, ...]]]] = {a: [(0.0, (a,))]}
         for y in sorted(anc - {a}, key=lambda n: (depth[n], n)):
             opts = [
-                (s + hop(x, y).score, path + (y,))
+                (s + hop(x, y).score, (*path, y))
                 for x in parents[y] if x in anc
                 for s, path in best[x]
             ]
@@ -203,7 +204,7 @@ def harmonic_paths(
         _dfs(a, b, length, (a,), {a}, expand, more, hopeless)
         for _, path in more:
             s = 0.0
-            for x, y in zip(path, path[1:]):
+            for x, y in pairwise(path):
                 s += hop(x, y).score
             found.append((s, path))
         found.sort(key=lambda o: (len(o[1]), -o[0], o[1]))
@@ -218,7 +219,7 @@ def harmonic_paths(
             camelot=src.get("camelot"), energy=src.get("energy"), move=None, bpm_pct=None, pitch_shift=0,
             transitions=0, score=0.0, breakdown={"start": True},
         )
-        result.append([start] + [hop(x, y) for x, y in zip(path, path[1:])])
+        result.append([start] + [hop(x, y) for x, y in pairwise(path)])
     result.budget_exhausted = expand.exhausted
     result.expanded = expand.expanded
     result.min_hops = min_hops
@@ -257,13 +258,13 @@ def _dfs(x: int, b: int, remaining: int, path: tuple[int, ...], on_path: set[int
         return
     if remaining == 1:
         if b in nb:
-            out.append((0.0, path + (b,)))
+            out.append((0.0, (*path, b)))
         return
     for y in sorted(nb):
         if y == b or y in on_path or hopeless(y, len(path)):
             continue
         on_path.add(y)
-        _dfs(y, b, remaining - 1, path + (y,), on_path, expand, out, hopeless)
+        _dfs(y, b, remaining - 1, (*path, y), on_path, expand, out, hopeless)
         on_path.discard(y)
         if expand.exhausted:
             return

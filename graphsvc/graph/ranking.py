@@ -233,7 +233,7 @@ def rank_candidates(source: Any, raw: Iterable[Any], limit: int, *,
         else:
             b = np.asarray(bounds, dtype=np.float64)
             order = np.argsort(-b, kind="stable")
-            pairs = zip(b[order].tolist(), order.tolist())
+            pairs = zip(b[order].tolist(), order.tolist(), strict=True)
         top: list[float] = []  # min-heap of the best `limit` exact scores so far
         scored = []
         for bound, i in pairs:

@@ -110,7 +110,7 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
                 tr[1].add(dj)
                 tr[2] = when if tr[2] is None or when > tr[2] else tr[2]
             cur = nxt
-        set_rows[-1] = set_rows[-1][:8] + (len(seen), 1)
+        set_rows[-1] = (*set_rows[-1][:8], len(seen), 1)
         for s in set(seen):
             set_count[s] += 1
 

@@ -179,7 +179,7 @@ class EmbeddedEvidence:
                 return None
             best = harmonic.compatible_keys(s.tracks[a].key, c.strictness)[0][2]
             ids, scores = raw.ids.tolist(), raw.move_score.tolist()
-            picked = [t for t, sc in zip(ids, scores) if sc == best and t not in trans][:n]
+            picked = [t for t, sc in zip(ids, scores, strict=True) if sc == best and t not in trans][:n]
             firsts = [t for t in ids if t not in trans][:n]
             return picked if len(picked) == n and picked == firsts else None
         if vectorized:

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from graphsvc.graph.embedded import _TRACK_COLS, EmbeddedStore
@@ -136,7 +137,7 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     for s, e in entries.items():
         d = store.sets[s]["date"]
         played = store.sets[s].get("kind", "mix") == "mix"  # only a mix's order was played (etl/gold.py)
-        for (p1, t1), (p2, t2) in zip(e, e[1:]) if played else ():
+        for (p1, t1), (p2, t2) in pairwise(e) if played else ():
             if p2 == p1 + 1 and t1 != t2:
                 k = (t1, t2)
                 trans_n[k] += 1

@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tu
     n = len(dated)
     out = []
     for k in range(1, cuts + 1):
-        lo, hi = int(round(n * (1 - k * slice_))), int(round(n * (1 - (k - 1) * slice_)))
+        lo, hi = round(n * (1 - k * slice_)), round(n * (1 - (k - 1) * slice_))
         if lo < 1 or hi <= lo:
             break
         out.append((undated + dated[:lo], dated[lo:hi]))
@@ -64,7 +65,7 @@ def split_by_date_fraction(store: Any, fraction: float) -> tuple[list[int], list
     """(earlier sets and undated ones, the latest ``fraction`` of the dated sets by (date, id))."""
     dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
     undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
-    n_held = int(round(len(dated) * fraction))
+    n_held = round(len(dated) * fraction)
     if n_held == 0:
         return undated + dated, []
     return undated + dated[:-n_held], dated[-n_held:]
@@ -90,7 +91,7 @@ def pairs_of(store: Any, set_ids: Iterable[int], known: Any) -> list[tuple[int, 
         if store.sets[s].get("kind", "mix") != "mix":
             continue
         e = store.set_entries.get(s, [])
-        for (p1, t1), (p2, t2) in zip(e, e[1:]):
+        for (p1, t1), (p2, t2) in pairwise(e):
             if p2 == p1 + 1 and t1 != t2 and t1 in known and t2 in known:
                 out.append((t1, t2))
     return out

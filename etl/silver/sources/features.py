@@ -199,16 +199,15 @@ class FeaturesSource(SilverSource):
             if track_id is not None:
                 updates.append((track_id, match, obs_id))
         if updates:
-            with b.conn.transaction():
-                with b.conn.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE silver.observation SET track_id = %s, match_strategy = %s, match_keys = NULL"
-                        " WHERE observation_id = %s", updates)
-                    ids = sorted({u[0] for u in updates})
-                    cur.execute(
-                        """UPDATE silver.track m SET needs_enrichment = true FROM silver.track t
-                           WHERE t.track_id = ANY(%s) AND (m.track_id = t.track_id OR m.recording_key = t.recording_key)""",
-                        (ids,))
+            with b.conn.transaction(), b.conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE silver.observation SET track_id = %s, match_strategy = %s, match_keys = NULL"
+                    " WHERE observation_id = %s", updates)
+                ids = sorted({u[0] for u in updates})
+                cur.execute(
+                    """UPDATE silver.track m SET needs_enrichment = true FROM silver.track t
+                       WHERE t.track_id = ANY(%s) AND (m.track_id = t.track_id OR m.recording_key = t.recording_key)""",
+                    (ids,))
         b.conn.commit()
 
     def _keys_of(self, track_ids: set[int]) -> set[str]:
@@ -218,7 +217,7 @@ class FeaturesSource(SilverSource):
         for spelling, artist_id in b.artists.by_alias.items():
             spellings.setdefault(artist_id, set()).add(name_key(spelling))
         keys: set[str] = set()
-        for track_id, title, artist_ids in b.conn.execute(
+        for _track_id, title, artist_ids in b.conn.execute(
             """SELECT t.track_id, t.title, array_agg(ta.artist_id) FROM silver.track t
                JOIN silver.track_artist ta USING (track_id)
                WHERE t.track_id = ANY(%s) AND ta.role IN ('primary', 'featured') GROUP BY t.track_id""",

@@ -276,7 +276,7 @@ class TracklistsSource(SilverSource):
             (tl_id + ":", tl_id + ";"),  # ';' follows ':' in byte order (hence COLLATE "C")
         )
         cols = [d.name for d in cur.description]
-        rows = [dict(zip(cols, row)) for row in cur]
+        rows = [dict(zip(cols, row, strict=True)) for row in cur]
         return [r for r in rows if _tracklist_id(r["payload"]) == tl_id]
 
     def _spotify_values(self, rid: int, row: dict) -> dict[str, Any]:

@@ -47,4 +47,5 @@ def statements(name: str) -> list[str]:
 
 def names() -> list[str]:
     """Every query name in the library."""
-    return sorted(p.name[: -len(".cypher")] for p in resources.files(__package__).iterdir() if p.name.endswith(".cypher"))
+    return sorted(p.name[: -len(".cypher")] for p in resources.files(__package__).iterdir()
+                  if p.name.endswith(".cypher"))

@@ -303,7 +303,8 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
                 (source, file_id, batch.importer_version),
             )
             if cur.rowcount != records_new:  # impossible under the advisory lock; never store wrong counts
-                raise RuntimeError(f"bronze load of {file.path}: counted {records_new} new records, inserted {cur.rowcount}")
+                raise RuntimeError(
+                    f"bronze load of {file.path}: counted {records_new} new records, inserted {cur.rowcount}")
             # every record of the file, new or repeated (raw_record names only the file that brought it first)
             cur.execute(
                 """INSERT INTO bronze.file_record (file_id, position, record_id)
@@ -356,7 +357,8 @@ def decode_utf8(conn: psycopg.Connection, source: str, file: InputFile, importer
             f"{file.path}: not UTF-8 text: byte {e.start} ({bad!r}) is not valid UTF-8; "
             "save or export the file as UTF-8 and ingest it again"
         )
-        raise fail(conn, source, file.path, importer_version, message, preview(file.data), file_sha256=file.sha256) from e
+        raise fail(conn, source, file.path, importer_version, message, preview(file.data),
+                   file_sha256=file.sha256) from e
 
 
 def dedupe_headers(header: list[str], reserved: frozenset[str] = META_KEYS | {"_columns"}) -> list[str]:

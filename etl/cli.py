@@ -232,7 +232,8 @@ def replay(
     fields: Annotated[str, typer.Option(help="comma-separated fields, e.g. bpm,key")],
     reason: Annotated[str, typer.Option(help="why this replay is needed (kept in the queue)")],
     track_id: Annotated[list[int] | None, typer.Option("--track-id", help="tracks to replay")] = None,
-    filter_json: Annotated[str | None, typer.Option("--filter", help='JSON filter, e.g. {"provider": "features"}')] = None,
+    filter_json: Annotated[str | None, typer.Option(
+        "--filter", help='JSON filter, e.g. {"provider": "features"}')] = None,
     config_run: Annotated[int | None, typer.Option(help="use the config snapshot of this historical run")] = None,
 ) -> None:
     """Re-run enrichment of some fields under the current or a historical config; prints old vs new."""
@@ -363,7 +364,8 @@ def reset_cmd(
     from graphsvc.settings import get_settings
 
     settings = get_settings()
-    where = "DATABASE_URL" if settings.database_url else f"database {settings.database_name!r} under {settings.data_dir}"
+    where = ("DATABASE_URL" if settings.database_url
+             else f"database {settings.database_name!r} under {settings.data_dir}")
     if not yes:
         confirmed = typer.confirm(
             f"This deletes every layer of {where} (bronze, silver, enrichment, gold, runs) and the graph. "

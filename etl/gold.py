@@ -289,7 +289,8 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
     conn.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT * FROM ({t.select}) q ({cols})")
     conn.execute(f"ANALYZE {tmp}")
     if t.values:
-        differs = f"({', '.join('g.' + v for v in t.values)}) IS DISTINCT FROM ({', '.join('s.' + v for v in t.values)})"
+        differs = (f"({', '.join('g.' + v for v in t.values)}) "
+                   f"IS DISTINCT FROM ({', '.join('s.' + v for v in t.values)})")
         changed_where = f"g.{t.keys[0]} IS NULL OR {differs}"
         on_conflict = "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*t.values, "change_seq"))
     else:

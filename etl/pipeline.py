@@ -209,7 +209,8 @@ class Pipeline:
             return
         jobs: list[tuple[str, Path, Callable]] = (
             [("mixesdb", p, importers.ingest_mixesdb) for p in inputs.mixesdb]
-            + [("1001tracklists", p, lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
+            + [("1001tracklists", p,
+                lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
                for p in inputs.tracklists1001]
             + [("rekordbox", p, lambda c, p, progress: importers.ingest_rekordbox(
                 c, p, library=inputs.rekordbox_library, progress=progress)) for p in inputs.rekordbox]

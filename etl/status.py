@@ -12,7 +12,8 @@ _COUNTS = {
         "records": "SELECT count(*) FROM bronze.raw_record",
         "mixes": "SELECT count(*) FROM bronze.raw_record WHERE source = 'mixesdb' AND record_type = 'mix'",
         "entries": """SELECT coalesce(sum(jsonb_array_length(payload->'tracklist')), 0)::bigint
-                      FROM bronze.raw_record WHERE source = 'mixesdb' AND jsonb_typeof(payload->'tracklist') = 'array'""",
+                      FROM bronze.raw_record
+                      WHERE source = 'mixesdb' AND jsonb_typeof(payload->'tracklist') = 'array'""",
         "rejects": "SELECT count(*) FROM bronze.reject",
         "provider_responses": "SELECT count(*) FROM bronze.provider_response",
     },

@@ -164,7 +164,8 @@ def _remixer_text(version: str, splitter: CreditSplitter) -> str | None:
             return None
         cand = version[: words_found[-1].start()].strip()
     words = cand.split()
-    while words and (name_key(words[-1]) in _GENERIC or not name_key(words[-1])):  # "Extended Club" / "12"" before "Mix"
+    # "Extended Club" / "12"" before "Mix"
+    while words and (name_key(words[-1]) in _GENERIC or not name_key(words[-1])):
         words.pop()
     if not words or all(name_key(w) in _GENERIC or not name_key(w) for w in words):
         return None
@@ -256,7 +257,8 @@ def _clean_artist_text(text: str, splitter: CreditSplitter) -> tuple[str, list[s
     words = text.split()
     if len(words) >= 2 and len(words) % 2 == 0:
         half = " ".join(words[: len(words) // 2])
-        if name_key(half) and name_key(half) == name_key(" ".join(words[len(words) // 2 :])) and splitter.is_known(half):
+        if name_key(half) and name_key(half) == name_key(" ".join(words[len(words) // 2 :])) \
+                and splitter.is_known(half):
             text = half
     return text.strip(), featured
 

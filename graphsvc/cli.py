@@ -85,9 +85,11 @@ def _serve(host: str, port: int, workers: int, log_level: str, settings=None, ac
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
+    host: Annotated[str | None, typer.Option(
+        help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
-    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
                                              help="Log every request (off by default: it costs throughput)")] = False,

@@ -68,7 +68,8 @@ def test_every_track_of_every_shared_library_lands_or_is_rejected_with_a_reason(
         lost, doubled = conn.execute(
             """SELECT count(*) FILTER (WHERE n = 0), count(*) FILTER (WHERE n > 1) FROM (
                    SELECT r.record_id, (SELECT count(*) FROM silver.observation o WHERE o.record_id = r.record_id)
-                        + (SELECT count(*) FROM silver.reject j WHERE j.record_id = r.record_id AND j.item_index = -1) AS n
+                        + (SELECT count(*) FROM silver.reject j
+                           WHERE j.record_id = r.record_id AND j.item_index = -1) AS n
                    FROM bronze.raw_record r WHERE r.record_type = 'library_track') x""").fetchone()
         assert (lost, doubled) == (0, 0)
         reasons = [r for (r,) in conn.execute("SELECT DISTINCT reason FROM silver.reject WHERE item_index = -1")]
@@ -123,7 +124,8 @@ def test_keys_tempos_and_playlists_of_each_program(libraries_db):
         assert entries > 8000 and entry_rejects < 0.05 * entries
         # the waterfall picked keys and tempos from the libraries
         wins = dict(conn.execute(
-            "SELECT provenance->'key'->>'provider', count(*) FROM silver.track WHERE key_pitch_class IS NOT NULL GROUP BY 1"
+            "SELECT provenance->'key'->>'provider', count(*) FROM silver.track"
+            " WHERE key_pitch_class IS NOT NULL GROUP BY 1"
         ).fetchall())
         assert wins.get("rekordbox", 0) > 2000 and wins.get("traktor", 0) > 2000
 

@@ -281,7 +281,8 @@ def test_neighbourhood(store):
     }
     assert g.nodes[0].id == f"Track:{t['src']}" and not g.truncated
     assert all(e.source in ids and e.target in ids for e in g.edges)
-    assert ("COMPATIBLE" not in {e.type for e in g.edges}) and {"IN_KEY", "ON_LABEL", "BY", "CONTAINS"} <= {e.type for e in g.edges}
+    types = {e.type for e in g.edges}
+    assert "COMPATIBLE" not in types and {"IN_KEY", "ON_LABEL", "BY", "CONTAINS"} <= types
     # set5 contains src twice (positions 1 and 4): two CONTAINS edges
     assert sum(e.type == "CONTAINS" and e.source == f"Set:{s['set5']}" and e.target == f"Track:{t['src']}"
                for e in g.edges) == 2

@@ -278,8 +278,9 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
     rng = random.Random(5)
     keys = [k.camelot for k in harmonic.ALL_KEYS] + [None, None]
     for _ in range(40):
-        con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)), bpm_window_pct=rng.choice([0.0, 3.0, 6.0, 20.0]),
-                          half_double=rng.random() < 0.5, max_pitch_shift=rng.choice([0, 1, 2]))
+        con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)),
+                          bpm_window_pct=rng.choice([0.0, 3.0, 6.0, 20.0]), half_double=rng.random() < 0.5,
+                          max_pitch_shift=rng.choice([0, 1, 2]))
         cands = {i: {"camelot": rng.choice(keys), "bpm": rng.choice([None, rng.uniform(60, 180)]),
                      "energy": rng.choice([None, rng.random()])} for i in range(1, 60)}
         ctx, facts = _ctx(cands=cands)
@@ -291,7 +292,8 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
         for c in got.ids:
             a, b = got.fit(c), want[c]
             assert (a.move, a.pitch_shift, a.effective_camelot) == (b.move, b.pitch_shift, b.effective_camelot), c
-            assert (a.bpm_pct is None) == (b.bpm_pct is None) and (a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9)
+            assert (a.bpm_pct is None) == (b.bpm_pct is None)
+            assert a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9
 
 
 def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_factory):

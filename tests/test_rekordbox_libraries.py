@@ -157,8 +157,8 @@ def test_library_names_are_validated():
 
 
 def _etl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl.cli", *args], check=False, capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ), timeout=300)
+    return subprocess.run([sys.executable, "-m", "etl.cli", *args], check=False, capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ), timeout=300)
 
 
 def test_cli_library_option(pg_env, tmp_path):

@@ -70,7 +70,8 @@ def _violations(gold: dict[int, dict], ids: list[int], req: SetRequest) -> list[
 
 def _gold_tracks(conn) -> dict[int, dict]:
     rows = conn.execute(
-        """SELECT t.id, t.camelot, t.bpm, t.energy, coalesce(array_agg(b.artist_id) FILTER (WHERE b.role = 'primary'), '{}')
+        """SELECT t.id, t.camelot, t.bpm, t.energy,
+                  coalesce(array_agg(b.artist_id) FILTER (WHERE b.role = 'primary'), '{}')
            FROM gold.track t LEFT JOIN gold.by b ON b.track_id = t.id GROUP BY t.id""").fetchall()
     return {r[0]: {"camelot": r[1], "bpm": r[2], "energy": r[3], "artist_ids": set(r[4])} for r in rows}
 

@@ -156,7 +156,8 @@ def set_config(
     if provider not in known:
         raise InvalidValue(f"unknown provider {provider!r}; providers are {', '.join(sorted(known))}")
     if field not in known[provider]:
-        raise InvalidValue(f"provider {provider!r} cannot fill {field!r} (it fills {', '.join(sorted(known[provider]))})")
+        raise InvalidValue(
+            f"provider {provider!r} cannot fill {field!r} (it fills {', '.join(sorted(known[provider]))})")
     if min_confidence is not None and not 0 <= min_confidence <= 1:
         raise InvalidValue(f"min_confidence must be between 0 and 1, got {min_confidence}")
     if priority is not None and priority < 1:

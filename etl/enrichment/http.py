@@ -107,7 +107,8 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, conn: psycopg.Connection, path: str, params: Mapping[str, Any], *, refetch: bool = False) -> HttpResult:
+    def get(self, conn: psycopg.Connection, path: str, params: Mapping[str, Any], *,
+            refetch: bool = False) -> HttpResult:
         key = request_key("GET", path, params)
         if not refetch:
             cached = self._cached(conn, key)

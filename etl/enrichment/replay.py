@@ -69,7 +69,8 @@ def validate_filter(flt: dict[str, Any]) -> dict[str, Any]:
     unknown = set(flt) - FILTER_KEYS
     if unknown:
         raise InvalidValue(
-            f"unknown replay filter key(s) {sorted(unknown)}; supported: provider (+ optional field), source, field_is_null"
+            f"unknown replay filter key(s) {sorted(unknown)}; "
+            "supported: provider (+ optional field), source, field_is_null"
         )
     for k, v in flt.items():
         if not isinstance(v, str) or not v:
@@ -79,7 +80,8 @@ def validate_filter(flt: dict[str, Any]) -> dict[str, Any]:
     if "field" in flt and "provider" not in flt:
         raise InvalidValue('replay filter "field" only narrows "provider": give {"provider": ..., "field": ...}')
     if "provider" in flt and flt["provider"] not in provider_fields():
-        raise InvalidValue(f"unknown provider {flt['provider']!r}; providers are {', '.join(sorted(provider_fields()))}")
+        raise InvalidValue(
+            f"unknown provider {flt['provider']!r}; providers are {', '.join(sorted(provider_fields()))}")
     for k in ("field", "field_is_null"):
         if k in flt and flt[k] not in FIELDS:
             raise InvalidValue(f"replay filter {k}: unknown field {flt[k]!r}; fields are {', '.join(FIELDS)}")

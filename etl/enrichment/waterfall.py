@@ -4,14 +4,14 @@ the first value whose confidence reaches that provider's ``min_confidence`` wins
 Decisions (documented here because callers rely on them):
 
 - **Every attempt is logged** in ``enrichment.attempt`` (a view over ``enrichment.attempt_log``: one row
-  per track and call, whose elements number their step in the call's ``enrichment.attempt_plan``, see
-  migration 012): each provider consulted for a (track, field) until one wins, with its input (what it consulted), output (its value), confidence, and why it did
-  not win ('no data', 'confidence 0.55 below 0.6', 'invalid value: ...', 'HTTP 503 after 3 tries'). Providers after the winner are not consulted and not logged. Rows that are
-  switched off in the config (``enabled = false``) are not part of the waterfall at all, so they are
-  never attempted. An *online* provider that is in the config but not configured in the settings (no
-  API key) is skipped WITHOUT an attempt row: that is a fact about the run, not about the track, so it
-  is recorded once, in ``ops.run.stats -> 'enrichment' -> 'disabled_providers'`` (and on
-  ``EnrichStats.disabled_providers``). Logging it per track would be ~9 of the ~16 attempt rows of a
+  per track and call, whose elements number their step in the call's ``enrichment.attempt_plan``, see migration 012):
+  each provider consulted for a (track, field) until one wins, with its input (what it consulted), output (its value),
+  confidence, and why it did not win ('no data', 'confidence 0.55 below 0.6', 'invalid value: ...', 'HTTP 503 after 3
+  tries'). Providers after the winner are not consulted and not logged. Rows that are switched off in the config
+  (``enabled = false``) are not part of the waterfall at all, so they are never attempted. An *online* provider that is
+  in the config but not configured in the settings (no API key) is skipped WITHOUT an attempt row: that is a fact about
+  the run, not about the track, so it is recorded once, in ``ops.run.stats -> 'enrichment' -> 'disabled_providers'``
+  (and on ``EnrichStats.disabled_providers``). Logging it per track would be ~9 of the ~16 attempt rows of a
   typical track and halve the throughput for no information.
 - **No winner keeps the current value** (in normal runs and replays alike): a value is never erased
   because today no provider reaches its threshold; its provenance still names the run that wrote it and
@@ -108,7 +108,8 @@ class EnrichStats:
         return {"tracks": self.tracks, "chunks": self.chunks, "attempts": self.attempts,
                 "history_rows": self.history_rows, "unchanged": self.unchanged, "no_winner": self.no_winner,
                 "diffs": self.diffs, "seconds": round(self.seconds, 3), "read_s": round(self.read_s, 3),
-                "compute_s": round(self.compute_s, 3), "write_s": round(self.write_s, 3), "tracks_per_s": round(self.tracks_per_s, 1),
+                "compute_s": round(self.compute_s, 3), "write_s": round(self.write_s, 3),
+                "tracks_per_s": round(self.tracks_per_s, 1),
                 "wins": dict(self.wins), "disabled_providers": self.disabled_providers}
 
 

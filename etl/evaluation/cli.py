@@ -53,7 +53,8 @@ def transitions(
 @eval_app.command("folds")
 def folds(
     train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
-    years: Annotated[str, typer.Option(help="cut years Y (train <= Y, test Y + 1), comma-separated")] = "2012,2013,2014,2015",
+    years: Annotated[str, typer.Option(
+        help="cut years Y (train <= Y, test Y + 1), comma-separated")] = "2012,2013,2014,2015",
     k: Annotated[int, typer.Option(help="cut-off of the headline HR@k (1-50)")] = 10,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
 ) -> None:

@@ -303,7 +303,8 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
     all_ranks = {}
     for name in RECOMMENDERS:
         t1 = time.perf_counter()
-        ranks = evaluate_served(store, ranker, pairs) if name == SERVED else evaluate(view, pairs, recs[name], seed=seed)
+        ranks = (evaluate_served(store, ranker, pairs) if name == SERVED
+                 else evaluate(view, pairs, recs[name], seed=seed))
         all_ranks[name] = ranks
         results[name] = {m: (round(v, 4) if m != "n" else v) for m, v in metrics.summarize(ranks, hr_ks, k).items()}
         results[name][f"HR@{k} ci95"] = bootstrap_ci([metrics.hit_at(r, k) for r in ranks], seed)

@@ -67,4 +67,5 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
                                   + "; ".join(f"{t.artists} - {t.display_title}" for t in missing).replace("--", "- -")
                                   + " "))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", len(entries), missing
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return xml, len(entries), missing

@@ -107,7 +107,8 @@ class ApiState:
         fresh = cls.from_gold(conn)
         conn.commit()
         self.store = fresh  # atomic swap; the old store is left to the garbage collector
-        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)  # (swapped, not cleared: the event loop may be reading it)
+        # swapped, not cleared: the event loop may be reading it
+        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)
         log.info("graph reloaded from gold (change_seq %s)", seq)
         return True
 

@@ -722,7 +722,8 @@ class EmbeddedStore:
                 streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, False),
                                    self._window(key.camelot, s.bpm, w, half_double, P, skip)))
                 if P > 0:
-                    streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, True), self._pitched(key, s.bpm, P, skip)))
+                    streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, True),
+                                       self._pitched(key, s.bpm, P, skip)))
             for p, i, move, pitched in heapq.merge(*streams):
                 t = self.tracks[i]
                 semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm) if pitched else 0
@@ -734,9 +735,9 @@ class EmbeddedStore:
     def _window_columns(self, compat, sb: float, w: float, half_double: bool, skip: set[int], room: int):
         """The window candidates of rule 3(b) without pitch shift, vectorized: per move-score group (best
         first) every track of the group's keys with bpm_pct <= w, ordered by (bpm_pct, id), at most
-        ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre) or None when some
-        window is not strictly monotone in bpm_pct (then the heap merge of the reference path can order
-        ties differently, so the caller falls back to it).
+        ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre)
+        or None when some window is not strictly monotone in bpm_pct (then the heap merge of the reference
+        path can order ties differently, so the caller falls back to it).
 
         All windows of all groups are cut with bisect on the per-key Python bpm lists and gathered from
         the concatenated columns (``_cat``) in one go, so the numpy work is a fixed handful of calls per
@@ -895,7 +896,8 @@ class EmbeddedStore:
             out += [("Artist", x) for x in self.sup_in.get(key, ())]
             return out
         if label == "Set":
-            return [("Track", t) for _, t in self.set_entries.get(key, ())] + [("Artist", a) for a in self.played_set.get(key, ())]
+            return ([("Track", t) for _, t in self.set_entries.get(key, ())]
+                    + [("Artist", a) for a in self.played_set.get(key, ())])
         if label == "Key":
             return [("Track", t) for t in self.key_tracks.get(key, ())]
         return [("Track", t) for t in self.label_tracks.get(key, ())]
@@ -1007,7 +1009,8 @@ class EmbeddedStore:
             "id": artist_id, "name": a["name"], "tracks": a["tracks"], "sets_played": a["sets"],
             "avg_bpm": sum(bpms) / len(bpms) if bpms else None,
             "top_key": min(keys, key=lambda c: (-keys[c], _KEY_ORDER[c])) if keys else None,
-            "top_genres": [{"genre": g, "tracks": n} for g, n in sorted(genres.items(), key=lambda p: (-p[1], p[0]))[:5]],
+            "top_genres": [{"genre": g, "tracks": n}
+                           for g, n in sorted(genres.items(), key=lambda p: (-p[1], p[0]))[:5]],
             "collaborators": [{"id": x, "name": self.artists[x]["name"], "weight": w} for x, w in collab],
             "supported_by": [{"id": x, "name": self.artists[x]["name"], "count": n} for x, n in sup],
         }

@@ -141,10 +141,12 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
                 plays[t[0]], set_count[t[0]], t[8], None if t[9] is None else f"Label {t[9]}", t[9], t[10], t[11], 1)
                for t in tracks))
         _copy(conn, "artist", ("id", "name", "name_key", "tracks", "sets", "change_seq"),
-              ((a, f"Artist {a}", f"artist {a}", len(art_tracks.get(a, ())), dj_sets[a], 1) for a in range(1, n_art + 1)))
+              ((a, f"Artist {a}", f"artist {a}", len(art_tracks.get(a, ())), dj_sets[a], 1)
+               for a in range(1, n_art + 1)))
         _copy(conn, "label", ("id", "name", "tracks", "change_seq"),
               ((lab, f"Label {lab}", label_tracks[lab], 1) for lab in range(1, n_lab + 1)))
-        _copy(conn, "set", ("id", "title", "dj", "date", "venue", "event", "show", "source", "tracks", "change_seq"), set_rows)
+        _copy(conn, "set", ("id", "title", "dj", "date", "venue", "event", "show", "source", "tracks", "change_seq"),
+              set_rows)
         _copy(conn, "by", ("track_id", "artist_id", "role", "position", "change_seq"), ((*c, 1) for c in credits))
         _copy(conn, "collaborated_with", ("a_id", "b_id", "weight", "first_year", "last_year", "change_seq"),
               ((a, b, w, fy, ly, 1) for (a, b), (w, fy, ly) in collab.items()))
@@ -152,7 +154,8 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
               ((f, t, n, len(djs), last, 1) for (f, t), (n, djs, last) in transitions.items()))
         _copy(conn, "contains", ("set_id", "track_id", "position", "change_seq"), contains)
         _copy(conn, "played", ("artist_id", "set_id", "change_seq"), sorted(set(played)))
-        _copy(conn, "supports", ("dj_id", "artist_id", "count", "change_seq"), ((d, a, n, 1) for (d, a), n in supports.items()))
+        _copy(conn, "supports", ("dj_id", "artist_id", "count", "change_seq"),
+              ((d, a, n, 1) for (d, a), n in supports.items()))
         conn.execute("SELECT setval('gold.change_seq_seq', 1)")
     return {"tracks": n_tracks, "artists": n_art, "sets": n_sets, "transitions": len(transitions),
             "collaborations": len(collab), "seconds": round(time.perf_counter() - started, 2)}

@@ -282,4 +282,5 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
     keep = ~(reject_bpm | reject_key)
     idx = np.flatnonzero(keep)
     return Candidates([cand_ids[i] for i in idx.tolist()], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
-                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}, len(ctx.candidate_ids()))
+                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())},
+                      len(ctx.candidate_ids()))

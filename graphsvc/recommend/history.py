@@ -113,8 +113,10 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     assert tuple(NODE_LABELS["Artist"]) == ("id", "name", "name_key", "tracks", "sets", "plays", "djs",
                                             "plays_recent", "trend")
 
-    set_rows = [tuple({**store.sets[s], "tracks": len(entries[s])}[c] for c in NODE_LABELS["Set"]) for s in sorted(keep)]
-    label_n: Counter[int] = Counter(store.tracks[t].label_id for t in kept_tracks if store.tracks[t].label_id is not None)
+    set_rows = [tuple({**store.sets[s], "tracks": len(entries[s])}[c] for c in NODE_LABELS["Set"])
+                for s in sorted(keep)]
+    label_n: Counter[int] = Counter(store.tracks[t].label_id for t in kept_tracks
+                                    if store.tracks[t].label_id is not None)
     label_rows = [(lid, store.labels[lid]["name"], n) for lid, n in sorted(label_n.items()) if lid in store.labels]
 
     pair_n: Counter[tuple[int, int]] = Counter()

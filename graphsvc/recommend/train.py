@@ -1,12 +1,12 @@
 """Fitting the ranker on the graph's own history (training data only, never the evaluation's test mixes).
 
-A cut splits the sets by date: the graph *as of* the earlier sets (``history.as_of``) gives the
-features, and each consecutive pair a -> b of the next slice of sets whose tracks are both known then is
-a query with one right answer, b. Several rolling cuts (the latest ``CUTS`` slices of ``SLICE`` of the
-dated sets each) are pooled, as most tracks of a new slice are new and each cut gives few queries. The weights maximise the conditional log-likelihood of b among a's
-candidates (softmax over the served candidate generation, so training sees exactly what serving ranks)
-with an L2 penalty towards the prior weights (``model.PRIOR_WEIGHTS``), every weight >= 0 (bounded L-BFGS from SciPy). Queries whose answer is not among
-the candidates cannot teach the ranking and are counted as the candidate generation's misses.
+A cut splits the sets by date: the graph *as of* the earlier sets (``history.as_of``) gives the features, and each
+consecutive pair a -> b of the next slice of sets whose tracks are both known then is a query with one right answer, b.
+Several rolling cuts (the latest ``CUTS`` slices of ``SLICE`` of the dated sets each) are pooled, as most tracks of a
+new slice are new and each cut gives few queries. The weights maximise the conditional log-likelihood of b among a's
+candidates (softmax over the served candidate generation, so training sees exactly what serving ranks) with an L2
+penalty towards the prior weights (``model.PRIOR_WEIGHTS``), every weight >= 0 (bounded L-BFGS from SciPy). Queries
+whose answer is not among the candidates cannot teach the ranking and are counted as the candidate generation's misses.
 """
 
 from __future__ import annotations
@@ -46,10 +46,15 @@ class Query:
     positive: int  # row of the target in X, -1 when the target is not a candidate
 
 
+def _dated(store: Any) -> list[int]:
+    """The dated sets in (date, id) order."""
+    return sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+
+
 def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tuple[list[int], list[int]]]:
     """(earlier sets, held-out slice) per cut, latest slice first: cut k holds out the dated sets from
     1 - k * slice_ to 1 - (k - 1) * slice_ of the (date, id) order; undated sets count as earlier."""
-    dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+    dated = _dated(store)
     undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
     n = len(dated)
     out = []
@@ -63,7 +68,7 @@ def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tu
 
 def split_by_date_fraction(store: Any, fraction: float) -> tuple[list[int], list[int]]:
     """(earlier sets and undated ones, the latest ``fraction`` of the dated sets by (date, id))."""
-    dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+    dated = _dated(store)
     undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
     n_held = round(len(dated) * fraction)
     if n_held == 0:

@@ -66,12 +66,14 @@ class MusicBrainzProvider(OnlineProvider):
             elif f == "genres":
                 names = [g["name"] for g in (rec.get("genres") or []) if g.get("name")]
                 if not names:
-                    names = [t["name"] for t in (rec.get("tags") or []) if t.get("name") and int(t.get("count") or 0) > 0]
+                    names = [t["name"] for t in (rec.get("tags") or [])
+                             if t.get("name") and int(t.get("count") or 0) > 0]
                 value = names[:10] or None
             elif f == "label":
                 value, release_id = self._label(ctx, rec)
                 d["release_id"] = release_id
-            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * score, fetched_at, d) if value is not None else no_data(d)
+            out[f] = (self._value(value, CONFIDENCE[(self.name, f)] * score, fetched_at, d) if value is not None
+                      else no_data(d))
         return out
 
     def _label(self, ctx: LookupContext, rec: dict) -> tuple[str | None, str | None]:

@@ -44,7 +44,8 @@ def _artist(store: Any, artist_id: int) -> dict[str, Any]:
 @router.get("", response_model=ArtistSearchOut, summary="Search artists by name")
 async def search_artists(
     store: StoreDep, settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name", openapi_examples=demo_example(EXAMPLES.artist_query))],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name",
+                            openapi_examples=demo_example(EXAMPLES.artist_query))],
     limit: Annotated[int, Query(description="Most results", **_bi("limit"))] = 20,
 ) -> dict:
     return {"query": q, "results": await run_graph(settings, store.search_artists, q, limit)}

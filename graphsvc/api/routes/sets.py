@@ -104,8 +104,9 @@ def export_set(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
 
 @router.get("/{set_id}/analytics", response_model=SetAnalyticsOut, responses=NOT_FOUND,
             summary="Harmonic flow, compatible transitions, energy and BPM curves, genres of a set")
-async def set_analytics(set_id: Annotated[Id, Path(description="Set id (gold.set.id)", openapi_examples=demo_example(EXAMPLES.set_id))], store: StoreDep,
-                        settings: SettingsDep) -> dict:
+async def set_analytics(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
+                                                    openapi_examples=demo_example(EXAMPLES.set_id))],
+                        store: StoreDep, settings: SettingsDep) -> dict:
     out = await run_graph(settings, store.set_analytics, set_id)
     if out is None:
         raise NotFound(f"set {set_id} does not exist")

@@ -31,6 +31,7 @@ from typing import Any
 import psycopg
 
 from graphsvc.errors import InputError
+from graphsvc.pg import fetch_one
 from graphsvc.settings import get_settings
 
 ProgressFn = Callable[[int], None]
@@ -280,20 +281,20 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
             ) as copy:
                 for row in batch.rows:
                     copy.write_row(row)
-            (records_new,) = cur.execute(
+            (records_new,) = fetch_one(cur.execute(
                 """SELECT count(*) FROM (SELECT DISTINCT record_type, content_hash FROM bronze_staging) s
                    WHERE NOT EXISTS (SELECT 1 FROM bronze.raw_record r
                                      WHERE r.source = %s AND r.record_type = s.record_type
                                        AND r.content_hash = s.content_hash)""",
                 (source,),
-            ).fetchone()
-            (file_id,) = cur.execute(
+            ))
+            (file_id,) = fetch_one(cur.execute(
                 """INSERT INTO bronze.ingest_file (source, path, file_sha256, size_bytes, importer_version,
                                                    records_read, records_new, records_rejected)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING file_id""",
                 (source, str(file.path), file.sha256, file.size, batch.importer_version, batch.read,
                  records_new, len(batch.rejects)),
-            ).fetchone()
+            ))
             cur.execute(
                 """INSERT INTO bronze.raw_record (source, record_type, source_key, source_url, file_id, position,
                                                   payload, content_hash, importer_version)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
+from graphsvc.pg import fetch_one
+
 # (description, query counting offending rows)
 _CHECKS: tuple[tuple[str, str], ...] = (
     ("set entries pointing to a missing set",
@@ -61,7 +63,7 @@ def integrity_problems(conn: psycopg.Connection) -> dict[str, int]:
     """``{problem: offending rows}`` for every check that fails; empty when silver is consistent."""
     out = {}
     for what, query in _CHECKS:
-        (n,) = conn.execute(query).fetchone()
+        (n,) = fetch_one(conn.execute(query))
         if n:
             out[what] = n
     conn.commit()

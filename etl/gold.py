@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import psycopg
 
 from graphsvc import harmonic
+from graphsvc.pg import fetch_one
 
 __all__ = ["build_gold", "key_rows", "compatible_rows", "GOLD_TABLES"]
 
@@ -324,7 +325,7 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
             ON CONFLICT (kind, key) DO UPDATE SET change_seq = EXCLUDED.change_seq""",
         (t.kind,),
     ).rowcount
-    rows = conn.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
+    rows = fetch_one(conn.execute(f"SELECT count(*) FROM {tmp}"))[0]
     conn.execute(f"DROP TABLE {tmp}")
     return rows, changed, deleted
 

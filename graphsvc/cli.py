@@ -143,7 +143,7 @@ def demo(
     from etl.migrate import migrate
     from etl.pipeline import Inputs, Pipeline
     from graphsvc import demo as demo_data
-    from graphsvc.pg import demo_database_url
+    from graphsvc.pg import demo_database_url, fetch_one
     from graphsvc.settings import get_settings
 
     _handle_sigterm()
@@ -169,9 +169,9 @@ def demo(
             with _progress() as progress:
                 summary = Pipeline(conn, progress=progress, settings=demo_settings).run("complete", inputs)
             ids = demo_data.example_ids(conn)
-            counts = conn.execute(
+            counts = fetch_one(conn.execute(
                 "SELECT (SELECT count(*) FROM gold.track), (SELECT count(*) FROM gold.artist),"
-                " (SELECT count(*) FROM gold.set), (SELECT count(*) FROM gold.transitions_to)").fetchone()
+                " (SELECT count(*) FROM gold.set), (SELECT count(*) FROM gold.transitions_to)"))
     except GraphsvcError as e:
         _fail(e)
     console.print(f"pipeline run {summary.run_id}: {summary.status} in {summary.seconds:.1f} s - "

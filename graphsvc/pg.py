@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -21,6 +22,8 @@ from graphsvc.errors import DatabaseError
 from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+Row = TypeVar("Row")
 
 _servers: dict[Path, object] = {}
 
@@ -157,6 +160,17 @@ def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
         raise DatabaseError(f"cannot connect to Postgres: {e}") from e
     with conn:
         yield conn
+
+
+def fetch_one(cur: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns one (an aggregate, ``INSERT ... RETURNING``, a sequence's state).
+
+    psycopg types ``fetchone()`` as optional, for queries that may find nothing; here no row means a broken
+    invariant, raised as such instead of a ``TypeError`` on ``None`` further on."""
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError(f"the query returned no row: {cur.statusmessage or ''}")
+    return row
 
 
 def conninfo_of(conn: psycopg.Connection) -> str:

@@ -28,6 +28,7 @@ from etl.enrichment.config import FIELDS, snapshot_of_run, take_snapshot
 from etl.enrichment.providers import Provider, provider_fields
 from etl.enrichment.waterfall import EnrichStats, enrich
 from graphsvc.errors import InvalidValue, NotFound
+from graphsvc.pg import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,11 @@ def enqueue_replay(
         filter = validate_filter(filter)
     if config_run_id is not None and snapshot_of_run(conn, config_run_id) is None:
         raise InvalidValue(f"run {config_run_id} has no config snapshot; it cannot serve as the replay's config")
-    (replay_id,) = conn.execute(
+    (replay_id,) = fetch_one(conn.execute(
         "INSERT INTO enrichment.replay_queue (entity_type, entity_ids, filter, fields, config_run_id, reason)"
         " VALUES ('track', %s, %s, %s, %s, %s) RETURNING replay_id",
         (track_ids, Jsonb(filter) if filter is not None else None, fields, config_run_id, reason.strip()),
-    ).fetchone()
+    ))
     conn.commit()
     return int(replay_id)
 
@@ -195,9 +196,9 @@ def process_replays(
             conn.commit()
             stats = enrich(conn, run_id, track_ids=track_ids, fields=list(fields), snapshot_id=snapshot_id,
                            replay_id=replay_id, providers=providers, chunk_size=chunk_size)
-            (changed,) = conn.execute(
+            (changed,) = fetch_one(conn.execute(
                 "SELECT count(*) FROM enrichment.replay_diff WHERE replay_id = %s AND changed", (replay_id,)
-            ).fetchone()
+            ))
             conn.execute(
                 "UPDATE enrichment.replay_queue SET status = 'done', completed_at = now(), error = NULL"
                 " WHERE replay_id = %s", (replay_id,))

@@ -66,7 +66,7 @@ from etl.enrichment.providers import (
 )
 from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
 from graphsvc.errors import InvalidValue
-from graphsvc.pg import conninfo_of
+from graphsvc.pg import conninfo_of, fetch_one
 
 
 def _dumps(obj: Any) -> str:
@@ -340,12 +340,12 @@ def enrich(
                 # writer's first attempt log refers to it)
                 # (content-addressed, migration 020: a resumed run reuses the plan its killed run wrote)
                 steps = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
-                (plan_id,) = conn.execute(
+                (plan_id,) = fetch_one(conn.execute(
                     "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps, steps_key)"
                     " VALUES (%s, %s, %s, md5(%s))"
                     " ON CONFLICT (steps_key) DO UPDATE SET steps_key = EXCLUDED.steps_key RETURNING plan_id",
                     (run_id, replay_id, steps, steps),
-                ).fetchone()
+                ))
                 waterfall.set_plan(plan_id)
             out = waterfall.run(ctx, rows, stats)
             conn.commit()  # online providers store their responses on conn

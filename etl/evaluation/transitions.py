@@ -52,6 +52,7 @@ from etl.identity import ArtistResolver, TrackResolver, track_key
 from etl.tracklist import EntryParseError, parse_entry
 from graphsvc.errors import InvalidValue
 from graphsvc.graph.embedded import EmbeddedStore
+from graphsvc.pg import fetch_one
 
 __all__ = ["TestResolver", "consecutive_pairs", "run_transitions_eval", "markdown_table", "eval_database",
            "TIE_POLICY", "SERVED_LIMIT", "SERVED"]
@@ -111,8 +112,8 @@ def _build_train(conn: psycopg.Connection, train_path: Path, log: Log) -> dict[s
     fit = refresh_ranker(conn, log=log)
     conn.commit()
     log(f"train ranker ({fit.status}) in {time.perf_counter() - t0:.1f} s")
-    mixes, entries = conn.execute(
-        "SELECT (SELECT count(*) FROM silver.dj_set), (SELECT count(*) FROM silver.set_entry)").fetchone()
+    mixes, entries = fetch_one(conn.execute(
+        "SELECT (SELECT count(*) FROM silver.dj_set), (SELECT count(*) FROM silver.set_entry)"))
     conn.commit()
     return {"mixes": mixes, "entries": entries, "build_seconds": round(time.perf_counter() - t0, 1)}
 

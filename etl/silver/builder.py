@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
@@ -248,13 +249,12 @@ class SilverBuilder:
         return raw in self._parsed
 
     def fetch(self, ids: list[int]) -> list[dict]:
-        cur = self.conn.execute(
-            """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
-               FROM bronze.raw_record WHERE record_id = ANY(%s) ORDER BY record_id""",
-            (ids,),
-        )
-        cols = [d.name for d in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur]
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(
+                """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
+                   FROM bronze.raw_record WHERE record_id = ANY(%s) ORDER BY record_id""",
+                (ids,),
+            ).fetchall()
 
     def flush(self) -> None:
         new_artists, new_aliases = self.artists.drain()

@@ -39,6 +39,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graphsvc.pg import fetch_one
+
 log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: they double the output and no dashboard uses them
 
@@ -64,9 +66,9 @@ def read_pipeline_figures(conn: psycopg.Connection) -> dict[str, Any]:
         "last_success": conn.execute(
             """SELECT coalesce(mode, kind), extract(epoch FROM max(completed_at)) FROM ops.run
                WHERE status = 'succeeded' AND completed_at IS NOT NULL GROUP BY 1""").fetchall(),
-        "rows": [(layer, table, conn.execute(q).fetchone()[0])
+        "rows": [(layer, table, fetch_one(conn.execute(q))[0])
                  for layer, qs in LAYER_ROWS.items() for table, q in qs.items()],
-        "rejects": [(layer, conn.execute(q).fetchone()[0]) for layer, q in LAYER_REJECTS.items()],
+        "rejects": [(layer, fetch_one(conn.execute(q))[0]) for layer, q in LAYER_REJECTS.items()],
     }
     conn.commit()
     return out

@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from graphsvc.api.answers import AnswerCache
 from graphsvc.graph.base import GraphStore
+from graphsvc.pg import fetch_one
 from graphsvc.recommend.model import MODEL_NAME, Ranker, load_ranker
 from graphsvc.settings import Settings
 
@@ -28,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def gold_change_seq(conn: psycopg.Connection) -> int:
     """The last change_seq handed out in gold (0 before the first build)."""
-    row = conn.execute(
-        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM gold.change_seq_seq").fetchone()
+    row = fetch_one(conn.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM gold.change_seq_seq"))
     return int(row[0])
 
 

@@ -41,6 +41,7 @@ from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, boun
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key, track_search_keys
+from graphsvc.pg import fetch_one
 
 _TRACK_COLS = (*NODE_LABELS["Track"], "label_id")
 # _load unpacks track rows positionally in this order
@@ -71,7 +72,32 @@ REC_CONTEXTS = 4096  # sources whose request-independent recommender evidence is
 
 
 class _Track:
+    """One gold.track row (slots, in the column order of ``_TRACK_COLS``) and its parsed key."""
+
     __slots__ = (*_TRACK_COLS, "key")
+    id: int
+    title: str
+    version: str | None
+    artists: str
+    bpm: float | None
+    key_pc: int | None
+    key_mode: int | None
+    camelot: str | None
+    energy: float | None
+    genres: list[str] | None
+    plays: int
+    sets: int
+    quality: float | None
+    label: str | None
+    year: int | None
+    duration_s: float | None
+    djs: int
+    plays_recent: int
+    djs_recent: int
+    trend: float
+    scene_genres: list[str] | None
+    label_id: int | None
+    key: harmonic.Key | None
 
     def props(self) -> dict[str, Any]:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
@@ -184,7 +210,7 @@ class EmbeddedStore:
 
     @staticmethod
     def _seq(conn: psycopg.Connection) -> int:
-        last, called = conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq").fetchone()
+        last, called = fetch_one(conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq"))
         return last if called else 0
 
     def refresh(self, conn: psycopg.Connection) -> bool:

@@ -27,6 +27,7 @@ from etl.tracklist import EntryParseError, ParsedEntry
 from graphsvc.errors import InvalidValue
 from graphsvc.harmonic import Key
 from graphsvc.names import name_key, title_key
+from graphsvc.pg import fetch_one
 
 _INT = re.compile(r"^-?\d+(?:\.0+)?$")
 
@@ -135,9 +136,9 @@ class FeaturesSource(SilverSource):
         """Tracks no completed re-match has seen: created by this run or by a run that did not finish (the
         runs after the last pipeline run that succeeded past bronze)."""
         b = self.b
-        (done,) = b.conn.execute(
+        (done,) = fetch_one(b.conn.execute(
             """SELECT coalesce(max(run_id), 0) FROM ops.run WHERE kind = 'pipeline' AND status = 'succeeded'
-               AND mode IN ('complete', 'silver_only') AND run_id < %s""", (b.run_id,)).fetchone()
+               AND mode IN ('complete', 'silver_only') AND run_id < %s""", (b.run_id,)))
         ids = [t for (t,) in b.conn.execute(
             """SELECT t.track_id FROM silver.track t JOIN silver.processed_record p ON p.record_id = t.first_record_id
                WHERE p.run_id > %s""", (done,))]
@@ -148,9 +149,9 @@ class FeaturesSource(SilverSource):
         """Whether rows of earlier runs wait for a match and a run that did not finish created tracks (a run
         killed after its last chunk: the next run has no records to process but still re-matches)."""
         b = self.b
-        (waiting,) = b.conn.execute(
+        (waiting,) = fetch_one(b.conn.execute(
             """SELECT EXISTS (SELECT 1 FROM silver.observation WHERE track_id IS NULL AND match_keys IS NOT NULL
-                              AND source LIKE 'features:%%')""").fetchone()
+                              AND source LIKE 'features:%%')"""))
         b.conn.commit()
         return bool(waiting) and bool(self._unfinished_tracks())
 
@@ -160,10 +161,10 @@ class FeaturesSource(SilverSource):
         track already: the feature stage comes last.) The tracks considered are those no completed re-match
         has seen, so a run killed before this step leaves nothing behind."""
         b = self.b
-        (waiting,) = b.conn.execute(
+        (waiting,) = fetch_one(b.conn.execute(
             """SELECT count(*) FROM silver.observation o JOIN silver.processed_record p USING (record_id)
                WHERE o.track_id IS NULL AND o.source LIKE 'features:%%' AND p.run_id <> %s""",
-            (b.run_id,)).fetchone()
+            (b.run_id,)))
         b.conn.commit()
         if not waiting:
             return

@@ -84,7 +84,7 @@ def release_embedded(data_dir: Path) -> None:
 def _with_dbname(uri: str, dbname: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(uri)
     info["dbname"] = dbname
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 def ensure_database(admin_uri: str, dbname: str) -> str:

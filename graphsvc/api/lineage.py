@@ -83,7 +83,7 @@ def artist_aliases(conn: psycopg.Connection, artist_id: int, limit: int) -> dict
                        (artist_id,)).fetchone()
     if row is None:
         raise NotFound(f"artist {artist_id} does not exist")
-    uses = dict(conn.execute(
+    uses: dict[str, int] = dict(conn.execute(
         "SELECT spelling, sum(uses)::bigint FROM silver.artist_spelling_use WHERE artist_id = %s GROUP BY spelling",
         (artist_id,)).fetchall())
     merged: dict[str, dict[str, Any]] = {}

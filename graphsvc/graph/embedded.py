@@ -26,7 +26,7 @@ import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby, pairwise
 from typing import Any, NamedTuple
 
@@ -116,7 +116,7 @@ class _KeyColumns(NamedTuple):
     genre: np.ndarray
 
 
-class _RawColumns(Sequence):
+class _RawColumns(Sequence[dict[str, Any]]):
     """Raw next-track candidates in rule-3 order: the real-transition ones as dicts, then the window
     ones as numpy columns; a window candidate becomes a dict only when it is read (``[i]``)."""
 
@@ -131,7 +131,7 @@ class _RawColumns(Sequence):
     def __len__(self) -> int:
         return self._n
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._n))]
         if i < 0:
@@ -157,6 +157,12 @@ def _strictness(level: str) -> frozenset:
         return harmonic.STRICTNESS[level]
     except (KeyError, TypeError):
         raise InvalidValue(f"strictness {level!r} is not one of {', '.join(harmonic.STRICTNESS)}") from None
+
+
+def _tagged(window: Iterable[tuple[float, int]], move: harmonic.Move,
+            pitched: bool) -> Iterator[tuple[float, int, harmonic.Move, bool]]:
+    """A window's (pct, id) pairs tagged with the key move that reached them and whether they are pitched."""
+    return ((p, i, move, pitched) for p, i in window)
 
 
 def _pct(sb: float, tb: float, half_double: bool) -> float:
@@ -294,10 +300,11 @@ class EmbeddedStore:
                 g = tuple(t.genres) if t.genres else None
                 code = -1
                 if g is not None:
-                    code = genre_code.get(g)
-                    if code is None:
-                        code = genre_code[g] = len(self.genre_table)
+                    known_code = genre_code.get(g)
+                    if known_code is None:
+                        known_code = genre_code[g] = len(self.genre_table)
                         self.genre_table.append(g)
+                    code = known_code
                 cat_genre.append(code)
         # all keys' columns concatenated (the vectorized next-track windows gather from them at once);
         # self.columns holds per-key views into them
@@ -388,7 +395,7 @@ class EmbeddedStore:
 
     # --- protocol basics -------------------------------------------------------------------------
     def close(self) -> None:
-        self.__init__()  # drop the indexes
+        EmbeddedStore.__init__(self)  # drop the indexes
 
     def ping(self) -> bool:
         return True
@@ -631,6 +638,13 @@ class EmbeddedStore:
                 return None
         return move, pct, semis, pitched
 
+    def _indexed_bpm(self, track_id: int) -> float:
+        """The BPM of a track met through the per-key BPM indexes (``by_key``), which hold only tracks with one."""
+        bpm = self.tracks[track_id].bpm
+        if bpm is None:
+            raise RuntimeError(f"track {track_id} is in a BPM index but has no BPM")
+        return bpm
+
     def _window(self, camelot: str, sb: float, w: float, half_double: bool, max_shift: int,
                 skip: set[int]) -> Iterator[tuple[float, int]]:
         """(pct, id) of tracks in ``camelot`` within the window, nearest first (ties: id asc); tracks
@@ -651,7 +665,7 @@ class EmbeddedStore:
         return (
             (p, i) for p, i in merged
             if i not in skip and not (
-                max_shift > 0 and abs(harmonic.semitone_shift_for_bpm(self.tracks[i].bpm, sb)) <= max_shift)
+                max_shift > 0 and abs(harmonic.semitone_shift_for_bpm(self._indexed_bpm(i), sb)) <= max_shift)
         )
 
     @staticmethod
@@ -733,26 +747,24 @@ class EmbeddedStore:
         for _, t, (move, pct, semis, pitched), n in ev[:cap]:
             out.append(self._raw(t, move, pct, semis, pitched, n))
             skip.add(t.id)
-        if not known or len(out) >= cap:
+        skey, sbpm = s.key, s.bpm
+        if skey is None or sbpm is None or len(out) >= cap:
             return out
-        compat = harmonic.compatible_keys(s.key, strictness)
+        compat = harmonic.compatible_keys(skey, strictness)
         if P == 0 and not reference:
-            cols = self._window_columns(compat, s.bpm, w, half_double, skip, cap - len(out))
+            cols = self._window_columns(compat, sbpm, w, half_double, skip, cap - len(out))
             if cols is not None:
                 return _RawColumns(self, out, *cols)
         for _score, group in groupby(compat, key=lambda c: c[2]):
-            group = list(group)
             streams = []
             for key, move, _ in group:
-                # (bind move now: a generator expression would read the loop variable late)
-                streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, False),
-                                   self._window(key.camelot, s.bpm, w, half_double, P, skip)))
+                # (_tagged binds move now: a generator expression here would read the loop variable late)
+                streams.append(_tagged(self._window(key.camelot, sbpm, w, half_double, P, skip), move, False))
                 if P > 0:
-                    streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, True),
-                                       self._pitched(key, s.bpm, P, skip)))
+                    streams.append(_tagged(self._pitched(key, sbpm, P, skip), move, True))
             for p, i, move, pitched in heapq.merge(*streams):
                 t = self.tracks[i]
-                semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm) if pitched else 0
+                semis = harmonic.semitone_shift_for_bpm(self._indexed_bpm(i), sbpm) if pitched else 0
                 out.append(self._raw(t, move, p, semis, pitched, 0))
                 if len(out) >= cap:
                     return out
@@ -905,7 +917,7 @@ class EmbeddedStore:
         label, key = node
         if label == "Track":
             t = self.tracks[key]
-            out = [("Artist", a) for a, _, _ in self.by_track.get(key, ())]
+            out: list[tuple[str, Any]] = [("Artist", a) for a, _, _ in self.by_track.get(key, ())]
             out += [("Track", x) for x in self.trans_out.get(key, ())]
             out += [("Track", x) for x in self.trans_in.get(key, ())]
             out += [("Set", s) for s, _ in self.track_sets.get(key, ())]
@@ -948,7 +960,9 @@ class EmbeddedStore:
         label, key = node
         if label == "Track":
             return self.tracks[key].props()
-        return dict({"Artist": self.artists, "Set": self.sets, "Key": self.keys, "Label": self.labels}[label][key])
+        nodes: dict[str, Mapping[Any, dict[str, Any]]] = {
+            "Artist": self.artists, "Set": self.sets, "Key": self.keys, "Label": self.labels}
+        return dict(nodes[label][key])
 
     def _edges_of(self, node: tuple[str, Any]) -> Iterator[tuple[tuple, tuple, str, dict]]:
         """Each relationship once, from the side that owns it (Track: BY, TRANSITIONS_TO out, IN_KEY,
@@ -973,8 +987,8 @@ class EmbeddedStore:
             for s in self.played_artist.get(key, ()):
                 yield node, ("Set", s), "PLAYED", {}
         elif label == "Set":
-            for pos, t in self.set_entries.get(key, ()):
-                yield node, ("Track", t), "CONTAINS", {"position": pos}
+            for pos, tid in self.set_entries.get(key, ()):
+                yield node, ("Track", tid), "CONTAINS", {"position": pos}
 
     def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph:
         """The node and nodes within ``depth`` (1..2) over every relationship but COMPATIBLE, ranked by
@@ -1056,7 +1070,7 @@ class EmbeddedStore:
             if p2 == p1 + 1 and k1 is not None and k2 is not None:
                 moves.append(harmonic.classify_move(k1, k2))
         with_genres = [t for t in ts if t.genres]
-        genres = Counter(g for t in with_genres for g in set(t.genres))
+        genres = Counter(g for t in with_genres for g in set(t.genres or ()))
         return {
             "id": set_id, "title": s["title"], "tracks": len(entries),
             "harmonic_flow": sum(harmonic.MOVES[m] for m in moves) / len(moves) if moves else None,

@@ -24,7 +24,7 @@ lead to b (2A @ 122 BPM -> 10B @ 129.5 BPM needs 5 hops: without the bound the b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -96,7 +96,7 @@ class _Rec(Mapping):
         value = _get(self._rec, name)
         return default if value is None else value
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(("camelot", "bpm"))
 
     def __len__(self) -> int:
@@ -193,7 +193,7 @@ def harmonic_paths(
             opts.sort(key=lambda o: (-o[0], o[1]))
             best[y] = opts[:k]
         found = list(best[b])
-        shortest = depth[b]
+        shortest: int | None = depth[b]
     else:
         shortest = max_hops + 1 if not expand.exhausted else None
 
@@ -215,7 +215,7 @@ def harmonic_paths(
     for _, path in found[:k]:
         src = source(path[0])
         start = Candidate(
-            track_id=path[0], title=src.get("title"), artists=src.get("artists"), bpm=src.get("bpm"),
+            track_id=path[0], title=src["title"], artists=src["artists"], bpm=src.get("bpm"),
             camelot=src.get("camelot"), energy=src.get("energy"), move=None, bpm_pct=None, pitch_shift=0,
             transitions=0, score=0.0, breakdown={"start": True},
         )

@@ -82,9 +82,10 @@ def _ingest(source: str, paths: list[Path], **options: Any) -> None:
 
     field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
              "features": "features", "traktor": "traktor", "mixxx": "mixxx", "virtualdj": "virtualdj"}[source]
+    inputs: dict[str, Any] = {field: list(paths), **options}
     try:
         with _db() as conn, _progress() as progress:
-            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
+            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**inputs))
     except GraphsvcError as e:
         _fail(e)
     except KeyboardInterrupt:

@@ -380,10 +380,10 @@ def parse_entry(raw: str, credits: CreditSplitter | None = None) -> ParsedEntry:
             title = title[: m.start()]
     low = title.lower()
     if "ft" in low or "feat" in low:
-        fm = _TAIL_FEAT.search(title)
-        if fm:
-            featured.append(fm.group(1).strip())
-            title = title[: fm.start()] + title[fm.end() :]
+        tail_feat = _TAIL_FEAT.search(title)
+        if tail_feat:
+            featured.append(tail_feat.group(1).strip())
+            title = title[: tail_feat.start()] + title[tail_feat.end() :]
     title = display_name(title)
     if version:
         vlow = version.lower()

@@ -131,7 +131,7 @@ def validate(field_name: str, v: Any) -> str | None:
         if field_name == "energy":
             return None if isinstance(v, (int, float)) and 0 <= v <= 1 else f"energy {v!r} outside 0..1"
         if field_name == "genres":
-            ok = isinstance(v, list) and v and all(isinstance(g, str) and g.strip() for g in v)
+            ok = isinstance(v, list) and bool(v) and all(isinstance(g, str) and g.strip() for g in v)
             return None if ok else f"genres {v!r} is not a list of names"
         if field_name == "label":
             return None if isinstance(v, str) and 0 < len(v.strip()) <= 200 else f"label {v!r} is empty or too long"
@@ -339,12 +339,12 @@ def enrich(
                 # the steps in the order attempts number them, written once (committed below, before the
                 # writer's first attempt log refers to it)
                 # (content-addressed, migration 020: a resumed run reuses the plan its killed run wrote)
-                steps = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
+                plan_json = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
                 (plan_id,) = fetch_one(conn.execute(
                     "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps, steps_key)"
                     " VALUES (%s, %s, %s, md5(%s))"
                     " ON CONFLICT (steps_key) DO UPDATE SET steps_key = EXCLUDED.steps_key RETURNING plan_id",
-                    (run_id, replay_id, steps, steps),
+                    (run_id, replay_id, plan_json, plan_json),
                 ))
                 waterfall.set_plan(plan_id)
             out = waterfall.run(ctx, rows, stats)

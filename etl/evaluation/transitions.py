@@ -193,7 +193,8 @@ def consecutive_pairs(resolved: list[tuple[str, int | None]]) -> tuple[list[tupl
         counts["identified"] += 1
         if s1 == s2 == "known":
             counts["known"] += 1
-            pairs.append((t1, t2))
+            if t1 is not None and t2 is not None:  # always: a known entry names its track
+                pairs.append((t1, t2))
     return pairs, counts
 
 
@@ -300,7 +301,7 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
         "same-artist-greatest-hits": SameArtistGreatestHitsRecommender(view),
     }
     hr_ks = tuple(sorted({1, int(k), SERVED_LIMIT}))
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     all_ranks = {}
     for name in RECOMMENDERS:
         t1 = time.perf_counter()

@@ -159,7 +159,7 @@ def ingest_features(conn: psycopg.Connection, path: Path, *, kind: str | None = 
     for position, record in enumerate(records):
         reason = bronze.field_count_reason(record, width)
         if reason is None:
-            row: dict = dict(zip(header, record.fields, strict=True))  # type: ignore[arg-type]
+            row: dict = dict(zip(header, record.fields, strict=True))
             if not any(row[c].strip() for c in identity_columns):
                 reason = f"line {record.line}: row has no {' / '.join(identity_columns)} value"
             else:

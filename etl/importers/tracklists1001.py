@@ -73,12 +73,12 @@ def _ingest_one(conn: psycopg.Connection, path: Path, progress: ProgressFn) -> I
     for position, record in enumerate(records):
         reason = bronze.field_count_reason(record, width)
         if reason is None:
-            row = dict(zip(header, record.fields, strict=True))  # type: ignore[arg-type]
+            row = dict(zip(header, record.fields, strict=True))
             tracklist_id, index = row["tracklist_id"].strip(), row["index"].strip()
             if not tracklist_id or not index:
                 reason = f"line {record.line}: row without a tracklist_id or index"
             else:
-                row["_line"] = record.line  # type: ignore[assignment]
+                row["_line"] = record.line
                 url = row.get("url", "").strip()
                 source_url = SITE + url if url.startswith("/") else (url if url.startswith("http") else None)
                 batch.add(RECORD_TYPE, position, f"{tracklist_id}:{index}", source_url, row)

@@ -279,6 +279,8 @@ class SilverBuilder:
         self.stats.artists_new += len(new_artists)
         self.stats.tracks_new += len(new_tracks)
         self.conn.commit()  # end the read transaction of this chunk
+        if self.writer is None:
+            raise RuntimeError("SilverBuilder.flush() runs inside build(), which starts the writer")
         self.writer.submit(self.rows)
         self.rows = Rows()
         self._chunk_sets.clear()
@@ -374,12 +376,13 @@ class SilverBuilder:
             for artist_id, name in spelled:
                 k = (record_id, artist_id, name)
                 uses[k] = uses.get(k, 0) + 1
-        key = track_key(primaries, p.title, p.version)
+        title = p.title
+        key = track_key(primaries, title, p.version)
 
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
             # (the silver.track row in _TABLES["track"] order, its credits)
-            return ((track_id, key, p.title, p.version, artists_display(p.credits), p.catalog, duration_s,
-                     record_id, recording_key(primaries, p.title, p.version)), credit_ids)
+            return ((track_id, key, title, p.version, artists_display(p.credits), p.catalog, duration_s,
+                     record_id, recording_key(primaries, title, p.version)), credit_ids)
 
         track_id, _ = self.tracks.resolve(key, identifiers, make_row)
         return track_id

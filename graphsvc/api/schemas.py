@@ -10,8 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from graphsvc.api.examples import EXAMPLES
 from graphsvc.api.ids import Id
 from graphsvc.graph.base import BOUNDS
-
-Strictness = Literal["strict", "normal", "relaxed", "any"]
+from graphsvc.harmonic import Strictness
 
 #: An id as Postgres and Neo4j store it (BIGINT / INTEGER, 64-bit signed), a decimal string in JSON
 #: (``graphsvc.api.ids``): larger numbers are a 422, not a driver error.

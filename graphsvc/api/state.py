@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -23,6 +23,9 @@ from graphsvc.graph.base import GraphStore
 from graphsvc.pg import fetch_one
 from graphsvc.recommend.model import MODEL_NAME, Ranker, load_ranker
 from graphsvc.settings import Settings
+
+if TYPE_CHECKING:
+    from graphsvc.graph.embedded import EmbeddedStore  # imported when first needed (numpy, the whole store)
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,8 @@ class ApiState:
         self.store = store
         self.db_url = db_url
         self.answers = AnswerCache()  # encoded answers of the hot read routes, for this store only
-        self.ranker, self.ranker_seq = Ranker.prior(), None  # the next-track model (gold.ranker), see refresh_graph
+        self.ranker = Ranker.prior()  # the next-track model (gold.ranker), see refresh_graph
+        self.ranker_seq: tuple[Any, ...] | None = None  # (gold_seq, model hash) of the loaded ranker
         self.jobs: dict[str, Job] = {}
         self._job_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -99,7 +103,7 @@ class ApiState:
         with self._refresh_lock:
             return self._refresh_with(conn, force, EmbeddedStore) or ranker_changed
 
-    def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type) -> bool:
+    def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type[EmbeddedStore]) -> bool:
         seq = gold_change_seq(conn)
         conn.commit()
         if not force and seq == getattr(self.store, "watermark", None):

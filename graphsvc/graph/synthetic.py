@@ -12,6 +12,7 @@ import time
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 import psycopg
 
@@ -42,7 +43,8 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
     def popular(n: int) -> int:  # power law over 1..n
         return 1 + int(n * rng.random() ** 3)
 
-    tracks = []
+    # id, title, version, artists, bpm, Key | None, energy, genres, quality, label, year, duration_s
+    tracks: list[list[Any]] = []
     per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
     credits: list[tuple[int, int, str, int]] = []
     for tid in range(1, n_tracks + 1):
@@ -70,15 +72,16 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
     # sets: harmonic-ish walks
     n_sets = max(1, n_tracks // 20)
     contains, played, set_rows = [], [], []
-    plays, set_count = Counter(), Counter()
+    plays: Counter[int] = Counter()
+    set_count: Counter[int] = Counter()
     transitions: dict[tuple[int, int], list] = {}
     day0 = date(2010, 1, 1)
     track_primary = {}
     for tid, aid, role, _ in credits:
         if role == "primary" and tid not in track_primary:
             track_primary[tid] = aid
-    supports = Counter()
-    dj_sets = Counter()
+    supports: Counter[tuple[int, int]] = Counter()
+    dj_sets: Counter[int] = Counter()
     for sid in range(1, n_sets + 1):
         dj = popular(n_art)
         when = day0 + timedelta(days=rng.randrange(5000))
@@ -98,10 +101,10 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
             nxt = None
             if t[5] is not None and rng.random() < 0.9:
                 k = rng.choice([m[0] for m in harmonic.compatible_keys(t[5], "normal")])
-                lst = per_key.get(k.camelot)
-                if lst:
-                    i = bisect_left(lst, (t[4] * rng.uniform(0.97, 1.03), 0))
-                    nxt = lst[min(len(lst) - 1, max(0, i + rng.randint(-3, 3)))][1]
+                window = per_key.get(k.camelot)
+                if window:
+                    i = bisect_left(window, (t[4] * rng.uniform(0.97, 1.03), 0))
+                    nxt = window[min(len(window) - 1, max(0, i + rng.randint(-3, 3)))][1]
             if nxt is None or nxt == cur:
                 nxt = rng.randint(1, n_tracks)
             if nxt != cur and pos < length:

@@ -52,7 +52,7 @@ F = {name: i for i, name in enumerate(FEATURES)}
 class Constraints:
     """The user's hard constraints on a next track (checked only where both tracks have the data)."""
 
-    strictness: str = "any"
+    strictness: harmonic.Strictness = "any"
     bpm_window_pct: float = 6.0
     half_double: bool = True
     max_pitch_shift: int = 0

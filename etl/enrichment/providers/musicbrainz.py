@@ -40,14 +40,15 @@ class MusicBrainzProvider(OnlineProvider):
         query = f'artist:"{_lucene(track.artists_display)}" AND recording:"{_lucene(track.title)}"'
         res = self._get(ctx, "/recording", {"query": query, "fmt": "json", "limit": 5})
         hits = (res.json.get("recordings") or []) if res else []
+        fetched_at = res.fetched_at if res else None
         best = max(hits, key=lambda h: int(h.get("score") or 0), default=None)
+        detail: dict[str, Any]
         if best is None or int(best.get("score") or 0) < MIN_SCORE:
             detail = {"query": query, "hits": len(hits), "best_score": best.get("score") if best else None}
             return {f: no_data(detail) for f in fields}
         score = int(best["score"]) / 100.0
         mbid = best["id"]
-        detail: dict[str, Any] = {"query": query, "mbid": mbid, "score": best["score"]}
-        fetched_at = res.fetched_at
+        detail = {"query": query, "mbid": mbid, "score": best["score"]}
         rec = best
         if {"isrc", "genres", "label"} & set(fields):
             looked = self._get(ctx, f"/recording/{mbid}", {"inc": "isrcs tags genres releases", "fmt": "json"})

@@ -38,7 +38,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from urllib.parse import unquote
 
 from etl.silver.helpers import float_or
@@ -230,7 +230,7 @@ def _parse_named(text: str, parse) -> ParsedEntry | None:
     return None
 
 
-def usable(p: ParsedEntry | None) -> bool:
+def usable(p: ParsedEntry | None) -> TypeGuard[ParsedEntry]:
     """A parse that names a track: a title and primary artists, every credit a name with letters or digits."""
     return (p is not None and not p.is_gap and bool(p.title) and any(c.role == "primary" for c in p.credits)
             and all(name_key(c.name) for c in p.credits))
@@ -366,7 +366,7 @@ class LibrarySource(SilverSource):
         rid = rec["record_id"]
         t = self.track_of(rec["payload"])
         if isinstance(t, str) or t.reject:
-            b.reject(rid, -1, t if isinstance(t, str) else t.reject, rec["payload"])
+            b.reject(rid, -1, t if isinstance(t, str) else str(t.reject), rec["payload"])
             b.processed(rec, "rejected")
             return
         found = self.identify(t)

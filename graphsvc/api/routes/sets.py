@@ -43,9 +43,10 @@ def _set_builder() -> Any:
 
 
 ExportFormat = Literal["rekordbox", "traktor", "m3u8"]
-_EXPORTED = {200: {"description": "With `format`: the playlist file (rekordbox XML, Traktor NML or M3U8); the "
-                                  "header X-Tracks-Without-File lists tracks no library has a file for",
-                   "content": {"application/xml": {}, "audio/x-mpegurl": {}}}}
+_EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "With `format`: the playlist file (rekordbox XML, Traktor NML or M3U8); the "
+                         "header X-Tracks-Without-File lists tracks no library has a file for",
+          "content": {"application/xml": {}, "audio/x-mpegurl": {}}}}
 
 
 def _exported(conn: Any, track_ids: list[int], fmt: str, name: str, library: str | None) -> Response:

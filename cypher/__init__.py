@@ -12,13 +12,13 @@ Header convention (checked by ``tools/cypher-lint/lint.mjs`` with Neo4j's own fr
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 _PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s+[A-Z]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The text of ``cypher/<name>.cypher`` (header comments included; Neo4j ignores them)."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
@@ -29,7 +29,7 @@ def load(name: str) -> str:
         raise KeyError(f"no Cypher query named {name!r} in the cypher package") from e
 
 
-@lru_cache(maxsize=None)
+@cache
 def params(name: str) -> list[str]:
     """Parameter names declared on the ``// params:`` header line, in order."""
     for line in load(name).splitlines()[:3]:
@@ -47,4 +47,5 @@ def statements(name: str) -> list[str]:
 
 def names() -> list[str]:
     """Every query name in the library."""
-    return sorted(p.name[: -len(".cypher")] for p in resources.files(__package__).iterdir() if p.name.endswith(".cypher"))
+    return sorted(p.name[: -len(".cypher")] for p in resources.files(__package__).iterdir()
+                  if p.name.endswith(".cypher"))

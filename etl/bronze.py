@@ -23,13 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 
 from graphsvc.errors import InputError
+from graphsvc.pg import fetch_one
 from graphsvc.settings import get_settings
 
 ProgressFn = Callable[[int], None]
@@ -279,20 +281,20 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
             ) as copy:
                 for row in batch.rows:
                     copy.write_row(row)
-            (records_new,) = cur.execute(
+            (records_new,) = fetch_one(cur.execute(
                 """SELECT count(*) FROM (SELECT DISTINCT record_type, content_hash FROM bronze_staging) s
                    WHERE NOT EXISTS (SELECT 1 FROM bronze.raw_record r
                                      WHERE r.source = %s AND r.record_type = s.record_type
                                        AND r.content_hash = s.content_hash)""",
                 (source,),
-            ).fetchone()
-            (file_id,) = cur.execute(
+            ))
+            (file_id,) = fetch_one(cur.execute(
                 """INSERT INTO bronze.ingest_file (source, path, file_sha256, size_bytes, importer_version,
                                                    records_read, records_new, records_rejected)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING file_id""",
                 (source, str(file.path), file.sha256, file.size, batch.importer_version, batch.read,
                  records_new, len(batch.rejects)),
-            ).fetchone()
+            ))
             cur.execute(
                 """INSERT INTO bronze.raw_record (source, record_type, source_key, source_url, file_id, position,
                                                   payload, content_hash, importer_version)
@@ -302,7 +304,8 @@ def load_batch(conn: psycopg.Connection, batch: Batch, started: float) -> Ingest
                 (source, file_id, batch.importer_version),
             )
             if cur.rowcount != records_new:  # impossible under the advisory lock; never store wrong counts
-                raise RuntimeError(f"bronze load of {file.path}: counted {records_new} new records, inserted {cur.rowcount}")
+                raise RuntimeError(
+                    f"bronze load of {file.path}: counted {records_new} new records, inserted {cur.rowcount}")
             # every record of the file, new or repeated (raw_record names only the file that brought it first)
             cur.execute(
                 """INSERT INTO bronze.file_record (file_id, position, record_id)
@@ -355,7 +358,8 @@ def decode_utf8(conn: psycopg.Connection, source: str, file: InputFile, importer
             f"{file.path}: not UTF-8 text: byte {e.start} ({bad!r}) is not valid UTF-8; "
             "save or export the file as UTF-8 and ingest it again"
         )
-        raise fail(conn, source, file.path, importer_version, message, preview(file.data), file_sha256=file.sha256) from e
+        raise fail(conn, source, file.path, importer_version, message, preview(file.data),
+                   file_sha256=file.sha256) from e
 
 
 def dedupe_headers(header: list[str], reserved: frozenset[str] = META_KEYS | {"_columns"}) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from graphsvc.pg import fetch_one
+
 VOLATILE = frozenset({
     "run_id", "attempt_id", "log_id", "history_id", "status_id", "snapshot_id", "replay_id",
     "ingested_at", "rejected_at", "fetched_at", "processed_at", "created_at", "updated_at", "attempted_at",
@@ -45,7 +47,7 @@ def table_checksums(conn: psycopg.Connection, schemas: tuple[str, ...] = LAYERS)
             "SELECT count(*), coalesce(md5(string_agg(r::text, E'\\n' ORDER BY r::text)), '') "
             "FROM (SELECT ROW({row}) AS r FROM {schema}.{table}) s"
         ).format(row=row, schema=sql.Identifier(schema), table=sql.Identifier(table))
-        n, digest = conn.execute(query).fetchone()
+        n, digest = fetch_one(conn.execute(query))
         out[f"{schema}.{table}"] = (n, digest)
     conn.commit()
     return out

@@ -49,7 +49,7 @@ class ChunkWriter(Generic[T]):
                     with self.conn.transaction():
                         self._write(self.conn, item)
                     self.seconds += time.perf_counter() - t0
-            except BaseException as e:  # handed to the producer, which raises it
+            except BaseException as e:  # noqa: BLE001 - handed to the producer, which raises it
                 self.error = e
             finally:
                 self._queue.task_done()

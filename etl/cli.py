@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import psycopg
 import typer
@@ -82,9 +82,10 @@ def _ingest(source: str, paths: list[Path], **options: Any) -> None:
 
     field = {"mixesdb": "mixesdb", "1001tracklists": "tracklists1001", "rekordbox": "rekordbox",
              "features": "features", "traktor": "traktor", "mixxx": "mixxx", "virtualdj": "virtualdj"}[source]
+    inputs: dict[str, Any] = {field: list(paths), **options}
     try:
         with _db() as conn, _progress() as progress:
-            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**{field: list(paths)}, **options))
+            summary = Pipeline(conn, progress=progress).run("bronze_only", Inputs(**inputs))
     except GraphsvcError as e:
         _fail(e)
     except KeyboardInterrupt:
@@ -118,7 +119,7 @@ def ingest_1001(paths: list[Path]) -> None:
 @ingest_app.command("rekordbox")
 def ingest_rekordbox(
     path: Path,
-    library: Annotated[Optional[str], typer.Option(
+    library: Annotated[str | None, typer.Option(
         help="name of the DJ library this export comes from (TrackIDs and playlists are scoped to it); "
              "default: the file name without extension")] = None,
 ) -> None:
@@ -135,7 +136,7 @@ def ingest_rekordbox(
 @ingest_app.command("features")
 def ingest_features(
     path: Path,
-    kind: Annotated[Optional[str], typer.Option(
+    kind: Annotated[str | None, typer.Option(
         help="kind of table, for the confidence of its values: spotify | giantsteps | essentia | beatport | "
              "generic (default: detected from the columns)")] = None,
 ) -> None:
@@ -147,7 +148,7 @@ _LIBRARY_HELP = ("name of the DJ library this file comes from (its track ids and
                  "default: the file name without extension")
 
 
-def _ingest_library(source: str, program: str, path: Path, library: Optional[str]) -> None:
+def _ingest_library(source: str, program: str, path: Path, library: str | None) -> None:
     from etl.importers.library import library_name
 
     try:
@@ -158,19 +159,19 @@ def _ingest_library(source: str, program: str, path: Path, library: Optional[str
 
 
 @ingest_app.command("traktor")
-def ingest_traktor(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+def ingest_traktor(path: Path, library: Annotated[str | None, typer.Option(help=_LIBRARY_HELP)] = None) -> None:
     """A Traktor collection (collection.nml, or File > Export Collection): tracks and playlists."""
     _ingest_library("traktor", "Traktor", path, library)
 
 
 @ingest_app.command("mixxx")
-def ingest_mixxx(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+def ingest_mixxx(path: Path, library: Annotated[str | None, typer.Option(help=_LIBRARY_HELP)] = None) -> None:
     """A Mixxx library database (mixxxdb.sqlite): tracks, playlists, set logs and crates."""
     _ingest_library("mixxx", "Mixxx", path, library)
 
 
 @ingest_app.command("virtualdj")
-def ingest_virtualdj(path: Path, library: Annotated[Optional[str], typer.Option(help=_LIBRARY_HELP)] = None) -> None:
+def ingest_virtualdj(path: Path, library: Annotated[str | None, typer.Option(help=_LIBRARY_HELP)] = None) -> None:
     """A VirtualDJ database (database.xml): tracks with their tags and VirtualDJ's analysis."""
     _ingest_library("virtualdj", "VirtualDJ", path, library)
 
@@ -188,16 +189,16 @@ def _run_summary(summary: Any) -> None:
 @app.command()
 def run(
     mode: Annotated[str, typer.Option(help="complete | bronze_only | silver_only | gold_only")] = "complete",
-    mixesdb: Annotated[Optional[list[Path]], typer.Option(help="MixesDB JSON(.gz) to ingest first")] = None,
-    tracklists: Annotated[Optional[list[Path]], typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
-    rekordbox: Annotated[Optional[list[Path]], typer.Option(help="rekordbox XML collection")] = None,
-    library: Annotated[Optional[str], typer.Option(
+    mixesdb: Annotated[list[Path] | None, typer.Option(help="MixesDB JSON(.gz) to ingest first")] = None,
+    tracklists: Annotated[list[Path] | None, typer.Option("--1001tracklists", help="1001Tracklists CSV")] = None,
+    rekordbox: Annotated[list[Path] | None, typer.Option(help="rekordbox XML collection")] = None,
+    library: Annotated[str | None, typer.Option(
         help="library name of the --rekordbox, --traktor, --mixxx and --virtualdj files (default: each file name "
          "without extension)")] = None,
-    features: Annotated[Optional[list[Path]], typer.Option(help="feature CSV (bpm/key/energy)")] = None,
-    traktor: Annotated[Optional[list[Path]], typer.Option(help="Traktor collection.nml")] = None,
-    mixxx: Annotated[Optional[list[Path]], typer.Option(help="Mixxx mixxxdb.sqlite")] = None,
-    virtualdj: Annotated[Optional[list[Path]], typer.Option(help="VirtualDJ database.xml")] = None,
+    features: Annotated[list[Path] | None, typer.Option(help="feature CSV (bpm/key/energy)")] = None,
+    traktor: Annotated[list[Path] | None, typer.Option(help="Traktor collection.nml")] = None,
+    mixxx: Annotated[list[Path] | None, typer.Option(help="Mixxx mixxxdb.sqlite")] = None,
+    virtualdj: Annotated[list[Path] | None, typer.Option(help="VirtualDJ database.xml")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the run summary as JSON")] = False,
 ) -> None:
     """Run the pipeline in a processing mode; incremental and idempotent."""
@@ -231,9 +232,10 @@ def run(
 def replay(
     fields: Annotated[str, typer.Option(help="comma-separated fields, e.g. bpm,key")],
     reason: Annotated[str, typer.Option(help="why this replay is needed (kept in the queue)")],
-    track_id: Annotated[Optional[list[int]], typer.Option("--track-id", help="tracks to replay")] = None,
-    filter_json: Annotated[Optional[str], typer.Option("--filter", help='JSON filter, e.g. {"provider": "features"}')] = None,
-    config_run: Annotated[Optional[int], typer.Option(help="use the config snapshot of this historical run")] = None,
+    track_id: Annotated[list[int] | None, typer.Option("--track-id", help="tracks to replay")] = None,
+    filter_json: Annotated[str | None, typer.Option(
+        "--filter", help='JSON filter, e.g. {"provider": "features"}')] = None,
+    config_run: Annotated[int | None, typer.Option(help="use the config snapshot of this historical run")] = None,
 ) -> None:
     """Re-run enrichment of some fields under the current or a historical config; prints old vs new."""
     from etl.enrichment.config import start_run
@@ -243,7 +245,7 @@ def replay(
         flt = json.loads(filter_json) if filter_json else None
     except json.JSONDecodeError as e:
         console.print(f"[bold red]error:[/] --filter is not valid JSON: {e}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         with _db() as conn:
             replay_id = enqueue_replay(conn, fields=[f.strip() for f in fields.split(",") if f.strip()],
@@ -315,7 +317,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="machine-readab
 
 
 @app.command()
-def checksum(schema: Annotated[Optional[list[str]], typer.Option(help="schemas to include")] = None) -> None:
+def checksum(schema: Annotated[list[str] | None, typer.Option(help="schemas to include")] = None) -> None:
     """Row counts and a content checksum per table (JSON), to compare two databases or two runs."""
     from etl.checksum import LAYERS, table_checksums
 
@@ -363,7 +365,8 @@ def reset_cmd(
     from graphsvc.settings import get_settings
 
     settings = get_settings()
-    where = "DATABASE_URL" if settings.database_url else f"database {settings.database_name!r} under {settings.data_dir}"
+    where = ("DATABASE_URL" if settings.database_url
+             else f"database {settings.database_name!r} under {settings.data_dir}")
     if not yes:
         confirmed = typer.confirm(
             f"This deletes every layer of {where} (bronze, silver, enrichment, gold, runs) and the graph. "
@@ -409,9 +412,9 @@ def config_show() -> None:
 @config_app.command("set")
 def config_set(
     field: str, provider: str,
-    priority: Annotated[Optional[int], typer.Option()] = None,
-    min_confidence: Annotated[Optional[float], typer.Option()] = None,
-    enabled: Annotated[Optional[bool], typer.Option("--enabled/--disabled")] = None,
+    priority: Annotated[int | None, typer.Option()] = None,
+    min_confidence: Annotated[float | None, typer.Option()] = None,
+    enabled: Annotated[bool | None, typer.Option("--enabled/--disabled")] = None,
 ) -> None:
     """Change one (field, provider) row; the next run snapshots the new config."""
     from etl.enrichment.config import set_config
@@ -427,13 +430,13 @@ def config_set(
 
 @export_app.command("set")
 def export_set(
-    set_id: Annotated[Optional[int], typer.Argument(help="a stored set (silver / gold set id)")] = None,
-    tracks: Annotated[Optional[str], typer.Option(help="instead of a stored set: track ids in order, comma-separated "
+    set_id: Annotated[int | None, typer.Argument(help="a stored set (silver / gold set id)")] = None,
+    tracks: Annotated[str | None, typer.Option(help="instead of a stored set: track ids in order, comma-separated "
                                                        "(a set from POST /v1/sets)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="rekordbox | traktor | m3u8")] = "rekordbox",
-    out_path: Annotated[Optional[Path], typer.Option("--out", help="file to write (default: standard output)")] = None,
-    library: Annotated[Optional[str], typer.Option(help="prefer this DJ library's files and ids")] = None,
-    name: Annotated[Optional[str], typer.Option(help="playlist name (default: the set's title)")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="file to write (default: standard output)")] = None,
+    library: Annotated[str | None, typer.Option(help="prefer this DJ library's files and ids")] = None,
+    name: Annotated[str | None, typer.Option(help="playlist name (default: the set's title)")] = None,
 ) -> None:
     """Export a stored or built set as a playlist the DJ software loads."""
     from etl.exporters import FORMATS, export, stored_set
@@ -448,7 +451,7 @@ def export_set(
         ids = [int(x) for x in tracks.split(",") if x.strip()] if tracks is not None else []
     except ValueError:
         console.print("[bold red]error:[/] --tracks takes track ids separated by commas")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     try:
         with _db() as conn:
             title = name or "graphsvc set"

@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 from graphsvc.names import display_name, name_key
@@ -120,7 +121,7 @@ class CreditSplitter:
                 continue
             for k in set(parts):
                 part_count[k] += n
-            for a, b in zip(parts, parts[1:]):
+            for a, b in pairwise(parts):
                 if True:  # "W&W": a name may pair with itself
                     pairs[_pair_key(a, b)] += n
                     neighbours.setdefault(a, Counter())[b] += n
@@ -217,10 +218,10 @@ class CreditSplitter:
         if kb in _BIND_LEFT:
             return True
         known_a, known_b = self.is_known(a[0]), self.is_known(b[0])
-        if (a[1] != a[2] and not known_a) or (b[1] != b[2] and not known_b):
-            # a partly assembled name ("Earth, Wind") continues when the corpus knows the longer whole
-            if self.standalone.get(name_key(a[0] + " " + b[0]), 0) >= 1:
-                return True
+        # a partly assembled name ("Earth, Wind") continues when the corpus knows the longer whole
+        if ((a[1] != a[2] and not known_a) or (b[1] != b[2] and not known_b)) \
+                and self.standalone.get(name_key(a[0] + " " + b[0]), 0) >= 1:
+            return True
         single_a, single_b = " " not in ka, " " not in kb
         together = self.pairs.get(_pair_key(a[2], b[1]), 0)
         if (single_a and not known_a and (single_b or not known_b)) or (

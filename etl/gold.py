@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import psycopg
 
 from graphsvc import harmonic
+from graphsvc.pg import fetch_one
 
 __all__ = ["build_gold", "key_rows", "compatible_rows", "GOLD_TABLES"]
 
@@ -289,9 +290,10 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
     conn.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT * FROM ({t.select}) q ({cols})")
     conn.execute(f"ANALYZE {tmp}")
     if t.values:
-        differs = f"({', '.join('g.' + v for v in t.values)}) IS DISTINCT FROM ({', '.join('s.' + v for v in t.values)})"
+        differs = (f"({', '.join('g.' + v for v in t.values)}) "
+                   f"IS DISTINCT FROM ({', '.join('s.' + v for v in t.values)})")
         changed_where = f"g.{t.keys[0]} IS NULL OR {differs}"
-        on_conflict = "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in t.values + ("change_seq",))
+        on_conflict = "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*t.values, "change_seq"))
     else:
         changed_where = f"g.{t.keys[0]} IS NULL"
         on_conflict = "DO NOTHING"
@@ -323,7 +325,7 @@ def _sync_table(conn: psycopg.Connection, t: GoldTable) -> tuple[int, int, int]:
             ON CONFLICT (kind, key) DO UPDATE SET change_seq = EXCLUDED.change_seq""",
         (t.kind,),
     ).rowcount
-    rows = conn.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
+    rows = fetch_one(conn.execute(f"SELECT count(*) FROM {tmp}"))[0]
     conn.execute(f"DROP TABLE {tmp}")
     return rows, changed, deleted
 

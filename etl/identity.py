@@ -20,6 +20,7 @@ Artist matching strategy, recorded per alias:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 
 import psycopg
@@ -177,7 +178,7 @@ class TrackResolver:
             r.by_ident[(scheme, value)] = track_id
         return r
 
-    def find(self, key: str, identifiers: list[tuple[str, str]] = ()) -> int | None:
+    def find(self, key: str, identifiers: Sequence[tuple[str, str]] = ()) -> int | None:
         for ident in identifiers:
             found = self.by_ident.get(ident)
             if found is not None:

@@ -57,7 +57,7 @@ def migrate(conn: psycopg.Connection) -> list[int]:
                        version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                        applied_at timestamptz NOT NULL DEFAULT now())"""
             )
-        done = {v: c for v, c in conn.execute("SELECT version, checksum FROM ops.schema_migration")}
+        done: dict[int, str] = dict(conn.execute("SELECT version, checksum FROM ops.schema_migration"))
         conn.commit()
         for mig in available():
             if mig.version in done:

@@ -100,12 +100,12 @@ def _split_djs(text: str, tag_keys: set[str]) -> list[str]:
         if not piece:
             continue
         halves = _AMP.split(piece)
-        if len(halves) > 1 and name_key(piece) not in tag_keys:
-            if all(name_key(h) in tag_keys for h in halves) or (
-                not tag_keys & {name_key(piece)} and all(" " in h.strip() for h in halves)
-            ):
-                djs.extend(display_name(h) for h in halves)
-                continue
+        if len(halves) > 1 and name_key(piece) not in tag_keys and (
+            all(name_key(h) in tag_keys for h in halves)
+            or (not tag_keys & {name_key(piece)} and all(" " in h.strip() for h in halves))
+        ):
+            djs.extend(display_name(h) for h in halves)
+            continue
         djs.append(piece)
     return djs
 

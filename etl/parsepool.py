@@ -113,7 +113,7 @@ class ParsePool:
         out: dict[str, Packed] = {}
         for part, fut in pending:
             try:
-                out.update(zip(part, fut.result()))
+                out.update(zip(part, fut.result(), strict=True))
             except BrokenProcessPool as e:
                 raise ParseWorkerDied(
                     "a parse worker process ended abruptly (killed, or out of memory); nothing of this chunk"

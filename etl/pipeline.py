@@ -16,17 +16,17 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 
 from etl.enrichment.config import start_run
 from etl.locks import processing_lock
-from graphsvc.pg import conninfo_of
+from graphsvc.pg import conninfo_of, fetch_one
 from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,9 @@ class Pipeline:
 
     @contextmanager
     def _step(self, summary: RunSummary, layer: str, table: str) -> Iterator[StepResult]:
-        (status_id,) = self.conn.execute(
+        (status_id,) = fetch_one(self.conn.execute(
             "INSERT INTO ops.processing_status (run_id, layer, table_name, status) VALUES (%s, %s, %s, 'running')"
-            " RETURNING status_id", (summary.run_id, layer, table)).fetchone()
+            " RETURNING status_id", (summary.run_id, layer, table)))
         self.conn.commit()
         step = StepResult(layer, table, "running")
         t0 = time.perf_counter()
@@ -209,7 +209,8 @@ class Pipeline:
             return
         jobs: list[tuple[str, Path, Callable]] = (
             [("mixesdb", p, importers.ingest_mixesdb) for p in inputs.mixesdb]
-            + [("1001tracklists", p, lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
+            + [("1001tracklists", p,
+                lambda c, p, progress: importers.ingest_1001tracklists(c, [p], progress=progress)[0])
                for p in inputs.tracklists1001]
             + [("rekordbox", p, lambda c, p, progress: importers.ingest_rekordbox(
                 c, p, library=inputs.rekordbox_library, progress=progress)) for p in inputs.rekordbox]
@@ -237,9 +238,9 @@ class Pipeline:
         from etl.silver import build_silver
 
         with self._step(summary, "silver", "set_entry") as step:
-            (todo,) = self.conn.execute(
+            (todo,) = fetch_one(self.conn.execute(
                 "SELECT count(*) FROM bronze.raw_record r WHERE NOT EXISTS"
-                " (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)").fetchone()
+                " (SELECT 1 FROM silver.processed_record p WHERE p.record_id = r.record_id)"))
             self.conn.commit()
             advance = self.progress("silver records", todo)
             stats = build_silver(self.conn, summary.run_id, chunk_records=self.chunk_records, progress=advance,
@@ -251,7 +252,7 @@ class Pipeline:
         if max_chunks is not None:
             return
         with self._step(summary, "silver", "track:enrichment") as step:
-            (todo,) = self.conn.execute("SELECT count(*) FROM silver.track WHERE needs_enrichment").fetchone()
+            (todo,) = fetch_one(self.conn.execute("SELECT count(*) FROM silver.track WHERE needs_enrichment"))
             self.conn.commit()
             advance = _deltas(self.progress("enrichment tracks", todo))
             estats = enrich(self.conn, summary.run_id, progress=advance)

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from graphsvc.pg import fetch_one
 from graphsvc.recommend.model import MODEL_NAME, Ranker
 
 
@@ -32,7 +33,7 @@ class RankerStats:
 
 
 def gold_seq(conn: psycopg.Connection) -> int:
-    last, called = conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq").fetchone()
+    last, called = fetch_one(conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq"))
     return int(last) if called else 0
 
 

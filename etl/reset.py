@@ -14,6 +14,7 @@ import psycopg
 
 from etl.locks import processing_lock
 from etl.migrate import migrate
+from graphsvc.pg import fetch_one
 from graphsvc.settings import Settings, get_settings
 
 SCHEMAS = ("bronze", "silver", "enrichment", "gold", "ops")
@@ -27,12 +28,11 @@ class ResetResult:
 
 def reset(conn: psycopg.Connection, settings: Settings | None = None) -> ResetResult:
     settings = settings or get_settings()
-    (records,) = conn.execute(
+    (records,) = fetch_one(conn.execute(
         "SELECT CASE WHEN to_regclass('bronze.raw_record') IS NULL THEN 0"
-        " ELSE (SELECT count(*) FROM bronze.raw_record) END").fetchone()
-    with processing_lock(conn, "a reset"):
-        with conn.transaction():
-            conn.execute("DROP SCHEMA IF EXISTS bronze, silver, enrichment, gold, ops CASCADE")
+        " ELSE (SELECT count(*) FROM bronze.raw_record) END"))
+    with processing_lock(conn, "a reset"), conn.transaction():
+        conn.execute("DROP SCHEMA IF EXISTS bronze, silver, enrichment, gold, ops CASCADE")
     migrate(conn)
     graph = "embedded graph: rebuilt from the (now empty) gold by whoever serves it"
     if settings.neo4j_uri:

@@ -6,13 +6,16 @@ from typing import Any
 
 import psycopg
 
+from graphsvc.pg import fetch_one
+
 _COUNTS = {
     "bronze": {
         "files": "SELECT count(*) FROM bronze.ingest_file",
         "records": "SELECT count(*) FROM bronze.raw_record",
         "mixes": "SELECT count(*) FROM bronze.raw_record WHERE source = 'mixesdb' AND record_type = 'mix'",
         "entries": """SELECT coalesce(sum(jsonb_array_length(payload->'tracklist')), 0)::bigint
-                      FROM bronze.raw_record WHERE source = 'mixesdb' AND jsonb_typeof(payload->'tracklist') = 'array'""",
+                      FROM bronze.raw_record
+                      WHERE source = 'mixesdb' AND jsonb_typeof(payload->'tracklist') = 'array'""",
         "rejects": "SELECT count(*) FROM bronze.reject",
         "provider_responses": "SELECT count(*) FROM bronze.provider_response",
     },
@@ -85,16 +88,16 @@ def per_source(conn: psycopg.Connection) -> dict[str, dict[str, int]]:
 
 
 def _table_exists(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+    return fetch_one(conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)))[0]
 
 
 def status(conn: psycopg.Connection, runs: int = 5) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for layer, queries in _COUNTS.items():
-        out[layer] = {name: conn.execute(q).fetchone()[0] for name, q in queries.items()}
+        out[layer] = {name: fetch_one(conn.execute(q))[0] for name, q in queries.items()}
     if _table_exists(conn, "gold.track"):
         out["gold"] = {
-            t: conn.execute(f"SELECT count(*) FROM gold.{t}").fetchone()[0]  # noqa: S608 - fixed table names
+            t: fetch_one(conn.execute(f"SELECT count(*) FROM gold.{t}"))[0]  # fixed table names
             for t in ("track", "artist", "set", "label", "transitions_to", "collaborated_with", "supports")
             if _table_exists(conn, f"gold.{t}")
         }

@@ -159,14 +159,13 @@ def _remixer_text(version: str, splitter: CreditSplitter) -> str | None:
     if m:
         cand = m.group(1).strip()
     else:
-        last = None
-        for last in _REMIXER_WORD.finditer(version):
-            pass
-        if last is None:
+        words_found = list(_REMIXER_WORD.finditer(version))
+        if not words_found:
             return None
-        cand = version[: last.start()].strip()
+        cand = version[: words_found[-1].start()].strip()
     words = cand.split()
-    while words and (name_key(words[-1]) in _GENERIC or not name_key(words[-1])):  # "Extended Club" / "12"" before "Mix"
+    # "Extended Club" / "12"" before "Mix"
+    while words and (name_key(words[-1]) in _GENERIC or not name_key(words[-1])):
         words.pop()
     if not words or all(name_key(w) in _GENERIC or not name_key(w) for w in words):
         return None
@@ -258,7 +257,8 @@ def _clean_artist_text(text: str, splitter: CreditSplitter) -> tuple[str, list[s
     words = text.split()
     if len(words) >= 2 and len(words) % 2 == 0:
         half = " ".join(words[: len(words) // 2])
-        if name_key(half) and name_key(half) == name_key(" ".join(words[len(words) // 2 :])) and splitter.is_known(half):
+        if name_key(half) and name_key(half) == name_key(" ".join(words[len(words) // 2 :])) \
+                and splitter.is_known(half):
             text = half
     return text.strip(), featured
 
@@ -380,10 +380,10 @@ def parse_entry(raw: str, credits: CreditSplitter | None = None) -> ParsedEntry:
             title = title[: m.start()]
     low = title.lower()
     if "ft" in low or "feat" in low:
-        fm = _TAIL_FEAT.search(title)
-        if fm:
-            featured.append(fm.group(1).strip())
-            title = title[: fm.start()] + title[fm.end() :]
+        tail_feat = _TAIL_FEAT.search(title)
+        if tail_feat:
+            featured.append(tail_feat.group(1).strip())
+            title = title[: tail_feat.start()] + title[tail_feat.end() :]
     title = display_name(title)
     if version:
         vlow = version.lower()

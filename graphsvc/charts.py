@@ -50,7 +50,8 @@ def embedded_charts(store: Any, genre: str | None, window: str, limit: int) -> d
                       key=lambda t: (-t.trend, -t.plays_recent, t.id))
     arts = list(store.artists.values())
     pk = "plays_recent" if recent else "plays"
-    top_a = sorted((a for a in arts if (a.get(pk) or 0) > 0), key=lambda a: (-(a.get(pk) or 0), -(a.get("djs") or 0), a["id"]))
+    top_a = sorted((a for a in arts if (a.get(pk) or 0) > 0),
+                   key=lambda a: (-(a.get(pk) or 0), -(a.get("djs") or 0), a["id"]))
     trend_a = sorted((a for a in arts if (a.get("plays_recent") or 0) >= MIN_RECENT_PLAYS_ARTIST),
                      key=lambda a: (-(a.get("trend") or 0.0), -(a.get("plays_recent") or 0), a["id"]))
     dates = [s["date"] for s in store.sets.values() if s["date"] is not None]

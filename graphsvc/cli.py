@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -85,9 +85,11 @@ def _serve(host: str, port: int, workers: int, log_level: str, settings=None, ac
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
+    host: Annotated[str | None, typer.Option(
+        help="Interface to bind (default: GRAPHSVC_API_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: GRAPHSVC_API_PORT or 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="uvicorn worker processes (default: GRAPHSVC_API_WORKERS)")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
                                              help="Log every request (off by default: it costs throughput)")] = False,
@@ -129,7 +131,7 @@ def example_calls(base: str, ids: dict[str, int | None]) -> list[str]:
 def demo(
     port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
-    mixesdb: Annotated[Optional[Path], typer.Option(help="Import this MixesDB JSON(.gz) instead of generated data",
+    mixesdb: Annotated[Path | None, typer.Option(help="Import this MixesDB JSON(.gz) instead of generated data",
                                                     exists=True, dir_okay=False)] = None,
     tracks: Annotated[int, typer.Option(min=50, max=20_000, help="Tracks in the generated catalogue")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed of the generator (same seed, same data)")] = 7,
@@ -141,7 +143,7 @@ def demo(
     from etl.migrate import migrate
     from etl.pipeline import Inputs, Pipeline
     from graphsvc import demo as demo_data
-    from graphsvc.pg import demo_database_url
+    from graphsvc.pg import demo_database_url, fetch_one
     from graphsvc.settings import get_settings
 
     _handle_sigterm()
@@ -167,9 +169,9 @@ def demo(
             with _progress() as progress:
                 summary = Pipeline(conn, progress=progress, settings=demo_settings).run("complete", inputs)
             ids = demo_data.example_ids(conn)
-            counts = conn.execute(
+            counts = fetch_one(conn.execute(
                 "SELECT (SELECT count(*) FROM gold.track), (SELECT count(*) FROM gold.artist),"
-                " (SELECT count(*) FROM gold.set), (SELECT count(*) FROM gold.transitions_to)").fetchone()
+                " (SELECT count(*) FROM gold.set), (SELECT count(*) FROM gold.transitions_to)"))
     except GraphsvcError as e:
         _fail(e)
     console.print(f"pipeline run {summary.run_id}: {summary.status} in {summary.seconds:.1f} s - "
@@ -190,7 +192,7 @@ def demo(
 
 @app.command()
 def schedule(
-    run_now: Annotated[Optional[str], typer.Option(
+    run_now: Annotated[str | None, typer.Option(
         "--run-now", help="run this job (bronze, silver or gold) once now and exit, instead of scheduling")] = None,
 ) -> None:
     """Run the pipeline on its daily schedule (UTC): bronze 02:00, silver 02:30, gold 03:00 by default
@@ -218,10 +220,8 @@ def schedule(
         _fail(e)
     for job, when in sched.next_runs(scheduler).items():
         console.print(f"job {job}: next run {when:%Y-%m-%d %H:%M} UTC", highlight=False)
-    try:
+    with suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ import random
 import string
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -277,7 +278,7 @@ def _make_sets(data: DemoData, rng: random.Random, n_sets: int) -> None:
     for n in range(n_sets):
         dj = rng.choices(data.djs, weights=dj_weights, k=1)[0]
         seq = _walk(data, rng, dj, rng.randint(12, 25), by_genre, classics)
-        for a, b in zip(seq, seq[1:]):
+        for a, b in pairwise(seq):
             if rng.random() < 0.3:
                 classics.setdefault(a.idx, []).append(b.idx)
         day = _date(rng)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 from graphsvc.errors import InvalidValue
 
@@ -178,7 +178,7 @@ _OPEN_STR = tuple(tuple(f"{_open_number(_NUMBER_OF[m][pc])}{'md'[m]}" for pc in 
 
 ALL_KEYS: tuple[Key, ...] = tuple(
     key
-    for minor_pc, major_pc in zip(_MINOR_PC_OF_NUMBER, _MAJOR_PC_OF_NUMBER)
+    for minor_pc, major_pc in zip(_MINOR_PC_OF_NUMBER, _MAJOR_PC_OF_NUMBER, strict=True)
     for key in (_KEY[MINOR][minor_pc], _KEY[MAJOR][major_pc])
 )  # 1A, 1B, 2A, ..., 12B
 
@@ -380,6 +380,8 @@ MOVES: dict[Move, float] = {
     Move.CLASH: 0.0,
 }
 
+#: the strictness levels, by name (the keys of STRICTNESS)
+Strictness = Literal["strict", "normal", "relaxed", "any"]
 STRICTNESS: dict[str, frozenset[Move]] = {
     "strict": frozenset({Move.SAME_KEY, Move.ADJACENT, Move.RELATIVE}),
     "normal": frozenset({Move.SAME_KEY, Move.ADJACENT, Move.RELATIVE, Move.DIAGONAL}),
@@ -388,6 +390,7 @@ STRICTNESS: dict[str, frozenset[Move]] = {
     ),
     "any": frozenset(Move),
 }
+assert set(get_args(Strictness)) == set(STRICTNESS), "Strictness names the levels of STRICTNESS"
 
 # delta = (number(b) - number(a)) mod 12
 _SAME_LETTER_MOVES = {

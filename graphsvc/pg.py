@@ -10,9 +10,10 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -21,6 +22,8 @@ from graphsvc.errors import DatabaseError
 from graphsvc.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+Row = TypeVar("Row")
 
 _servers: dict[Path, object] = {}
 
@@ -75,13 +78,13 @@ def release_embedded(data_dir: Path) -> None:
     pgdata = (data_dir / "pg").expanduser().resolve()
     server = _servers.pop(pgdata, None)
     if server is not None:
-        server._cleanup()  # type: ignore[attr-defined]  # noqa: SLF001 - the wheel's own stop-if-last
+        server._cleanup()  # type: ignore[attr-defined]  # the wheel's own stop-if-last
 
 
 def _with_dbname(uri: str, dbname: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(uri)
     info["dbname"] = dbname
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 def ensure_database(admin_uri: str, dbname: str) -> str:
@@ -157,6 +160,17 @@ def connect(url: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
         raise DatabaseError(f"cannot connect to Postgres: {e}") from e
     with conn:
         yield conn
+
+
+def fetch_one(cur: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns one (an aggregate, ``INSERT ... RETURNING``, a sequence's state).
+
+    psycopg types ``fetchone()`` as optional, for queries that may find nothing; here no row means a broken
+    invariant, raised as such instead of a ``TypeError`` on ``None`` further on."""
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError(f"the query returned no row: {cur.statusmessage or ''}")
+    return row
 
 
 def conninfo_of(conn: psycopg.Connection) -> str:

@@ -92,7 +92,7 @@ def run_job(name: str, settings: Settings) -> JobOutcome:
     except psycopg.Error as e:
         log.error("job %s: failed: %s", name, describe_error(e, settings))
         return JobOutcome(name, "failed", message=describe_error(e, settings))
-    except Exception as e:  # noqa: BLE001 - logged with its traceback; the scheduler goes on
+    except Exception as e:  # logged with its traceback; the scheduler goes on
         log.exception("job %s: failed", name)
         return JobOutcome(name, "failed", message=f"{type(e).__name__}: {e}")
     log.info("job %s: run %s %s in %.1f s", name, summary.run_id, summary.status, summary.seconds)
@@ -104,11 +104,11 @@ def build_scheduler(settings: Settings, scheduler_cls: Any = None) -> Any:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    scheduler = (scheduler_cls or BlockingScheduler)(timezone=dt.timezone.utc)
+    scheduler = (scheduler_cls or BlockingScheduler)(timezone=dt.UTC)
     for name, (_, field) in JOBS.items():
         expr = getattr(settings, field)
         try:
-            trigger = CronTrigger.from_crontab(expr, timezone=dt.timezone.utc)
+            trigger = CronTrigger.from_crontab(expr, timezone=dt.UTC)
         except ValueError as e:
             raise GraphsvcError(f"GRAPHSVC_{field.upper()}={expr!r} is not a cron expression "
                                 f"(minute hour day month weekday): {e}") from e
@@ -119,5 +119,5 @@ def build_scheduler(settings: Settings, scheduler_cls: Any = None) -> Any:
 
 def next_runs(scheduler: Any, now: dt.datetime | None = None) -> dict[str, dt.datetime | None]:
     """When each job fires next after ``now`` (default: the current time)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return {job.id: job.trigger.get_next_fire_time(None, now) for job in scheduler.get_jobs()}

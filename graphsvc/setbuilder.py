@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from graphsvc import deadline, harmonic
@@ -232,7 +233,7 @@ def check_set(tracks: Sequence[dict[str, Any]], req: SetRequest) -> list[str]:
     pos = [ids.index(w) if w in ids else -1 for w in req.waypoints]
     if -1 in pos or pos != sorted(pos):
         out.append("the waypoints are missing or out of order")
-    for a, b in zip(tracks, tracks[1:]):
+    for a, b in pairwise(tracks):
         out += [f"hop {a['id']}->{b['id']}: {v}" for v in hop_violations(a, b, req)]
     if req.max_total_bpm_drift_pct is not None:
         sb = tracks[0].get("bpm")
@@ -360,7 +361,7 @@ class _Search:
             and (next_target != req.end_track_id or i == last)
             and self.lb_chain(next_target, st.target + 1) <= remaining
         )
-        if placeable:
+        if placeable and next_target is not None:
             h = self.hop_to(cur, next_target, pool)
             if h is not None and all(c.track_id != next_target for c in options):
                 options.append(h)
@@ -373,7 +374,7 @@ class _Search:
                 continue  # a later waypoint or the end, out of turn
             if y == req.end_track_id and i != last:
                 continue
-            if drift is not None and harmonic.bpm_distance_pct(start["bpm"], c.bpm) > drift:
+            if drift is not None and c.bpm is not None and harmonic.bpm_distance_pct(start["bpm"], c.bpm) > drift:
                 continue
             keys = artist_keys(c.artists)
             if gap > 1 and any(keys & k for k in st.artists[-(gap - 1):]):
@@ -387,7 +388,7 @@ class _Search:
             if target < len(self.targets) and self.lb_chain(y, target) > remaining:
                 continue
             dur = self._duration(self.track(y)) if want_duration else 0.0
-            child = _State(st.ids + (y,), st.tracks + (props,), st.hops + (c,), st.artists + (keys,),
+            child = _State((*st.ids, y), (*st.tracks, props), (*st.hops, c), (*st.artists, keys),
                            st.hop_sum + c.score, st.dev_sum + self._energy_dev(i, c.energy),
                            st.duration_s + dur, target)
             children.append((-child.objective(self.req), child.ids, parent_no, child))
@@ -418,7 +419,7 @@ class _Search:
                 return []
         if self.lb_chain(start["id"], 0) > req.length - 1:
             return []
-        want_duration = req.target_duration_min is not None
+        target_min = req.target_duration_min  # a set may end early once it is this long
         beam = [_State((start["id"],), (start,), (), (artist_keys(start.get("artists")),), 0.0,
                        self._energy_dev(0, start.get("energy")), self._duration(start), 0)]
         done: list[_State] = []
@@ -446,8 +447,8 @@ class _Search:
             beam = self._select(children)
             finished_early = [
                 s for s in beam
-                if want_duration and req.end_track_id is None and s.target == len(self.targets)
-                and s.duration_s / 60 >= req.target_duration_min and i < last
+                if target_min is not None and req.end_track_id is None and s.target == len(self.targets)
+                and s.duration_s / 60 >= target_min and i < last
             ]
             if finished_early:
                 done += finished_early
@@ -491,10 +492,11 @@ def _built(search: _Search, st: _State) -> BuiltSet:
             "target_energy": None if search.energy is None else round(search.energy[pos], 4),
         })
     transitions = []
-    for a, c in zip(tracks, st.hops):
+    for a, c in zip(tracks, st.hops, strict=False):  # n tracks, n - 1 hops: the last track has none
         transitions.append({
             "from": a["id"], "to": c.track_id, "key_move": f"{a['camelot']} -> {c.camelot}", "move": c.move,
-            "bpm_pct": round(c.bpm_pct, 2), "energy_delta": c.breakdown.get("energy_delta"),
+            "bpm_pct": None if c.bpm_pct is None else round(c.bpm_pct, 2),
+            "energy_delta": c.breakdown.get("energy_delta"),
             "real_transitions": c.transitions, "score": round(c.score, 4), "breakdown": c.breakdown,
         })
     known = [abs(t["energy"] - t["target_energy"]) for t in tracks
@@ -585,7 +587,7 @@ def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetRe
             return "start_track", f"no track can follow start track {start['id']} with {where}"
         return "length", (f"no chain of {req.length} distinct tracks starts at track {start['id']} with {where}; "
                           "try a shorter set, a looser strictness or a larger BPM step")
-    relaxations = [
+    relaxations: list[tuple[str, dict[str, Any], str]] = [
         ("artist_gap", {"artist_gap": 0}, f"artist gap {req.artist_gap} is too strict"),
         ("max_total_bpm_drift_pct", {"max_total_bpm_drift_pct": None},
          f"max total BPM drift {req.max_total_bpm_drift_pct}% is too strict"),

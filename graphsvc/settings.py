@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     neo4j_password: str | None = Field(
         default=None, validation_alias=AliasChoices("GRAPHSVC_NEO4J_PASSWORD", "NEO4J_PASSWORD")
     )
-    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("GRAPHSVC_NEO4J_DATABASE", "NEO4J_DATABASE"))
+    neo4j_database: str = Field(
+        default="neo4j", validation_alias=AliasChoices("GRAPHSVC_NEO4J_DATABASE", "NEO4J_DATABASE")
+    )
 
     # online providers: disabled unless configured
     musicbrainz_enabled: bool = False

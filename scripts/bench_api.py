@@ -2,11 +2,11 @@
 collaboration network, plus the server's CPU time per request (user+sys of the uvicorn processes, read
 from /proc): on a shared machine req/s swings with other jobs, CPU ms/request does much less.
 
-Scenarios: "recommendations (cold sources)" asks about a different track in every request (nothing cached,
-not even the recommender's per-source evidence); "recommendations (repeat)" cycles over 200 tracks, so after the first round the answer cache
-of each worker serves them; "recommendations (uncached)" sends a (track, BPM window) pair never asked
-before in every request, so every answer is computed; "collaboration network (depth 2)" cycles over 200
-artists (cached after the first round), its "(uncached)" twin asks a new (artist, limit) pair each time.
+Scenarios: "recommendations (cold sources)" asks about a different track in every request (nothing cached, not even the
+recommender's per-source evidence); "recommendations (repeat)" cycles over 200 tracks, so after the first round the
+answer cache of each worker serves them; "recommendations (uncached)" sends a (track, BPM window) pair never asked
+before in every request, so every answer is computed; "collaboration network (depth 2)" cycles over 200 artists (cached
+after the first round), its "(uncached)" twin asks a new (artist, limit) pair each time.
 
 By default it starts a real ``graphsvc serve`` (uvicorn) on a free port against ``DATABASE_URL`` (load the
 demo first: ``graphsvc demo --no-serve``), or pass ``--url`` to measure a running server.
@@ -182,8 +182,9 @@ def main() -> None:
             "recommendations (repeat)": [f"/v1/tracks/{t}/recommendations?limit=20" for t in tracks],
             "recommendations (uncached)": unique[: max(args.requests, 1)],
             "collaboration network (depth 2)": [f"/v1/artists/{a}/collaborations?depth=2&limit=100" for a in artists],
-            "collaboration network (uncached)": [f"/v1/artists/{a}/collaborations?depth=2&limit={lim}"
-                                                 for lim in range(101, 300) for a in all_artists][: max(args.requests, 1)],
+            "collaboration network (uncached)": [
+                f"/v1/artists/{a}/collaborations?depth=2&limit={lim}" for lim in range(101, 300) for a in all_artists
+            ][: max(args.requests, 1)],
         }
         print(f"server {base}  workers {args.workers if proc else '?'}  connections {args.connections}  "
               f"cores {os.cpu_count()}  load {os.getloadavg()[0]:.2f}  (client and server share the machine)")

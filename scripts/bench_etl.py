@@ -76,10 +76,12 @@ def main() -> None:
     print(f"silver build (parse+identity): {med['silver_build_s']:6.2f} s  {e / med['silver_build_s']:9.0f} entries/s")
     print(f"  (CPU time of this process in the silver build: {med['silver_cpu_s']:.2f} s; "
           f"in enrichment: {med['enrich_cpu_s']:.2f} s; wall minus CPU is waiting: server, other load)")
-    print(f"enrichment ({int(med['tracks'])} tracks):   {med['enrich_s']:6.2f} s  {med['tracks'] / med['enrich_s']:9.0f} tracks/s")
+    print(f"enrichment ({int(med['tracks'])} tracks):   {med['enrich_s']:6.2f} s  "
+          f"{med['tracks'] / med['enrich_s']:9.0f} tracks/s")
     total = med["silver_build_s"] + med["enrich_s"]
     print(f"bronze -> silver (build + enrichment): {total:6.2f} s  {e / total:9.0f} entries/s  (target >= 20,000)")
-    print(f"end to end (file -> silver):  {med['bronze_s'] + total:6.2f} s  {e / (med['bronze_s'] + total):9.0f} entries/s")
+    print(f"end to end (file -> silver):  {med['bronze_s'] + total:6.2f} s  "
+          f"{e / (med['bronze_s'] + total):9.0f} entries/s")
 
 
 if __name__ == "__main__":

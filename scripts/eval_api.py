@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -59,7 +60,7 @@ def main() -> None:
         for mix in mixes:
             ids = [resolve(client, e.get("title") or "", cache) if isinstance(e, dict) else None
                    for e in mix.get("tracklist") or []]
-            for a, b in zip(ids, ids[1:]):
+            for a, b in pairwise(ids):
                 if a is None or b is None or a == b:
                     continue
                 if a not in recs:

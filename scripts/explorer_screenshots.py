@@ -1,7 +1,8 @@
 """Screenshots of the explorer against a running server, for docs/ (Debian's chromium through Playwright).
 
     .venv/bin/graphsvc demo --mixesdb ../shared/data/mixesdb/djmix-mixes-upto-2018.json.gz --port 8013 &
-    .venv/bin/python scripts/explorer_screenshots.py http://127.0.0.1:8013 "armin van buuren" "strings of life" docs/explorer-real
+    .venv/bin/python scripts/explorer_screenshots.py http://127.0.0.1:8013 "armin van buuren" "strings of life" \
+        docs/explorer-real
 
 Writes PREFIX-network.png (the artist's collaboration network, depth 2), PREFIX-track.png (a track's
 neighbourhood and next tracks) and PREFIX-set.png (a set built from that track).

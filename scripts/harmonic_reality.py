@@ -29,6 +29,7 @@ import csv
 import json
 import random
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def measure(folder: Path, seed: int = 0) -> dict:
     return measure_sets(load_sets(folder), seed)
 
 
-def load_silver_sets(conn) -> tuple[dict[str, list[harmonic.Key | None]], list[tuple[float, float]]]:  # noqa: ANN001
+def load_silver_sets(conn) -> tuple[dict[str, list[harmonic.Key | None]], list[tuple[float, float]]]:
     """Silver: set -> keys in played order (None: unknown key or a gap), and (bpm, next bpm) of every pair of
     consecutive tracks with both tempos."""
     rows = conn.execute(
@@ -108,11 +109,13 @@ def bpm_steps(pairs: list[tuple[float, float]], seed: int = 0) -> dict:
         for cap in (5, 10):
             flags = [s < cap for s in steps]
             share = sum(flags) / len(flags) if flags else float("nan")
-            reps = sorted(sum(rng.choices(flags, k=len(flags))) / len(flags) for _ in range(REPLICATES)) if flags else []
+            reps = (sorted(sum(rng.choices(flags, k=len(flags))) / len(flags) for _ in range(REPLICATES)) if flags
+                    else [])
             ci = [round(reps[int(0.025 * len(reps))], 4), round(reps[int(0.975 * len(reps)) - 1], 4)] if reps else None
             out[f"within_{cap}pct{'_half_double' if octave else ''}"] = {"share": round(share, 4), "ci95": ci}
         steps.sort()
-        out["median_step_pct" + ("_half_double" if octave else "")] = round(steps[len(steps) // 2], 2) if steps else None
+        median = round(steps[len(steps) // 2], 2) if steps else None
+        out["median_step_pct" + ("_half_double" if octave else "")] = median
     return out
 
 
@@ -122,7 +125,7 @@ def measure_sets(sets: dict[str, list[harmonic.Key | None]], seed: int = 0, by_s
     keyed: dict[str, list[harmonic.Key]] = {}
     per_set = {}
     for name, keys in sets.items():
-        pairs = [(a, b) for a, b in zip(keys, keys[1:]) if a is not None and b is not None]
+        pairs = [(a, b) for a, b in pairwise(keys) if a is not None and b is not None]
         real += [(name, compatible(a, b)) for a, b in pairs]
         ks = keyed[name] = [k for k in keys if k is not None]
         n_all = sum(1 for i in range(len(ks)) for j in range(len(ks)) if i != j)
@@ -130,7 +133,8 @@ def measure_sets(sets: dict[str, list[harmonic.Key | None]], seed: int = 0, by_s
         rnd_all += n_all
         rnd_ok += n_ok
         per_set[name] = {"rows": len(keys), "keyed": len(ks), "transitions": len(pairs),
-                         "real_share": round(sum(compatible(a, b) for a, b in pairs) / len(pairs), 4) if pairs else None,
+                         "real_share": (round(sum(compatible(a, b) for a, b in pairs) / len(pairs), 4) if pairs
+                                        else None),
                          "random_share": round(n_ok / n_all, 4) if n_all else None}
     if not real:
         raise SystemExit("no keyed consecutive tracks")
@@ -197,9 +201,12 @@ def main() -> None:
         return
     what = "keys known" if "bpm" in m else "Spotify keys"
     print(f"{m['transitions']} real transitions with both {what} in {m['sets']} sets ({STRICTNESS} strictness)")
-    print(f"real transitions Camelot-compatible: {m['real_share']:.1%} (95% CI {m['real_ci95'][0]:.1%}-{m['real_ci95'][1]:.1%})")
-    print(f"random same-set pairs compatible:    {m['random_share']:.1%} (95% CI {m['random_ci95'][0]:.1%}-{m['random_ci95'][1]:.1%})")
-    print(f"difference: {m['difference']:+.1%} (95% CI {m['difference_ci95'][0]:+.1%} .. {m['difference_ci95'][1]:+.1%})")
+    print(f"real transitions Camelot-compatible: {m['real_share']:.1%} "
+          f"(95% CI {m['real_ci95'][0]:.1%}-{m['real_ci95'][1]:.1%})")
+    print(f"random same-set pairs compatible:    {m['random_share']:.1%} "
+          f"(95% CI {m['random_ci95'][0]:.1%}-{m['random_ci95'][1]:.1%})")
+    print(f"difference: {m['difference']:+.1%} "
+          f"(95% CI {m['difference_ci95'][0]:+.1%} .. {m['difference_ci95'][1]:+.1%})")
     for name, s in m["per_set"].items():
         print(f"  {name}: {s}")
     if "bpm" in m:

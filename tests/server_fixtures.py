@@ -7,6 +7,7 @@ and :class:`Served` (the API as a subprocess, bound to a free loopback port).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -39,7 +40,7 @@ class OwnPostgres:
         self.admin_uri = embedded_server_uri(self.base, cleanup="delete")
         from graphsvc import pg
 
-        self.server = pg._servers[(self.base / "pg").resolve()]  # noqa: SLF001 - the test drives the server
+        self.server = pg._servers[(self.base / "pg").resolve()]  # the test drives the server
         self._frozen: list[psutil.Process] = []
 
     def database(self, name: str) -> str:
@@ -75,15 +76,13 @@ class OwnPostgres:
 
     def thaw(self) -> None:
         for p in self._frozen:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.send_signal(signal.SIGCONT)
-            except psutil.NoSuchProcess:
-                pass
         self._frozen = []
 
     def close(self) -> None:
         self.thaw()
-        self.server._cleanup()  # noqa: SLF001 - stop and delete now, not at interpreter exit
+        self.server._cleanup()  # stop and delete now, not at interpreter exit
 
 
 class Served:

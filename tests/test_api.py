@@ -54,7 +54,8 @@ def ids(demo_url) -> dict[str, Any]:
         hub = conn.execute("""SELECT a FROM (SELECT a_id a FROM gold.collaborated_with UNION ALL
                                              SELECT b_id FROM gold.collaborated_with) x
                               GROUP BY a ORDER BY count(*) DESC, a LIMIT 1""").fetchone()[0]
-        dj_set = conn.execute("SELECT id FROM gold.set WHERE source = 'mixesdb' ORDER BY tracks DESC, id LIMIT 1").fetchone()[0]
+        dj_set = conn.execute(
+            "SELECT id FROM gold.set WHERE source = 'mixesdb' ORDER BY tracks DESC, id LIMIT 1").fetchone()[0]
         rb_track = conn.execute(
             """SELECT t.id FROM gold.track t WHERE EXISTS (SELECT 1 FROM silver.observation o
                    WHERE o.track_id = t.id AND o.source = 'rekordbox')
@@ -206,7 +207,8 @@ def test_answer_cache_is_bounded_and_ignores_neo4j():
 
 def test_recommendations_bounds(client, ids):
     url = f"/v1/tracks/{ids['track']}/recommendations"
-    for params, word in (({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"bpm_window_pct": 20.5}, "bpm_window_pct"),
+    for params, word in (({"limit": 0}, "limit"), ({"limit": 501}, "limit"),
+                         ({"bpm_window_pct": 20.5}, "bpm_window_pct"),
                          ({"max_pitch_shift": 3}, "max_pitch_shift"), ({"strictness": "loose"}, "strictness")):
         r = client.get(url, params=params)
         assert r.status_code == 422, params
@@ -243,7 +245,7 @@ def test_collaborations_formats(client, ids):
     assert g["nodes"][0]["id"] == f"Artist:{ids['hub']}" and g["nodes"][0]["properties"]["hops"] == 0
     node_ids = {n["id"] for n in g["nodes"]}
     assert all(e["source"] in node_ids and e["target"] in node_ids for e in g["edges"])
-    degree = {n: 0 for n in node_ids}
+    degree = dict.fromkeys(node_ids, 0)
     for e in g["edges"]:
         degree[e["source"]] += 1
         degree[e["target"]] += 1
@@ -369,7 +371,8 @@ def test_admin_needs_key(client):
     assert r.status_code == 401
     r = client.post("/v1/pipeline/runs", json={"mode": "everything"}, headers={"X-API-Key": KEY})
     assert r.status_code == 422
-    r = client.post("/v1/pipeline/replays", json={"fields": ["tempo"], "reason": "x", "filter": {"source": "rekordbox"}},
+    r = client.post("/v1/pipeline/replays",
+                    json={"fields": ["tempo"], "reason": "x", "filter": {"source": "rekordbox"}},
                     headers={"X-API-Key": KEY})
     assert r.status_code == 422 and "unknown field" in r.json()["detail"]
     r = client.post("/v1/pipeline/replays", json={"fields": ["bpm"], "reason": "x"}, headers={"X-API-Key": KEY})

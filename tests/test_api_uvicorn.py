@@ -26,7 +26,8 @@ def _free_port() -> int:
 def test_serve_answers_over_http(pg_server, tmp_path):
     url = demo_database(pg_server, "api_uvicorn", tmp_path / "demo", tracks=200, seed=3)
     with psycopg.connect(url) as conn:
-        track = conn.execute("SELECT id FROM gold.track WHERE camelot IS NOT NULL ORDER BY plays DESC, id LIMIT 1").fetchone()[0]
+        track = conn.execute(
+            "SELECT id FROM gold.track WHERE camelot IS NOT NULL ORDER BY plays DESC, id LIMIT 1").fetchone()[0]
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "GRAPHSVC_DATA_DIR": str(tmp_path / "data"), "NEO4J_URI": ""}
     env.pop("NEO4J_URI")

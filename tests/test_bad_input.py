@@ -245,7 +245,7 @@ def test_missing_file(conn, pg_url, tmp_path):
 def test_not_gzip_although_named_gz(conn, tmp_path):
     path = tmp_path / "mixes.json.gz"
     path.write_text("[]")
-    with pytest.raises(InputError, match="not a gzip file although its name ends in .gz"):
+    with pytest.raises(InputError, match=r"not a gzip file although its name ends in \.gz"):
         ingest_mixesdb(conn, path)
     assert len(rejects(conn, "mixesdb")) == 1
 

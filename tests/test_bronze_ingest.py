@@ -195,7 +195,8 @@ def test_rekordbox_export_loads_tracks_and_playlists(pg_url):
 
 
 def test_rekordbox_latin1_declared_and_encoded_parses(pg_url, tmp_path):
-    text = (DATA / "rekordbox_small.xml").read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+    text = (DATA / "rekordbox_small.xml").read_text(encoding="utf-8")
+    text = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
     latin = tmp_path / "latin1.xml"
     latin.write_bytes(text.encode("latin-1"))
     with psycopg.connect(pg_url) as conn:

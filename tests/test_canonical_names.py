@@ -93,7 +93,8 @@ def test_aliases_of_an_artist_show_every_spelling_with_uses_and_strategy(pg_url,
     with psycopg.connect(pg_url) as conn:
         run_pipeline(conn, "bronze_only", Inputs(mixesdb=[path]))
         run_pipeline(conn, "silver_only")
-        (artist_id,) = conn.execute("SELECT artist_id FROM silver.artist WHERE name_key = 'paul kalkbrenner'").fetchone()
+        (artist_id,) = conn.execute(
+            "SELECT artist_id FROM silver.artist WHERE name_key = 'paul kalkbrenner'").fetchone()
         got = artist_aliases(conn, artist_id, 100)
         assert (got["name"], got["name_key"]) == ("Paul Kalkbrenner", "paul kalkbrenner")
         # "Paul  Kalkbrenner" (two spaces) counts as the spelling "Paul Kalkbrenner"

@@ -34,7 +34,7 @@ def test_two_commands_on_a_fresh_data_dir_both_work():
         procs = [subprocess.Popen([sys.executable, "-m", "etl.cli", "status", "--json"], cwd=ROOT, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outs = [p.communicate(timeout=180) for p in procs]
-        for p, (out, err) in zip(procs, outs):
+        for p, (out, err) in zip(procs, outs, strict=True):
             assert p.returncode == 0, err
             assert "Traceback" not in err and json.loads(out)["bronze"]["records"] == 0
     finally:  # the last of the two processes stopped the server on exit

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import psycopg
@@ -48,7 +49,7 @@ def test_generator_is_realistic():
     pairs = compatible = small = 0
     for m in data.mixes:
         seq = [by_title.get(re.sub(r"^\[\d+\] ", "", i["title"]).rsplit(" [", 1)[0]) for i in m["tracklist"]]
-        for x, y in zip(seq, seq[1:]):
+        for x, y in pairwise(seq):
             if x is None or y is None:
                 continue
             pairs += 1

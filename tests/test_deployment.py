@@ -26,7 +26,8 @@ def test_compose_structure():
     assert api["build"]["dockerfile"] == "Dockerfile"
     assert api["depends_on"] == {"postgres": {"condition": "service_healthy"},
                                  "neo4j": {"condition": "service_healthy"}}
-    assert api["environment"]["DATABASE_URL"].startswith("postgresql://") and "@postgres:5432/" in api["environment"]["DATABASE_URL"]
+    url = api["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql://") and "@postgres:5432/" in url
     assert api["environment"]["NEO4J_URI"] == "neo4j://neo4j:7687"
     for svc in ("postgres", "neo4j"):
         volume = services[svc]["volumes"][0].split(":")[0]

@@ -68,7 +68,8 @@ def test_every_track_of_every_shared_library_lands_or_is_rejected_with_a_reason(
         lost, doubled = conn.execute(
             """SELECT count(*) FILTER (WHERE n = 0), count(*) FILTER (WHERE n > 1) FROM (
                    SELECT r.record_id, (SELECT count(*) FROM silver.observation o WHERE o.record_id = r.record_id)
-                        + (SELECT count(*) FROM silver.reject j WHERE j.record_id = r.record_id AND j.item_index = -1) AS n
+                        + (SELECT count(*) FROM silver.reject j
+                           WHERE j.record_id = r.record_id AND j.item_index = -1) AS n
                    FROM bronze.raw_record r WHERE r.record_type = 'library_track') x""").fetchone()
         assert (lost, doubled) == (0, 0)
         reasons = [r for (r,) in conn.execute("SELECT DISTINCT reason FROM silver.reject WHERE item_index = -1")]
@@ -123,7 +124,8 @@ def test_keys_tempos_and_playlists_of_each_program(libraries_db):
         assert entries > 8000 and entry_rejects < 0.05 * entries
         # the waterfall picked keys and tempos from the libraries
         wins = dict(conn.execute(
-            "SELECT provenance->'key'->>'provider', count(*) FROM silver.track WHERE key_pitch_class IS NOT NULL GROUP BY 1"
+            "SELECT provenance->'key'->>'provider', count(*) FROM silver.track"
+            " WHERE key_pitch_class IS NOT NULL GROUP BY 1"
         ).fetchall())
         assert wins.get("rekordbox", 0) > 2000 and wins.get("traktor", 0) > 2000
 
@@ -242,7 +244,7 @@ def test_mixxx_deleted_tracks_are_rejected_with_that_reason_and_crates_are_sets(
         assert sets == [("2023-12-16", ["history"], ["Xtal", "Chime"]), ("warm up", ["crate"], ["Chime"])]
         xtal = conn.execute("""SELECT t.artists_display, o.match_strategy, t.camelot FROM silver.track t
                                JOIN silver.observation o USING (track_id) WHERE t.title = 'Xtal'""").fetchone()
-        assert xtal[0].lower() == "aphextwin" and xtal[1] == "library:soundcloud_name" and xtal[2] is None or \
+        assert (xtal[0].lower() == "aphextwin" and xtal[1] == "library:soundcloud_name" and xtal[2] is None) or \
             xtal[0].lower() == "aphextwin"
         # Mixxx's key (B♭m = 3A) is observed, but Mixxx keys agree with other sources too rarely (measured
         # confidence 0.22) to win the waterfall; its BPM does

@@ -81,7 +81,7 @@ def test_awkward_text_survives_the_copy_text_format(pg_url):
         name = conn.execute("SELECT name FROM silver.label WHERE label_id = %s", (t["label_id"],)).fetchone()[0]
         assert name == " ".join(label.split())  # whitespace collapsed by the waterfall, the rest intact
         assert t["genres"] == genres
-        won = [r for r in attempts(conn, tid, "label") if r[3]][0]
+        won = next(r for r in attempts(conn, tid, "label") if r[3])
         assert won[6]["catalog_number"] == "CAT\\1\n" and won[7] == {"value": label.strip()}
         hist = conn.execute("SELECT value FROM enrichment.field_history WHERE entity_id = %s AND field = 'genres'",
                             (tid,)).fetchone()[0]

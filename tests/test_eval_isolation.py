@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import psycopg
 import pytest
 
@@ -51,7 +53,8 @@ def test_eval_db_holds_train_only_resolution_is_read_only_and_db_is_dropped(pg_e
         assert track == track_of_entry
         assert resolver.entry(entry["title"], None) == ("known", track)
         # a test-only track (new artist, new title, unseen YouTube id) is unknown
-        assert resolver.entry("[12] Zqxv Nobodyknows - Never Played Anywhere (Test Mix)", "zzzzzzzzzzz") == ("unknown", None)
+        unknown = resolver.entry("[12] Zqxv Nobodyknows - Never Played Anywhere (Test Mix)", "zzzzzzzzzzz")
+        assert unknown == ("unknown", None)
         assert resolver.entry("ID - ID", None) == ("gap", None)
         # the lookups wrote nothing
         after = conn.execute("SELECT (SELECT count(*) FROM silver.artist), (SELECT count(*) FROM silver.track),"
@@ -103,7 +106,7 @@ def test_test_pairs_never_feed_the_graph(pg_env, small_split):
     test_only = []
     for mix in test:
         resolved = resolver.mix(mix)
-        for (s1, t1), (s2, t2) in zip(resolved, resolved[1:]):
+        for (s1, t1), (s2, t2) in pairwise(resolved):
             if s1 == s2 == "known" and t1 != t2 and (t1, t2) not in train_edges:
                 test_only.append((t1, t2))
     assert test_only, "the sample should have known pairs that train never played in a row"

@@ -264,7 +264,7 @@ def test_explorer_in_chromium_offline(demo_server, browser, tmp_path):
 
     def route(r: Any) -> None:  # the network is "unplugged": anything not on this server is recorded and refused
         url = r.request.url
-        if url.startswith(base + "/") or url.startswith(("data:", "blob:")):
+        if url.startswith((base + "/", "data:", "blob:")):
             r.continue_()
         else:
             outside.append(url)
@@ -284,7 +284,8 @@ def test_explorer_in_chromium_offline(demo_server, browser, tmp_path):
     assert page.evaluate("window.__explorer.view.graph.someNode((n, a) => a.louvain !== undefined)")
     page.screenshot(path=str(shots / "explorer-network.png"))
     # click an artist on the rim of the network (two hops out): its collaborators join the graph
-    node = page.evaluate("""() => { const v = window.__explorer.view, g = v.graph, box = v.container.getBoundingClientRect();
+    node = page.evaluate("""() => {
+        const v = window.__explorer.view, g = v.graph, box = v.container.getBoundingClientRect();
         return g.filterNodes((n, a) => a.hops === 2).map((n) => ({ n, p: v.screenPosition(n) }))
           .find((x) => x.p.x > 20 && x.p.y > 20 && x.p.x < box.width - 20 && x.p.y < box.height - 20); }""")
     assert node, "no artist two hops out on screen"

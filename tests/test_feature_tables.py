@@ -11,7 +11,8 @@ import psycopg
 from etl.checksum import table_checksums
 from etl.pipeline import Inputs, run_pipeline
 
-SPOTIFY_HEADER = "track_id,artists,album_name,track_name,popularity,danceability,energy,key,loudness,mode,valence,tempo\n"
+SPOTIFY_HEADER = ("track_id,artists,album_name,track_name,popularity,danceability,energy,key,loudness,mode,valence,"
+                  "tempo\n")
 ROWS = [
     # the row lists the featured artist as an artist: same track as "David Guetta feat. Sia - Titanium"
     "sp1,David Guetta;Sia,Nothing,Titanium,80,0.6,0.8,3,-5,0,0.3,126.0",

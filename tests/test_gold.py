@@ -28,7 +28,7 @@ def _snapshot(conn) -> dict[str, list]:
 
 
 def test_counts(built):
-    conn, fx, stats = built
+    conn, _fx, stats = built
     assert {t: stats[t] for t in ("track", "artist", "set", "label", "by", "collaborated_with", "transitions_to",
                                   "contains", "played", "supports", "key", "compatible")} == {
         "track": 40, "artist": 15, "set": 6, "label": 4, "by": 55, "collaborated_with": 12,
@@ -37,7 +37,8 @@ def test_counts(built):
     # 24 keys x 9 non-clash moves each (same, 2 adjacent, relative, 2 two-step, diagonal, 2 semitone)
     assert conn.execute("SELECT count(*) FROM gold.compatible WHERE from_camelot = '8A'").fetchone()[0] == 9
     assert conn.execute(
-        "SELECT move, score FROM gold.compatible WHERE from_camelot = '8A' AND to_camelot = '9B'").fetchone() == ("diagonal", 0.7)
+        "SELECT move, score FROM gold.compatible WHERE from_camelot = '8A' AND to_camelot = '9B'"
+    ).fetchone() == ("diagonal", 0.7)
 
 
 def test_specific_rows(built):
@@ -65,7 +66,8 @@ def test_specific_rows(built):
     assert row == (4, 3, "8A", 9, 0, 0.6, "Feel My Bicep")
     # a track never played is still a gold track
     assert conn.execute("SELECT plays, sets FROM gold.track WHERE id = %s", (t["dest"],)).fetchone() == (0, 0)
-    assert conn.execute("SELECT tracks, sets FROM gold.artist WHERE id = %s", (fx.artist["Dixon"],)).fetchone() == (3, 3)
+    dixon = conn.execute("SELECT tracks, sets FROM gold.artist WHERE id = %s", (fx.artist["Dixon"],)).fetchone()
+    assert dixon == (3, 3)
     assert conn.execute("SELECT tracks FROM gold.set WHERE id = %s", (fx.set["set3"],)).fetchone() == (4,)
 
 
@@ -106,7 +108,8 @@ def test_removed_relationship_leaves_tombstone(built):
     stats = build_gold(conn)
     conn.commit()
     assert stats["collaborated_with.deleted"] == 1 and stats["by.deleted"] == 1
-    assert conn.execute("SELECT count(*) FROM gold.collaborated_with WHERE a_id = %s AND b_id = %s", (a, b)).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM gold.collaborated_with WHERE a_id = %s AND b_id = %s",
+                        (a, b)).fetchone() == (0,)
     seq = conn.execute("SELECT change_seq FROM gold.tombstone WHERE kind = 'COLLABORATED_WITH' AND key = %s",
                        (f"{a}:{b}",)).fetchone()
     assert seq is not None and seq[0] > 0
@@ -118,7 +121,8 @@ def test_removed_relationship_leaves_tombstone(built):
     conn.execute("INSERT INTO silver.track_artist VALUES (%s, %s, 'featured', 2)", (fx.track["c9"], bodzin))
     build_gold(conn)
     conn.commit()
-    assert conn.execute("SELECT weight FROM gold.collaborated_with WHERE a_id = %s AND b_id = %s", (a, b)).fetchone() == (1,)
+    assert conn.execute("SELECT weight FROM gold.collaborated_with WHERE a_id = %s AND b_id = %s",
+                        (a, b)).fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM gold.tombstone WHERE key = %s", (f"{a}:{b}",)).fetchone() == (0,)
 
 

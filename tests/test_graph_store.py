@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from itertools import pairwise
 
 import psycopg
 import pytest
@@ -194,7 +195,7 @@ def test_harmonic_paths_obey_constraints(store):
 def _assert_hops(store, path, strictness, window):
     ids = [c.track_id for c in path]
     assert len(set(ids)) == len(ids)
-    for x, y in zip(ids, ids[1:]):
+    for x, y in pairwise(ids):
         a, b = store.get_track(x), store.get_track(y)
         assert None not in (a["camelot"], b["camelot"], a["bpm"], b["bpm"])
         move = harmonic.classify_move(harmonic.parse_key(a["camelot"]), harmonic.parse_key(b["camelot"]))
@@ -280,7 +281,8 @@ def test_neighbourhood(store):
     }
     assert g.nodes[0].id == f"Track:{t['src']}" and not g.truncated
     assert all(e.source in ids and e.target in ids for e in g.edges)
-    assert ("COMPATIBLE" not in {e.type for e in g.edges}) and {"IN_KEY", "ON_LABEL", "BY", "CONTAINS"} <= {e.type for e in g.edges}
+    types = {e.type for e in g.edges}
+    assert "COMPATIBLE" not in types and {"IN_KEY", "ON_LABEL", "BY", "CONTAINS"} <= types
     # set5 contains src twice (positions 1 and 4): two CONTAINS edges
     assert sum(e.type == "CONTAINS" and e.source == f"Set:{s['set5']}" and e.target == f"Track:{t['src']}"
                for e in g.edges) == 2

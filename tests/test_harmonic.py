@@ -260,7 +260,7 @@ def test_classify_move_is_symmetric(a, b):
 
 @given(keys)
 def test_move_counts_per_key(key):
-    counts = {m: 0 for m in Move}
+    counts = dict.fromkeys(Move, 0)
     for other in ALL_KEYS:
         counts[classify_move(key, other)] += 1
     assert counts == {Move.SAME_KEY: 1, Move.RELATIVE: 1, Move.ADJACENT: 2, Move.TWO_STEP: 2,

@@ -45,15 +45,18 @@ def test_metrics_show_requests_graph_and_pipeline(client):
     assert s[("graphsvc_http_requests_total", (("method", "GET"), ("route", "/v1/tracks/{track_id}"),
                                                ("status", "404")))] == 1
     assert s[("graphsvc_http_requests_total", (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1
-    assert s[("graphsvc_http_request_duration_seconds_count", (("method", "GET"), ("route", "/v1/tracks/{track_id}")))] == 4
+    assert s[("graphsvc_http_request_duration_seconds_count",
+              (("method", "GET"), ("route", "/v1/tracks/{track_id}")))] == 4
     assert not any(str(track) in name or any(str(track) in v for _, v in labels) for name, labels in s)
     assert s[("graphsvc_graph_nodes", (("label", "Track"),))] > 50
     assert s[("graphsvc_graph_relationships", (("type", "TRANSITIONS_TO"),))] > 0
     assert s[("graphsvc_pipeline_metrics_up", ())] == 1
-    assert s[("graphsvc_pipeline_runs_total", (("kind", "pipeline"), ("mode", "complete"), ("status", "succeeded")))] == 1
+    assert s[("graphsvc_pipeline_runs_total",
+              (("kind", "pipeline"), ("mode", "complete"), ("status", "succeeded")))] == 1
     assert s[("graphsvc_pipeline_last_success_timestamp_seconds", (("mode", "complete"),))] > 1.7e9
     assert s[("graphsvc_layer_rows", (("layer", "bronze"), ("table", "raw_record")))] > 0
-    assert s[("graphsvc_layer_rows", (("layer", "gold"), ("table", "track")))] == s[("graphsvc_graph_nodes", (("label", "Track"),))]
+    assert s[("graphsvc_layer_rows", (("layer", "gold"), ("table", "track")))] \
+        == s[("graphsvc_graph_nodes", (("label", "Track"),))]
     assert ("graphsvc_layer_rejects", (("layer", "silver"),)) in s
 
 

@@ -53,7 +53,7 @@ def test_every_bronze_table_has_append_only_triggers(pg_url):
         ).fetchall()
         tables = {r for (r,) in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'bronze'").fetchall()}
-    assert dict(rows) == {t: 2 for t in tables}
+    assert dict(rows) == dict.fromkeys(tables, 2)
 
 
 def test_attempt_rows_become_one_log_row_per_entity_and_read_back_unchanged(pg_server, monkeypatch):
@@ -69,7 +69,8 @@ def test_attempt_rows_become_one_log_row_per_entity_and_read_back_unchanged(pg_s
             everything = available()
             monkeypatch.setattr(m, "available", lambda: [x for x in everything if x.version < 10])
             migrate(conn)
-            columns = "run_id, replay_id, entity_type, entity_id, field, provider, priority, input, output, confidence, success, error"
+            columns = ("run_id, replay_id, entity_type, entity_id, field, provider, priority, input, output, "
+                       "confidence, success, error")
             rows = [
                 (1, None, "track", 7, "bpm", "rekordbox", 1, '{"observations": 0}', None, None, False, "no data"),
                 (1, None, "track", 7, "bpm", "features", 2, '{"file": "x", "note": null}', '{"value": 128.0}', 0.298,

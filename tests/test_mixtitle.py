@@ -94,7 +94,7 @@ def test_all_real_titles_parse(mixesdb_file):
     print(f"\n{len(infos)} mixes: {dated} dated, {with_dj} with DJs, {located} with show/venue/event")
     assert dated >= len(infos) - 3  # only decade dates like "200X" stay undated
     assert with_dj == len(infos)
-    assert not any(" - " in dj or dj[:3].isdigit() and "-" in dj for i in infos for dj in i.djs)
+    assert not any(" - " in dj or (dj[:3].isdigit() and "-" in dj) for i in infos for dj in i.djs)
     assert located > 0.95 * len(infos)
 
 

@@ -25,13 +25,13 @@ from etl.gold import build_gold
 from graphsvc.errors import GraphsvcError, InvalidValue, NotFound
 from graphsvc.graph.base import GraphStore
 from graphsvc.graph.model import INDEX_PROPERTIES, NODE_LABELS, RELATIONSHIPS
-from graphsvc.names import title_key
 from graphsvc.graph.neo4j_store import (
     REL_SOURCES,
     Neo4jStore,
     property_value,
     tombstone_row,
 )
+from graphsvc.names import title_key
 from tests.gold_fixture import fill_silver
 
 QUERY_NAME = {cypher.load(n): n for n in cypher.names()}
@@ -122,7 +122,8 @@ def test_tombstones_become_declared_delete_params() -> None:
     s, d = store()
     s._apply_tombstones([("CONTAINS", "7:3"), ("Track", "42"), ("BY", "1:2:remixer")], 100)
     runs = [e for e in d.log if e[0] == "tx.run"]
-    assert runs[0][1] == "delete_relationships" and runs[0][2] == {"rows": [{"start": 1, "end": 2, "role": "remixer"}], "type": "BY"}
+    assert runs[0][1] == "delete_relationships"
+    assert runs[0][2] == {"rows": [{"start": 1, "end": 2, "role": "remixer"}], "type": "BY"}
     assert runs[1][2] == {"rows": [{"start": 7, "position": 3}], "type": "CONTAINS"}
     assert runs[2][1] == "delete_nodes" and runs[2][2] == {"label": "Track", "ids": [42]}
     for _, name, params in runs:
@@ -357,7 +358,8 @@ def test_search_matches_the_embedded_store(embedded, gold_conn) -> None:
 
 def test_set_analytics_match_the_embedded_store(embedded) -> None:
     for sid, props in embedded.sets.items():
-        entries = [{"position": pos, "id": t, **{k: embedded.get_track(t)[k] for k in ("camelot", "bpm", "energy", "genres")}}
+        entries = [{"position": pos, "id": t,
+                    **{k: embedded.get_track(t)[k] for k in ("camelot", "bpm", "energy", "genres")}}
                    for pos, t in embedded.set_entries.get(sid, [])]
         s, _ = store([{"id": sid, "title": props["title"], "entries": entries}])
         assert s.set_analytics(sid) == embedded.set_analytics(sid), props["title"]
@@ -387,10 +389,13 @@ def test_unknown_ids_are_not_found_and_bounds_refused_as_in_the_embedded_store()
 def test_neighbourhood_converts_dates_and_fills_properties() -> None:
     day = neo4j.time.Date(2019, 3, 1)
     record = {"truncated": False, "nodes": [
-        {"label": "Track", "key": 1, "properties": {"id": 1, "title": "Opal", "artists": "Bicep"}, "hops": 0, "degree": 2},
-        {"label": "Set", "key": 9, "properties": {"id": 9, "title": "Mix", "source": "mixesdb", "tracks": 1, "date": day},
+        {"label": "Track", "key": 1, "properties": {"id": 1, "title": "Opal", "artists": "Bicep"},
+         "hops": 0, "degree": 2},
+        {"label": "Set", "key": 9,
+         "properties": {"id": 9, "title": "Mix", "source": "mixesdb", "tracks": 1, "date": day},
          "hops": 1, "degree": 1},
-        {"label": "Track", "key": 2, "properties": {"id": 2, "title": "Glue", "artists": "Bicep"}, "hops": 1, "degree": 1},
+        {"label": "Track", "key": 2, "properties": {"id": 2, "title": "Glue", "artists": "Bicep"},
+         "hops": 1, "degree": 1},
     ], "edges": [
         {"source_label": "Track", "source_key": 1, "target_label": "Track", "target_key": 2, "type": "TRANSITIONS_TO",
          "properties": {"count": 3, "djs": 1, "last_seen": day}},
@@ -411,7 +416,8 @@ NEO4J_URI = os.environ.get("NEO4J_TEST_URI")
 
 
 @pytest.mark.neo4j
-@pytest.mark.skipif(not NEO4J_URI, reason="NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
+@pytest.mark.skipif(not NEO4J_URI,
+                    reason="NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
 class TestRealNeo4j:
     """Projects a small gold fixture into a real Neo4j 5.26 and checks the graph.
 
@@ -435,19 +441,23 @@ class TestRealNeo4j:
                 INSERT INTO gold.compatible (from_camelot, to_camelot, move, score) VALUES
                   ('8A', '8A', 'same_key', 1.0), ('8A', '8B', 'relative', 0.9), ('8B', '8A', 'relative', 0.9),
                   ('8B', '8B', 'same_key', 1.0);
-                INSERT INTO gold.label (id, name, tracks, change_seq) VALUES (100, 'Warp', 2, nextval('gold.change_seq_seq'));
+                INSERT INTO gold.label (id, name, tracks, change_seq) VALUES
+                  (100, 'Warp', 2, nextval('gold.change_seq_seq'));
                 INSERT INTO gold.artist (id, name, name_key, tracks, sets, change_seq) VALUES
                   (1, 'Aphex Twin', 'aphex twin', 2, 0, nextval('gold.change_seq_seq')),
                   (2, 'Squarepusher', 'squarepusher', 1, 0, nextval('gold.change_seq_seq')),
                   (3, 'DJ X', 'dj x', 0, 1, nextval('gold.change_seq_seq'));
                 INSERT INTO gold.track (id, title, artists, bpm, key_pc, key_mode, camelot, energy, genres, plays,
                                         sets, label, label_id, change_seq) VALUES
-                  (10, 'Xtal', 'Aphex Twin', 128.0, 9, 0, '8A', 0.5, ARRAY['ambient'], 1, 1, 'Warp', 100, nextval('gold.change_seq_seq')),
-                  (11, 'Vent', 'Aphex Twin & Squarepusher', 126.0, 0, 1, '8B', 0.6, ARRAY['idm'], 1, 1, 'Warp', 100, nextval('gold.change_seq_seq'));
+                  (10, 'Xtal', 'Aphex Twin', 128.0, 9, 0, '8A', 0.5, ARRAY['ambient'], 1, 1, 'Warp', 100,
+                   nextval('gold.change_seq_seq')),
+                  (11, 'Vent', 'Aphex Twin & Squarepusher', 126.0, 0, 1, '8B', 0.6, ARRAY['idm'], 1, 1, 'Warp', 100,
+                   nextval('gold.change_seq_seq'));
                 INSERT INTO gold.set (id, title, dj, date, source, tracks, change_seq) VALUES
                   (1000, 'Mix', 'DJ X', DATE '2018-01-01', 'mixesdb', 2, nextval('gold.change_seq_seq'));
                 INSERT INTO gold.by (track_id, artist_id, role, position, change_seq) VALUES
-                  (10, 1, 'primary', 0, nextval('gold.change_seq_seq')), (11, 1, 'primary', 0, nextval('gold.change_seq_seq')),
+                  (10, 1, 'primary', 0, nextval('gold.change_seq_seq')),
+                  (11, 1, 'primary', 0, nextval('gold.change_seq_seq')),
                   (11, 2, 'primary', 1, nextval('gold.change_seq_seq'));
                 INSERT INTO gold.collaborated_with (a_id, b_id, weight, first_year, last_year, change_seq)
                   VALUES (1, 2, 1, 2001, 2001, nextval('gold.change_seq_seq'));
@@ -455,8 +465,10 @@ class TestRealNeo4j:
                   VALUES (10, 11, 1, 1, DATE '2018-01-01', nextval('gold.change_seq_seq'));
                 INSERT INTO gold.contains (set_id, track_id, position, change_seq) VALUES
                   (1000, 10, 1, nextval('gold.change_seq_seq')), (1000, 11, 2, nextval('gold.change_seq_seq'));
-                INSERT INTO gold.played (artist_id, set_id, change_seq) VALUES (3, 1000, nextval('gold.change_seq_seq'));
-                INSERT INTO gold.supports (dj_id, artist_id, count, change_seq) VALUES (3, 1, 2, nextval('gold.change_seq_seq'));
+                INSERT INTO gold.played (artist_id, set_id, change_seq) VALUES
+                  (3, 1000, nextval('gold.change_seq_seq'));
+                INSERT INTO gold.supports (dj_id, artist_id, count, change_seq) VALUES
+                  (3, 1, 2, nextval('gold.change_seq_seq'));
             """)
             stats = neo.project(conn, batch_size=2)
             assert stats.nodes == {"Key": 2, "Label": 1, "Artist": 3, "Track": 2, "Set": 1}
@@ -468,7 +480,8 @@ class TestRealNeo4j:
             assert wm is not None and wm[0] > 0
             # incremental: a tombstoned relationship disappears, nothing else is rewritten
             conn.execute("DELETE FROM gold.supports")
-            conn.execute("INSERT INTO gold.tombstone (kind, key, change_seq) VALUES ('SUPPORTS', '3:1', nextval('gold.change_seq_seq'))")
+            conn.execute("INSERT INTO gold.tombstone (kind, key, change_seq)"
+                         " VALUES ('SUPPORTS', '3:1', nextval('gold.change_seq_seq'))")
             again = neo.project(conn)
             assert sum(again.nodes.values()) == 2  # only the keys, which have no change_seq
             assert neo.counts()["SUPPORTS"] == 0
@@ -528,7 +541,8 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
             return [{"dj": d, "supported": [list(x) for x in sup[d]], "repertoire": [list(x) for x in rep[d]]}
                     for d in p["djs"]]
         if name == "rec_artist_tracks":
-            return [{"artist": a, "tracks": ts} for a, ts in ev.artist_tracks(p["artists"], p["n"], p["primary_only"]).items()]
+            return [{"artist": a, "tracks": ts}
+                    for a, ts in ev.artist_tracks(p["artists"], p["n"], p["primary_only"]).items()]
         if name == "rec_label_tracks":
             return [{"tracks": ev.label_tracks(p["label_id"], p["n"])}]
         if name == "rec_genre_tracks":

@@ -38,7 +38,7 @@ def embedded(gold_conn):
 
 
 def test_counts_name_every_label_and_type_even_without_any() -> None:
-    s, d = recording_store([{"kind": "Track", "count": 3}])  # what a graph of 3 tracks and nothing else gives
+    s, _ = recording_store([{"kind": "Track", "count": 3}])  # what a graph of 3 tracks and nothing else gives
     counts = s.counts()
     assert set(counts) == set(NODE_LABELS) | set(RELATIONSHIPS)
     assert counts["SUPPORTS"] == 0 and counts["Artist"] == 0 and counts["Track"] == 3
@@ -157,11 +157,13 @@ NEO4J_URI = os.environ.get("NEO4J_TEST_URI")
 
 
 @pytest.mark.neo4j
-@pytest.mark.skipif(not NEO4J_URI, reason="NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
+@pytest.mark.skipif(not NEO4J_URI,
+                    reason="NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
 class TestRealNeo4j:
     @pytest.fixture
     def neo(self):
-        s = Neo4jStore(NEO4J_URI, user=os.environ.get("NEO4J_TEST_USER"), password=os.environ.get("NEO4J_TEST_PASSWORD"),
+        s = Neo4jStore(NEO4J_URI, user=os.environ.get("NEO4J_TEST_USER"),
+                       password=os.environ.get("NEO4J_TEST_PASSWORD"),
                        database=os.environ.get("NEO4J_TEST_DATABASE", "neo4j"))
         s.wipe()
         yield s

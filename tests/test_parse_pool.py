@@ -80,7 +80,7 @@ def test_a_killed_worker_is_a_clear_error():
 
     pool = ParsePool(DEFAULT_SPLITTER, 2)
     try:
-        for pid in list(pool._pool._processes):  # noqa: SLF001 - the test kills a worker on purpose
+        for pid in list(pool._pool._processes):  # the test kills a worker on purpose
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(ParseWorkerDied, match="parse worker process ended abruptly"):
             for _ in range(50):  # the pool notices the death on its next task

@@ -75,5 +75,6 @@ def test_collaboration_years_come_from_release_or_first_play(pg_url, tmp_path):
                JOIN gold.artist a ON a.id = c.a_id JOIN gold.artist b ON b.id = c.b_id
                WHERE {a.name, b.name} = {'Nova Quill', 'Ferro Lark'}""".replace(
                 "{a.name, b.name} = {'Nova Quill', 'Ferro Lark'}",
-                "ARRAY[least(a.name, b.name), greatest(a.name, b.name)] = ARRAY['Ferro Lark', 'Nova Quill']")).fetchall()
+                "ARRAY[least(a.name, b.name), greatest(a.name, b.name)] = ARRAY['Ferro Lark', 'Nova Quill']"),
+        ).fetchall()
     assert rows == [(2, 2009, 2014)], rows

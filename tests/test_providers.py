@@ -181,8 +181,9 @@ def test_secrets_are_never_stored(ctx, settings):
         p.lookup(ctx, TRACK, p.fields)
     rows = stored(ctx.conn)
     assert {r[0] for r in rows} == {"getsongbpm", "discogs"}
-    gsb = [r for r in rows if r[0] == "getsongbpm"][0]
-    assert gsb[1] == request_key("GET", "/search/", {"type": "both", "lookup": "song:Strings of Life artist:Rhythim Is Rhythim"})
+    gsb = next(r for r in rows if r[0] == "getsongbpm")
+    assert gsb[1] == request_key("GET", "/search/",
+                                 {"type": "both", "lookup": "song:Strings of Life artist:Rhythim Is Rhythim"})
     assert gsb[2].startswith(f"{GSB}/search/?")
     dump = ctx.conn.execute("SELECT string_agg(t::text, ' ') FROM bronze.provider_response t").fetchone()[0]
     assert "GSB-SECRET-KEY" not in dump and "DISCOGS-SECRET-TOKEN" not in dump and "api_key" not in dump
@@ -245,7 +246,8 @@ def test_persistent_503_becomes_a_logged_attempt_error(pg_url, settings):
         enrich(conn, start_run(conn), fields=["bpm", "key"], providers=providers)
         rows = conn.execute("SELECT field, provider, error FROM enrichment.attempt WHERE provider = 'getsongbpm'"
                             " ORDER BY field").fetchall()
-        assert rows == [("bpm", "getsongbpm", "HTTP 503 after 3 tries"), ("key", "getsongbpm", "HTTP 503 after 3 tries")]
+        assert rows == [("bpm", "getsongbpm", "HTTP 503 after 3 tries"),
+                        ("key", "getsongbpm", "HTTP 503 after 3 tries")]
         assert route.call_count == 3  # one lookup per track serves both fields
         # a failed response is never reused: a later run asks again
         conn.execute("UPDATE silver.track SET needs_enrichment = true")

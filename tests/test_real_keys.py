@@ -91,7 +91,7 @@ def test_a_set_and_a_harmonic_path_on_real_keyed_tracks(everything):
         assert built is not None and len(built["tracks"]) == 12
         assert all(t["camelot"] and t["bpm"] for t in built["tracks"])
         found = None
-        for a, b in zip(keyed[:20], keyed[20:]):
+        for a, b in zip(keyed[:20], keyed[20:], strict=True):
             res = client.get(f"/v1/tracks/{a}/harmonic-path/{b}", params={"k": 1, "max_len": 6})
             if res.status_code == 200 and res.json().get("paths"):
                 found = res.json()["paths"][0]

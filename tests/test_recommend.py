@@ -96,7 +96,7 @@ def test_unknown_key_neither_helps_nor_hurts():
     ctx, facts = _ctx(cands={1: {"camelot": "9A"}, 2: {"camelot": None}, 3: {"camelot": "2A"}})
     cands = featurize(ctx, facts, DEFAULTS)
     ranker = Ranker.prior()
-    u = dict(zip(cands.ids, ranker.utilities(cands.X)))
+    u = dict(zip(cands.ids, ranker.utilities(cands.X), strict=True))
     assert u[1] > u[2] > u[3]
     row = cands.X[cands.ids.index(2)]
     assert row[FEATURES.index("key")] == 0.0 and "key" not in ranker.contributions(row)
@@ -112,9 +112,9 @@ def test_more_evidence_ranks_higher():
     ctx, facts = _ctx(cands={1: {}, 2: {}}, out={1: (1, 1, None), 2: (4, 3, None)},
                       shared_sets={1: 1, 2: 1}, sets_scanned=3)
     cands = featurize(ctx, facts, DEFAULTS)
-    for weights in (PRIOR_WEIGHTS, {n: 1.0 for n in FEATURES}):
+    for weights in (PRIOR_WEIGHTS, dict.fromkeys(FEATURES, 1.0)):
         r = Ranker(weights)
-        u = dict(zip(cands.ids, r.utilities(cands.X)))
+        u = dict(zip(cands.ids, r.utilities(cands.X), strict=True))
         assert u[2] > u[1]
     # the same candidate with one more shared set, one more same-set neighbour, one more transition
     base = featurize(ctx, facts, DEFAULTS).X[0]
@@ -278,8 +278,9 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
     rng = random.Random(5)
     keys = [k.camelot for k in harmonic.ALL_KEYS] + [None, None]
     for _ in range(40):
-        con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)), bpm_window_pct=rng.choice([0.0, 3.0, 6.0, 20.0]),
-                          half_double=rng.random() < 0.5, max_pitch_shift=rng.choice([0, 1, 2]))
+        con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)),
+                          bpm_window_pct=rng.choice([0.0, 3.0, 6.0, 20.0]), half_double=rng.random() < 0.5,
+                          max_pitch_shift=rng.choice([0, 1, 2]))
         cands = {i: {"camelot": rng.choice(keys), "bpm": rng.choice([None, rng.uniform(60, 180)]),
                      "energy": rng.choice([None, rng.random()])} for i in range(1, 60)}
         ctx, facts = _ctx(cands=cands)
@@ -291,7 +292,8 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
         for c in got.ids:
             a, b = got.fit(c), want[c]
             assert (a.move, a.pitch_shift, a.effective_camelot) == (b.move, b.pitch_shift, b.effective_camelot), c
-            assert (a.bpm_pct is None) == (b.bpm_pct is None) and (a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9)
+            assert (a.bpm_pct is None) == (b.bpm_pct is None)
+            assert a.bpm_pct is None or abs(a.bpm_pct - b.bpm_pct) < 1e-9
 
 
 def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_factory):

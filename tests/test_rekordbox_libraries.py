@@ -139,7 +139,7 @@ def test_the_same_file_cannot_be_ingested_as_another_library(pg_url, tmp_path):
     with psycopg.connect(pg_url) as conn:
         ingest_rekordbox(conn, path)
         assert ingest_rekordbox(conn, path, library=" anna ").already_ingested  # stripped: the same library
-        with pytest.raises(InputError, match="already ingested as rekordbox library 'anna'.*--library 'anna'"):
+        with pytest.raises(InputError, match=r"already ingested as rekordbox library 'anna'.*--library 'anna'"):
             ingest_rekordbox(conn, path, library="ben")
 
 
@@ -157,8 +157,8 @@ def test_library_names_are_validated():
 
 
 def _etl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl.cli", *args], check=False, capture_output=True, text=True, cwd=ROOT,
-                          env=dict(os.environ), timeout=300)
+    return subprocess.run([sys.executable, "-m", "etl.cli", *args], check=False, capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ), timeout=300)
 
 
 def test_cli_library_option(pg_env, tmp_path):

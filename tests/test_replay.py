@@ -41,7 +41,8 @@ def test_acceptance_config_change_replay_and_historical_replay(pg_url):
 
         # config v2: rekordbox first; replay under the current config
         set_config(conn, "bpm", "rekordbox", priority=1)
-        r2 = enqueue_replay(conn, fields=["bpm"], reason="rekordbox beats beatport previews", filter={"source": "rekordbox"})
+        r2 = enqueue_replay(conn, fields=["bpm"], reason="rekordbox beats beatport previews",
+                            filter={"source": "rekordbox"})
         run2 = start_run(conn, kind="replay")
         [res2] = process_replays(conn, run2)
         assert (res2.replay_id, res2.status, res2.tracks, res2.changed) == (r2, "done", 1, 1)
@@ -78,7 +79,8 @@ def test_unchanged_replay_records_an_unchanged_diff_and_no_history(pg_url):
         empty = add_track(conn, "u|2")
         add_obs(conn, tid, "features:x", record_id=1, bpm=122.0)
         enrich(conn, start_run(conn))
-        rid = enqueue_replay(conn, fields=["bpm", "key"], reason="no-op", filter={"provider": "features", "field": "bpm"})
+        rid = enqueue_replay(conn, fields=["bpm", "key"], reason="no-op",
+                             filter={"provider": "features", "field": "bpm"})
         [res] = process_replays(conn, start_run(conn, kind="replay"))
         assert res.tracks == 1 and res.changed == 0
         assert diff(conn, rid, tid) == (122.0, 122.0, "features", "features", False)

@@ -43,7 +43,7 @@ def test_reset_asks_then_deletes_everything(pg_url, shared_data, tmp_path):
     assert "13 bronze records" in confirmed.stdout
     with psycopg.connect(pg_url) as conn:
         for table in ("bronze.raw_record", "bronze.ingest_file", "silver.track", "gold.track", "ops.run"):
-            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table  # noqa: S608
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
         assert conn.execute("SELECT count(*) FROM ops.schema_migration").fetchone()[0] > 10
     # the same file loads again from scratch
     assert _etl(["run", "--1001tracklists", str(csv)], pg_url, tmp_path).returncode == 0

@@ -20,7 +20,7 @@ from graphsvc.errors import GraphsvcError
 from graphsvc.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _settings(url: str, **kw) -> Settings:

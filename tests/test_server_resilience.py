@@ -9,6 +9,7 @@ on a frozen one, minutes of CPU after a 504).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -59,12 +60,10 @@ def _post_raw(port: int, path: str, size: int) -> tuple[float, bytes]:
             try:
                 s.sendall(chunk[: min(len(chunk), size - sent)])
                 sent += len(chunk)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 pass
-            try:
+            with contextlib.suppress(TimeoutError, BlockingIOError):
                 answer = s.recv(200)
-            except (socket.timeout, BlockingIOError):
-                pass
         s.settimeout(10)
         while b"\r\n" not in answer:
             answer += s.recv(200)

@@ -4,6 +4,7 @@ checked here independently from the gold rows (not through the builder's own che
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import psycopg
@@ -47,7 +48,7 @@ def _violations(gold: dict[int, dict], ids: list[int], req: SetRequest) -> list[
         out.append("end")
     if [w for w in ids if w in req.waypoints] != list(req.waypoints):
         out.append("waypoints")
-    for a, b in zip(ids, ids[1:]):
+    for a, b in pairwise(ids):
         ta, tb = gold[a], gold[b]
         if None in (ta["camelot"], tb["camelot"], ta["bpm"], tb["bpm"]):
             out.append(f"{a}->{b} unknown data")
@@ -69,7 +70,8 @@ def _violations(gold: dict[int, dict], ids: list[int], req: SetRequest) -> list[
 
 def _gold_tracks(conn) -> dict[int, dict]:
     rows = conn.execute(
-        """SELECT t.id, t.camelot, t.bpm, t.energy, coalesce(array_agg(b.artist_id) FILTER (WHERE b.role = 'primary'), '{}')
+        """SELECT t.id, t.camelot, t.bpm, t.energy,
+                  coalesce(array_agg(b.artist_id) FILTER (WHERE b.role = 'primary'), '{}')
            FROM gold.track t LEFT JOIN gold.by b ON b.track_id = t.id GROUP BY t.id""").fetchall()
     return {r[0]: {"camelot": r[1], "bpm": r[2], "energy": r[3], "artist_ids": set(r[4])} for r in rows}
 

@@ -77,9 +77,11 @@ def test_corrected_mix_replaces_the_old_version(pg_url, tmp_path):
         moved = conn.execute("SELECT item_index, raw_text, reason FROM silver.reject WHERE record_id = %s"
                              " ORDER BY item_index", (old_record,)).fetchall()
         assert [(i, t) for i, t, _ in moved] == [(0, V1[0]), (1, V1[1]), (2, V1[2])]
-        assert all(r == f"superseded by bronze record {new_record}, a newer version of mix koze-pampa" for *_, r in moved)
+        assert all(r == f"superseded by bronze record {new_record}, a newer version of mix koze-pampa"
+                   for *_, r in moved)
         # the label observation now comes from the new record only; the other mix is untouched
-        assert conn.execute("SELECT record_id FROM silver.observation WHERE label = 'Mute'").fetchall() == [(new_record,)]
+        mute = conn.execute("SELECT record_id FROM silver.observation WHERE label = 'Mute'").fetchall()
+        assert mute == [(new_record,)]
         assert conn.execute("SELECT outcome FROM silver.processed_record WHERE record_id = %s",
                             (old_record,)).fetchone() == ("superseded",)
         assert conn.execute("SELECT count(*) FROM silver.set_entry e JOIN silver.dj_set s USING (set_id)"
@@ -137,7 +139,8 @@ def test_reexported_playlist_replaces_the_old_one(pg_url, tmp_path):
         run_pipeline(conn, "complete", Inputs(rekordbox=[_export(tmp_path / "a" / "collection.xml", [1, 2])]))
         run_pipeline(conn, "complete", Inputs(rekordbox=[_export(tmp_path / "b" / "collection.xml", [3, 1])]))
         titles = conn.execute(
-            """SELECT t.title FROM silver.set_entry e JOIN silver.dj_set s USING (set_id) JOIN silver.track t USING (track_id)
+            """SELECT t.title FROM silver.set_entry e JOIN silver.dj_set s USING (set_id)
+               JOIN silver.track t USING (track_id)
                WHERE s.source = 'rekordbox' ORDER BY e.position""").fetchall()
         assert titles == [("Chime",), ("Porcelain",)]
         assert conn.execute("SELECT count(*) FROM silver.dj_set").fetchone() == (1,)
@@ -194,7 +197,8 @@ def _tl_positions(conn: psycopg.Connection) -> list[tuple[int, str, int]]:
     return conn.execute(
         """SELECT e.position, e.raw_title, e.record_id FROM silver.set_entry e JOIN silver.dj_set s USING (set_id)
            WHERE s.source_key = 'tl1'
-           UNION ALL SELECT g.position, g.raw_title, g.record_id FROM silver.set_gap g JOIN silver.dj_set s USING (set_id)
+           UNION ALL
+           SELECT g.position, g.raw_title, g.record_id FROM silver.set_gap g JOIN silver.dj_set s USING (set_id)
            WHERE s.source_key = 'tl1' ORDER BY 1""").fetchall()
 
 
@@ -367,7 +371,8 @@ def test_an_export_repeating_an_older_one_makes_it_current_again(pg_url, tmp_pat
         t: v for t, v in three_runs.items() if t != "silver.track"}
 
 
-_TRACK_IDENTITY = "SELECT track_id, track_key, title, version, artists_display, first_record_id FROM silver.track ORDER BY 1"
+_TRACK_IDENTITY = ("SELECT track_id, track_key, title, version, artists_display, first_record_id"
+                   " FROM silver.track ORDER BY 1")
 
 
 def test_another_tracklist_between_two_exports_changes_nothing(pg_url, tmp_path, database_factory):

@@ -228,10 +228,12 @@ def test_bare_hyphen_splits_after_a_name_the_corpus_knows(splitter):
     e = parse_entry(" Joy Orbison-Hyph Mngo", splitter)
     assert (names(e, "primary"), e.title) == (["Joy Orbison"], "Hyph Mngo")
     e = parse_entry("[29] GabeeN Feat. Gracie-Dark Soul (Forest People Replant)", splitter)
-    assert (names(e, "primary"), names(e, "featured"), e.title) == (["GabeeN"], ["Gracie"], "Dark Soul (Forest People Replant)")
+    assert (names(e, "primary"), names(e, "featured"), e.title) == (
+        ["GabeeN"], ["Gracie"], "Dark Soul (Forest People Replant)")
     # the longest known name wins: a hyphen inside the artist's own name does not split it
     known = CreditSplitter.from_corpus(["Jay-Z", "Jay"])
-    assert (parse_entry("Jay-Z-Song Cry", known).artist_text, parse_entry("Jay-Z-Song Cry", known).title) == ("Jay-Z", "Song Cry")
+    jay_z = parse_entry("Jay-Z-Song Cry", known)
+    assert (jay_z.artist_text, jay_z.title) == ("Jay-Z", "Song Cry")
     # without corpus evidence, or before a number, it is no separator
     for raw, sp in (("Joy Orbison-Hyph Mngo", None), ("[74] TR-909", splitter), ("Unheard Of-Name", splitter)):
         with pytest.raises(EntryParseError, match="no ' - ' between artist and title"):
@@ -310,10 +312,7 @@ def test_hand_labelled_titles(splitter):
         except EntryParseError as exc:
             got = {"error": True, "reason": str(exc)}
         want = {k: v for k, v in item.items() if k != "raw"}
-        if item.get("error"):
-            ok = got.get("error") is True
-        else:
-            ok = got == want
+        ok = got.get("error") is True if item.get("error") else got == want
         if ok:
             matches += 1
         else:

@@ -35,7 +35,7 @@ def attempts(conn, track_id: int, field: str | None = None) -> list[tuple]:
 def track_row(conn, track_id: int) -> dict:
     cur = conn.execute("SELECT * FROM silver.track WHERE track_id = %s", (track_id,))
     names = [d.name for d in cur.description]
-    return dict(zip(names, cur.fetchone()))
+    return dict(zip(names, cur.fetchone(), strict=True))
 
 
 def test_below_threshold_falls_through_to_next_provider(pg_url):
@@ -113,7 +113,7 @@ def test_full_enrichment_writes_values_provenance_history_and_status(pg_url):
                             " WHERE entity_id = %s ORDER BY field", (tid,)).fetchall()
         assert [h[0] for h in hist] == ["bpm", "energy", "genres", "key", "label", "release_year"]
         assert hist[3][1] == {"pitch_class": 9, "mode": 0} and all(h[3] == run for h in hist)
-        label_attempt = [r for r in attempts(conn, tid, "label") if r[3]][0]
+        label_attempt = next(r for r in attempts(conn, tid, "label") if r[3])
         assert label_attempt[6]["catalog_number"] == "TRESOR 1"
         assert stats.tracks == 1 and stats.history_rows == 6
         run_stats = conn.execute("SELECT stats FROM ops.run WHERE run_id = %s", (run,)).fetchone()[0]

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from graphsvc.errors import InvalidValue, NotFound
+from graphsvc.pg import fetch_one
 
 FIELDS: tuple[str, ...] = ("bpm", "key", "energy", "genres", "label", "release_year", "isrc")
 
@@ -56,7 +57,7 @@ class SourceConfidence:
 
 def load_confidences(conn: psycopg.Connection) -> list[SourceConfidence]:
     """The live confidences per (kind of source, field); see migration 016."""
-    if conn.execute("SELECT to_regclass('enrichment.source_confidence') IS NULL").fetchone()[0]:
+    if fetch_one(conn.execute("SELECT to_regclass('enrichment.source_confidence') IS NULL"))[0]:
         return []
     cur = conn.execute("SELECT kind, field, confidence, basis FROM enrichment.source_confidence ORDER BY kind, field")
     return [SourceConfidence(k, f, round(float(c), 6), b) for k, f, c, b in cur]
@@ -81,9 +82,8 @@ def take_snapshot(conn: psycopg.Connection) -> int:
         (sha, Jsonb(json.loads(text))),
     ).fetchone()
     if row is None:
-        row = conn.execute(
-            "SELECT snapshot_id FROM enrichment.config_snapshot WHERE config_sha256 = %s", (sha,)
-        ).fetchone()
+        row = fetch_one(conn.execute(
+            "SELECT snapshot_id FROM enrichment.config_snapshot WHERE config_sha256 = %s", (sha,)))
     return int(row[0])
 
 
@@ -127,10 +127,10 @@ def config_of_run(conn: psycopg.Connection, run_id: int) -> list[ConfigRow]:
 def start_run(conn: psycopg.Connection, kind: str = "pipeline", mode: str | None = None) -> int:
     """Create an ``ops.run`` row bound to a snapshot of the current configuration; returns run_id."""
     snapshot_id = take_snapshot(conn)
-    (run_id,) = conn.execute(
+    (run_id,) = fetch_one(conn.execute(
         "INSERT INTO ops.run (kind, mode, snapshot_id) VALUES (%s, %s, %s) RETURNING run_id",
         (kind, mode, snapshot_id),
-    ).fetchone()
+    ))
     return int(run_id)
 
 
@@ -156,7 +156,8 @@ def set_config(
     if provider not in known:
         raise InvalidValue(f"unknown provider {provider!r}; providers are {', '.join(sorted(known))}")
     if field not in known[provider]:
-        raise InvalidValue(f"provider {provider!r} cannot fill {field!r} (it fills {', '.join(sorted(known[provider]))})")
+        raise InvalidValue(
+            f"provider {provider!r} cannot fill {field!r} (it fills {', '.join(sorted(known[provider]))})")
     if min_confidence is not None and not 0 <= min_confidence <= 1:
         raise InvalidValue(f"min_confidence must be between 0 and 1, got {min_confidence}")
     if priority is not None and priority < 1:
@@ -169,10 +170,10 @@ def set_config(
             (field, provider),
         ).fetchone()
         if current is None:
-            (free,) = conn.execute(
+            (free,) = fetch_one(conn.execute(
                 "SELECT coalesce(max(priority), 0) + 1 FROM enrichment.metadata_enrichment_config WHERE field = %s",
                 (field,),
-            ).fetchone()
+            ))
             conn.execute(
                 "INSERT INTO enrichment.metadata_enrichment_config (field, provider, priority, min_confidence, enabled)"
                 " VALUES (%s, %s, %s, %s, %s)",
@@ -205,9 +206,9 @@ def set_config(
                 " enabled = coalesce(%s, enabled), updated_at = now() WHERE field = %s AND provider = %s",
                 (min_confidence, enabled, field, provider),
             )
-    row = conn.execute(
+    row = fetch_one(conn.execute(
         "SELECT field, provider, priority, min_confidence, enabled FROM enrichment.metadata_enrichment_config"
         " WHERE field = %s AND provider = %s",
         (field, provider),
-    ).fetchone()
+    ))
     return ConfigRow(row[0], row[1], int(row[2]), round(float(row[3]), 6), bool(row[4]))

@@ -28,6 +28,7 @@ import stamina
 from psycopg.types.json import Jsonb
 
 from etl.enrichment.providers import ProviderError
+from graphsvc.pg import fetch_one
 
 SECRET_PARAMS = frozenset({"token", "api_key", "apikey", "key", "secret", "access_token"})
 USABLE_STATUS_SQL = "(status_code BETWEEN 200 AND 299 OR status_code = 404)"
@@ -107,7 +108,8 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, conn: psycopg.Connection, path: str, params: Mapping[str, Any], *, refetch: bool = False) -> HttpResult:
+    def get(self, conn: psycopg.Connection, path: str, params: Mapping[str, Any], *,
+            refetch: bool = False) -> HttpResult:
         key = request_key("GET", path, params)
         if not refetch:
             cached = self._cached(conn, key)
@@ -163,7 +165,7 @@ class HttpClient:
             (self.provider, key, public_url, resp.status_code,
              Jsonb(body_json) if body_json is not None else None, body_text, content_hash),
         ).fetchone()
-        fetched_at = row[0] if row else conn.execute("SELECT now()").fetchone()[0]
+        fetched_at = row[0] if row else fetch_one(conn.execute("SELECT now()"))[0]
         return HttpResult(resp.status_code, body_json, body_text, fetched_at, key, False)
 
 

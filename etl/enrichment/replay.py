@@ -28,6 +28,7 @@ from etl.enrichment.config import FIELDS, snapshot_of_run, take_snapshot
 from etl.enrichment.providers import Provider, provider_fields
 from etl.enrichment.waterfall import EnrichStats, enrich
 from graphsvc.errors import InvalidValue, NotFound
+from graphsvc.pg import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def validate_filter(flt: dict[str, Any]) -> dict[str, Any]:
     unknown = set(flt) - FILTER_KEYS
     if unknown:
         raise InvalidValue(
-            f"unknown replay filter key(s) {sorted(unknown)}; supported: provider (+ optional field), source, field_is_null"
+            f"unknown replay filter key(s) {sorted(unknown)}; "
+            "supported: provider (+ optional field), source, field_is_null"
         )
     for k, v in flt.items():
         if not isinstance(v, str) or not v:
@@ -79,7 +81,8 @@ def validate_filter(flt: dict[str, Any]) -> dict[str, Any]:
     if "field" in flt and "provider" not in flt:
         raise InvalidValue('replay filter "field" only narrows "provider": give {"provider": ..., "field": ...}')
     if "provider" in flt and flt["provider"] not in provider_fields():
-        raise InvalidValue(f"unknown provider {flt['provider']!r}; providers are {', '.join(sorted(provider_fields()))}")
+        raise InvalidValue(
+            f"unknown provider {flt['provider']!r}; providers are {', '.join(sorted(provider_fields()))}")
     for k in ("field", "field_is_null"):
         if k in flt and flt[k] not in FIELDS:
             raise InvalidValue(f"replay filter {k}: unknown field {flt[k]!r}; fields are {', '.join(FIELDS)}")
@@ -92,7 +95,7 @@ def enqueue_replay(
     fields: Sequence[str],
     reason: str,
     track_ids: Sequence[int] | None = None,
-    filter: dict[str, Any] | None = None,  # noqa: A002 - the column is called filter
+    filter: dict[str, Any] | None = None,  # the column is called filter
     config_run_id: int | None = None,
 ) -> int:
     """Queue a replay; returns its replay_id. Exactly one of ``track_ids`` / ``filter`` is required."""
@@ -116,11 +119,11 @@ def enqueue_replay(
         filter = validate_filter(filter)
     if config_run_id is not None and snapshot_of_run(conn, config_run_id) is None:
         raise InvalidValue(f"run {config_run_id} has no config snapshot; it cannot serve as the replay's config")
-    (replay_id,) = conn.execute(
+    (replay_id,) = fetch_one(conn.execute(
         "INSERT INTO enrichment.replay_queue (entity_type, entity_ids, filter, fields, config_run_id, reason)"
         " VALUES ('track', %s, %s, %s, %s, %s) RETURNING replay_id",
         (track_ids, Jsonb(filter) if filter is not None else None, fields, config_run_id, reason.strip()),
-    ).fetchone()
+    ))
     conn.commit()
     return int(replay_id)
 
@@ -193,15 +196,15 @@ def process_replays(
             conn.commit()
             stats = enrich(conn, run_id, track_ids=track_ids, fields=list(fields), snapshot_id=snapshot_id,
                            replay_id=replay_id, providers=providers, chunk_size=chunk_size)
-            (changed,) = conn.execute(
+            (changed,) = fetch_one(conn.execute(
                 "SELECT count(*) FROM enrichment.replay_diff WHERE replay_id = %s AND changed", (replay_id,)
-            ).fetchone()
+            ))
             conn.execute(
                 "UPDATE enrichment.replay_queue SET status = 'done', completed_at = now(), error = NULL"
                 " WHERE replay_id = %s", (replay_id,))
             conn.commit()
             results.append(ReplayResult(replay_id, "done", stats.tracks, int(changed), None, stats))
-        except Exception as e:  # the failure is recorded on the queue entry; the worker goes on
+        except Exception as e:  # noqa: BLE001 - the failure is recorded on the queue entry; the worker goes on
             conn.rollback()
             msg = f"{type(e).__name__}: {e}"
             log.warning("replay %s failed: %s", replay_id, msg)

@@ -4,14 +4,14 @@ the first value whose confidence reaches that provider's ``min_confidence`` wins
 Decisions (documented here because callers rely on them):
 
 - **Every attempt is logged** in ``enrichment.attempt`` (a view over ``enrichment.attempt_log``: one row
-  per track and call, whose elements number their step in the call's ``enrichment.attempt_plan``, see
-  migration 012): each provider consulted for a (track, field) until one wins, with its input (what it consulted), output (its value), confidence, and why it did
-  not win ('no data', 'confidence 0.55 below 0.6', 'invalid value: ...', 'HTTP 503 after 3 tries'). Providers after the winner are not consulted and not logged. Rows that are
-  switched off in the config (``enabled = false``) are not part of the waterfall at all, so they are
-  never attempted. An *online* provider that is in the config but not configured in the settings (no
-  API key) is skipped WITHOUT an attempt row: that is a fact about the run, not about the track, so it
-  is recorded once, in ``ops.run.stats -> 'enrichment' -> 'disabled_providers'`` (and on
-  ``EnrichStats.disabled_providers``). Logging it per track would be ~9 of the ~16 attempt rows of a
+  per track and call, whose elements number their step in the call's ``enrichment.attempt_plan``, see migration 012):
+  each provider consulted for a (track, field) until one wins, with its input (what it consulted), output (its value),
+  confidence, and why it did not win ('no data', 'confidence 0.55 below 0.6', 'invalid value: ...', 'HTTP 503 after 3
+  tries'). Providers after the winner are not consulted and not logged. Rows that are switched off in the config
+  (``enabled = false``) are not part of the waterfall at all, so they are never attempted. An *online* provider that is
+  in the config but not configured in the settings (no API key) is skipped WITHOUT an attempt row: that is a fact about
+  the run, not about the track, so it is recorded once, in ``ops.run.stats -> 'enrichment' -> 'disabled_providers'``
+  (and on ``EnrichStats.disabled_providers``). Logging it per track would be ~9 of the ~16 attempt rows of a
   typical track and halve the throughput for no information.
 - **No winner keeps the current value** (in normal runs and replays alike): a value is never erased
   because today no provider reaches its threshold; its provenance still names the run that wrote it and
@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson  # ~10x faster than json on the many small attempt documents
 import psycopg
 from psycopg.types.json import set_json_loads
 
@@ -65,9 +66,7 @@ from etl.enrichment.providers import (
 )
 from etl.enrichment.writer import ChunkRows, background_writer, prepare, write_chunk
 from graphsvc.errors import InvalidValue
-from graphsvc.pg import conninfo_of
-
-import orjson  # ~10x faster than json on the many small attempt documents
+from graphsvc.pg import conninfo_of, fetch_one
 
 
 def _dumps(obj: Any) -> str:
@@ -109,7 +108,8 @@ class EnrichStats:
         return {"tracks": self.tracks, "chunks": self.chunks, "attempts": self.attempts,
                 "history_rows": self.history_rows, "unchanged": self.unchanged, "no_winner": self.no_winner,
                 "diffs": self.diffs, "seconds": round(self.seconds, 3), "read_s": round(self.read_s, 3),
-                "compute_s": round(self.compute_s, 3), "write_s": round(self.write_s, 3), "tracks_per_s": round(self.tracks_per_s, 1),
+                "compute_s": round(self.compute_s, 3), "write_s": round(self.write_s, 3),
+                "tracks_per_s": round(self.tracks_per_s, 1),
                 "wins": dict(self.wins), "disabled_providers": self.disabled_providers}
 
 
@@ -131,7 +131,7 @@ def validate(field_name: str, v: Any) -> str | None:
         if field_name == "energy":
             return None if isinstance(v, (int, float)) and 0 <= v <= 1 else f"energy {v!r} outside 0..1"
         if field_name == "genres":
-            ok = isinstance(v, list) and v and all(isinstance(g, str) and g.strip() for g in v)
+            ok = isinstance(v, list) and bool(v) and all(isinstance(g, str) and g.strip() for g in v)
             return None if ok else f"genres {v!r} is not a list of names"
         if field_name == "label":
             return None if isinstance(v, str) and 0 < len(v.strip()) <= 200 else f"label {v!r} is empty or too long"
@@ -339,13 +339,13 @@ def enrich(
                 # the steps in the order attempts number them, written once (committed below, before the
                 # writer's first attempt log refers to it)
                 # (content-addressed, migration 020: a resumed run reuses the plan its killed run wrote)
-                steps = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
-                (plan_id,) = conn.execute(
+                plan_json = _dumps([[f, p, int(prio)] for f in fields for p, prio, _ in plan[f]])
+                (plan_id,) = fetch_one(conn.execute(
                     "INSERT INTO enrichment.attempt_plan (run_id, replay_id, steps, steps_key)"
                     " VALUES (%s, %s, %s, md5(%s))"
                     " ON CONFLICT (steps_key) DO UPDATE SET steps_key = EXCLUDED.steps_key RETURNING plan_id",
-                    (run_id, replay_id, steps, steps),
-                ).fetchone()
+                    (run_id, replay_id, plan_json, plan_json),
+                ))
                 waterfall.set_plan(plan_id)
             out = waterfall.run(ctx, rows, stats)
             conn.commit()  # online providers store their responses on conn

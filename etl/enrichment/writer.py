@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import psycopg
 
 from etl.chunkwriter import ChunkWriter
-
 from graphsvc.ids import stable_id
 
 # staged track values of one chunk; the UPDATE joins it (one statement instead of one per track)

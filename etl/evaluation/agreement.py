@@ -8,12 +8,12 @@ giantsteps, rekordbox, traktor, mixxx, virtualdj, essentia...).
 - **Agreement per pair of kinds**: the share of recordings both kinds observed on which they agree: key
   exactly, key within one compatible move (same, relative, adjacent on the Camelot wheel), tempo within
   2% (``bpm``) and within 2% once half/double tempo is allowed (``bpm_octave``).
-- **Accuracy per kind** (the confidence of its values), by triangulation: if kinds err independently and
-  two wrong values rarely coincide, P(A = B) ~ a.b; fitting that to every pair of kinds at once (weighted
-  least squares of log a + log b = log p_AB, each pair weighted by the inverse variance of its log rate) gives each kind's accuracy, as soon
-  as the pairs contain a triangle (rekordbox / Spotify / Traktor: a = sqrt(p_AB p_AC / p_BC)). A kind
-  compared with an expert (GiantSteps) is measured directly by that agreement. Ignoring coinciding errors
-  (two analysers both hearing the relative major) makes the estimates a little optimistic.
+- **Accuracy per kind** (the confidence of its values), by triangulation: if kinds err independently and two wrong
+  values rarely coincide, P(A = B) ~ a.b; fitting that to every pair of kinds at once (weighted least squares of log a +
+  log b = log p_AB, each pair weighted by the inverse variance of its log rate) gives each kind's accuracy, as soon as
+  the pairs contain a triangle (rekordbox / Spotify / Traktor: a = sqrt(p_AB p_AC / p_BC)). A kind compared with an
+  expert (GiantSteps) is measured directly by that agreement. Ignoring coinciding errors (two analysers both hearing the
+  relative major) makes the estimates a little optimistic.
   Bootstrap 95% intervals resample the recordings of each pair.
 - **Match strategies**: how far values reached through a weaker match agree compared with exact matches,
   e.g. another edit of the same recording (``other_edit``) vs the same edit, measured within the Spotify
@@ -150,7 +150,8 @@ def _by_recording(values: Iterable[tuple], group: Callable[[tuple], str | None])
             cell["bpm"][round(bpm, 1)] += 1
         if key is not None:
             cell["key"][key] += 1
-    return {g: {rec: {f: (c.most_common(1)[0][0] if c else None) for f, c in cell.items()} for rec, cell in recs.items()}
+    return {g: {rec: {f: (c.most_common(1)[0][0] if c else None) for f, c in cell.items()}
+                for rec, cell in recs.items()}
             for g, recs in acc.items()}
 
 
@@ -344,7 +345,7 @@ def _mate_factor(values: list[tuple], rng: random.Random, bootstrap: int) -> Acc
         for m in ("key", "bpm_octave"):
             same.extend(pair_outcomes(by_track[a], by_track[b], m))
     fld_pairs = {"key": MEASURES["key"], "bpm_octave": MEASURES["bpm_octave"]}
-    for rec, members in by_rec.items():
+    for members in by_rec.values():
         tracks = {t for t, _ in members}
         if len(tracks) < 2:
             continue

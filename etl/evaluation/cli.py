@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ def transitions(
     train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
     test: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the test mixes")],
     k: Annotated[int, typer.Option(help="cut-off of the headline HR@k / NDCG@k (1-50)")] = 10,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="also write the figures as JSON here")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
     seed: Annotated[int, typer.Option(help="seed of the random baseline, the fit's sample and the bootstrap")] = 0,
 ) -> None:
     """Next-track quality (HR@1/k/50, MRR, NDCG@k, bootstrap intervals) of the SERVED recommender (the API's
@@ -53,9 +53,10 @@ def transitions(
 @eval_app.command("folds")
 def folds(
     train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
-    years: Annotated[str, typer.Option(help="cut years Y (train <= Y, test Y + 1), comma-separated")] = "2012,2013,2014,2015",
+    years: Annotated[str, typer.Option(
+        help="cut years Y (train <= Y, test Y + 1), comma-separated")] = "2012,2013,2014,2015",
     k: Annotated[int, typer.Option(help="cut-off of the headline HR@k (1-50)")] = 10,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="also write the figures as JSON here")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON here")] = None,
 ) -> None:
     """Rolling temporal folds inside the training years (where the recommender is tuned): per cut year,
     the served recommender fitted on that year's history against the baselines."""
@@ -88,9 +89,9 @@ def split(
     train_until: Annotated[int, typer.Option(help="last year of the training mixes (title date)")],
     train: Annotated[Path, typer.Option(help="where to write the training mixes (.json or .json.gz)")],
     test: Annotated[Path, typer.Option(help="where to write the test mixes (.json or .json.gz)")],
-    test_until: Annotated[Optional[int], typer.Option(help="last year of the test mixes (default: all later)")] = None,
-    max_train: Annotated[Optional[int], typer.Option(help="keep only the latest N training mixes")] = None,
-    max_test: Annotated[Optional[int], typer.Option(help="keep only the earliest N test mixes")] = None,
+    test_until: Annotated[int | None, typer.Option(help="last year of the test mixes (default: all later)")] = None,
+    max_train: Annotated[int | None, typer.Option(help="keep only the latest N training mixes")] = None,
+    max_test: Annotated[int | None, typer.Option(help="keep only the earliest N test mixes")] = None,
 ) -> None:
     """Temporal split by the date that starts each mix title: train <= --train-until < test."""
     from etl.evaluation.split import write_split

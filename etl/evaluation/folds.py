@@ -20,8 +20,12 @@ import psycopg
 
 from etl.evaluation import metrics
 from etl.evaluation.recommenders import (
-    CooccurrenceRecommender, MarkovCooccurrenceRecommender, MarkovRecommender, PopularityRecommender,
-    SameArtistGreatestHitsRecommender, TrainView,
+    CooccurrenceRecommender,
+    MarkovCooccurrenceRecommender,
+    MarkovRecommender,
+    PopularityRecommender,
+    SameArtistGreatestHitsRecommender,
+    TrainView,
 )
 from etl.evaluation.transitions import SERVED_LIMIT, _build_train, eval_database, evaluate, evaluate_served
 

@@ -70,7 +70,7 @@ class TrainView:
             lst.sort()
         collab = {a: {b: attrs["weight"] for b, attrs in store.collab.adj[a].items()}
                   for a in artist_tracks if a in store.collab and store.collab.adj[a]}
-        keys = {t: store.tracks[t].key for t in plays if store.tracks[t].key is not None}
+        keys = {t: key for t in plays if (key := store.tracks[t].key) is not None}
         return cls(plays=plays, track_sets=dict(track_sets), set_sizes={s: len(e) for s, e in sets.items()},
                    trans_out=trans_out, track_artists=track_artists, track_primaries=track_primaries,
                    artist_tracks=dict(artist_tracks), collab=collab,

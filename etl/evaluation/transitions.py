@@ -30,6 +30,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,20 @@ import psycopg
 from etl.credits import CreditSplitter
 from etl.evaluation import metrics
 from etl.evaluation.recommenders import (
-    CooccurrenceRecommender, MarkovCooccurrenceRecommender, MarkovRecommender, PopularityRecommender,
-    RandomRecommender, SameArtistGreatestHitsRecommender, TrainView,
+    CooccurrenceRecommender,
+    MarkovCooccurrenceRecommender,
+    MarkovRecommender,
+    PopularityRecommender,
+    RandomRecommender,
+    SameArtistGreatestHitsRecommender,
+    TrainView,
 )
 from etl.evaluation.split import read_mixes
 from etl.identity import ArtistResolver, TrackResolver, track_key
 from etl.tracklist import EntryParseError, parse_entry
 from graphsvc.errors import InvalidValue
 from graphsvc.graph.embedded import EmbeddedStore
+from graphsvc.pg import fetch_one
 
 __all__ = ["TestResolver", "consecutive_pairs", "run_transitions_eval", "markdown_table", "eval_database",
            "TIE_POLICY", "SERVED_LIMIT", "SERVED"]
@@ -54,7 +61,7 @@ TIE_POLICY = "pessimistic"
 SERVED = "served"  # the served recommender's name in the report
 SERVED_LIMIT = 50  # recommendations asked per query (the deepest HR@k reported)
 BASELINES = ("random", "popularity", "cooccurrence", "markov", "markov+cooccurrence", "same-artist-greatest-hits")
-RECOMMENDERS = BASELINES + (SERVED,)
+RECOMMENDERS = (*BASELINES, SERVED)
 BOOTSTRAP_SAMPLES = 1000
 
 Log = Callable[[str], None]
@@ -105,8 +112,8 @@ def _build_train(conn: psycopg.Connection, train_path: Path, log: Log) -> dict[s
     fit = refresh_ranker(conn, log=log)
     conn.commit()
     log(f"train ranker ({fit.status}) in {time.perf_counter() - t0:.1f} s")
-    mixes, entries = conn.execute(
-        "SELECT (SELECT count(*) FROM silver.dj_set), (SELECT count(*) FROM silver.set_entry)").fetchone()
+    mixes, entries = fetch_one(conn.execute(
+        "SELECT (SELECT count(*) FROM silver.dj_set), (SELECT count(*) FROM silver.set_entry)"))
     conn.commit()
     return {"mixes": mixes, "entries": entries, "build_seconds": round(time.perf_counter() - t0, 1)}
 
@@ -176,7 +183,7 @@ def consecutive_pairs(resolved: list[tuple[str, int | None]]) -> tuple[list[tupl
     """Pairs (a, b) of adjacent identified entries with both known; counts of every kind of adjacent pair."""
     counts = {"adjacent": 0, "identified": 0, "self": 0, "known": 0}
     pairs = []
-    for (s1, t1), (s2, t2) in zip(resolved, resolved[1:]):
+    for (s1, t1), (s2, t2) in pairwise(resolved):
         counts["adjacent"] += 1
         if s1 not in ("known", "unknown") or s2 not in ("known", "unknown"):
             continue
@@ -186,7 +193,8 @@ def consecutive_pairs(resolved: list[tuple[str, int | None]]) -> tuple[list[tupl
         counts["identified"] += 1
         if s1 == s2 == "known":
             counts["known"] += 1
-            pairs.append((t1, t2))
+            if t1 is not None and t2 is not None:  # always: a known entry names its track
+                pairs.append((t1, t2))
     return pairs, counts
 
 
@@ -293,11 +301,12 @@ def run_transitions_eval(train_path: Path, test_path: Path, *, k: int = 10, seed
         "same-artist-greatest-hits": SameArtistGreatestHitsRecommender(view),
     }
     hr_ks = tuple(sorted({1, int(k), SERVED_LIMIT}))
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
     all_ranks = {}
     for name in RECOMMENDERS:
         t1 = time.perf_counter()
-        ranks = evaluate_served(store, ranker, pairs) if name == SERVED else evaluate(view, pairs, recs[name], seed=seed)
+        ranks = (evaluate_served(store, ranker, pairs) if name == SERVED
+                 else evaluate(view, pairs, recs[name], seed=seed))
         all_ranks[name] = ranks
         results[name] = {m: (round(v, 4) if m != "n" else v) for m, v in metrics.summarize(ranks, hr_ks, k).items()}
         results[name][f"HR@{k} ci95"] = bootstrap_ci([metrics.hit_at(r, k) for r in ranks], seed)

@@ -62,7 +62,8 @@ class ExportTrack:
         refs = [f for f in self.files if f.path or f.location]
         for want_program, want_library in ((program, library), (program, None), (None, library), (None, None)):
             for f in refs:
-                if (want_program is None or f.program == want_program) and (want_library is None or f.library == want_library):
+                if (want_program is None or f.program == want_program) \
+                        and (want_library is None or f.library == want_library):
                     return f
         return None
 
@@ -115,7 +116,8 @@ def load_tracks(conn: psycopg.Connection, track_ids: list[int]) -> list[ExportTr
         library, _, track_no = value.rpartition(":")
         for i, f in enumerate(files.get(track_id, [])):
             if f.program == "rekordbox" and f.track_no is None:
-                files[track_id][i] = FileRef(f.program, library, track_no, f.location, f.path, f.artist, f.title, f.extra)
+                files[track_id][i] = FileRef(f.program, library, track_no, f.location, f.path, f.artist, f.title,
+                                             f.extra)
     conn.commit()
     out = []
     for t in track_ids:

@@ -20,7 +20,7 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
             missing.append(t)
             lines.append(f"# no file: {label}")
             continue
-        lines.append(f"#EXTINF:{int(round(t.duration_s)) if t.duration_s else -1},{label}")
+        lines.append(f"#EXTINF:{round(t.duration_s) if t.duration_s else -1},{label}")
         lines.append(ref.path)
         placed += 1
     return "\n".join(lines) + "\n", placed, missing

@@ -50,7 +50,7 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
             "Location": location,
         }
         if t.duration_s:
-            attrs["TotalTime"] = str(int(round(t.duration_s)))
+            attrs["TotalTime"] = str(round(t.duration_s))
         if t.bpm:
             attrs["AverageBpm"] = f"{t.bpm:.2f}"
         if t.key is not None:
@@ -67,4 +67,5 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
                                   + "; ".join(f"{t.artists} - {t.display_title}" for t in missing).replace("--", "- -")
                                   + " "))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n", len(entries), missing
+    xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return xml, len(entries), missing

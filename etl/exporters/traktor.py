@@ -59,7 +59,7 @@ def write(tracks: list[ExportTrack], name: str, library: str | None) -> tuple[st
         entry = ET.SubElement(collection, "ENTRY", TITLE=(ref.title if own and ref.title else t.display_title),
                               ARTIST=(ref.artist if own and ref.artist is not None else t.artists))
         ET.SubElement(entry, "LOCATION", DIR=loc["DIR"], FILE=loc["FILE"], VOLUME=loc["VOLUME"], VOLUMEID=loc["VOLUME"])
-        info = {"PLAYTIME": str(int(round(t.duration_s)))} if t.duration_s else {}
+        info = {"PLAYTIME": str(round(t.duration_s))} if t.duration_s else {}
         ET.SubElement(entry, "INFO", info)
         if t.bpm:
             ET.SubElement(entry, "TEMPO", BPM=f"{t.bpm:.6f}", BPM_QUALITY="100.000000")

@@ -64,7 +64,7 @@ def detect_columns(header: list[str], raw_header: list[str]) -> dict[str, str]:
     A name used twice (GiantSteps ``sources.csv`` has two ``TRACK`` columns) means the first is an id
     and the last the title. Without an artist column a ``name`` column is a combined "Artist - Title"."""
     by_name: dict[str, list[str]] = {}
-    for deduped, raw in zip(header, raw_header):
+    for deduped, raw in zip(header, raw_header, strict=True):
         by_name.setdefault(_normalise(raw), []).append(deduped)
     found: dict[str, str] = {}
     for name, columns in by_name.items():
@@ -156,11 +156,10 @@ def ingest_features(conn: psycopg.Connection, path: Path, *, kind: str | None = 
     identity_columns = [columns[r] for r in ("artist", "title", "name", "id") if r in columns]
     width = len(header)
     batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
-    position = 0
-    for record in records:
+    for position, record in enumerate(records):
         reason = bronze.field_count_reason(record, width)
         if reason is None:
-            row: dict = dict(zip(header, record.fields))  # type: ignore[arg-type]
+            row: dict = dict(zip(header, record.fields, strict=True))
             if not any(row[c].strip() for c in identity_columns):
                 reason = f"line {record.line}: row has no {' / '.join(identity_columns)} value"
             else:
@@ -171,7 +170,6 @@ def ingest_features(conn: psycopg.Connection, path: Path, *, kind: str | None = 
                 batch.add(RECORD_TYPE, position, f"{path.name}:{record.line}", None, row)
         if reason is not None:
             batch.reject(record.line, reason, record.raw)
-        position += 1
     return bronze.load_batch(conn, batch, started)
 
 

@@ -57,6 +57,6 @@ def check_same_library(conn: psycopg.Connection, source: str, file: bronze.Input
                          "or export the other library to its own file")
 
 
-def attributes(elem) -> dict[str, str]:  # noqa: ANN001 (an ElementTree element)
+def attributes(elem) -> dict[str, str]:  # an ElementTree element
     """An element's attributes as a plain dict (verbatim)."""
     return dict(elem.attrib)

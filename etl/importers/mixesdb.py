@@ -37,6 +37,12 @@ MAX_DEPTH = 64
 _decoder = json.JSONDecoder()
 
 
+def _skip_ws(text: str, i: int) -> int:
+    """The index of the first character at or after ``i`` that is not JSON whitespace."""
+    m = _WS.match(text, i)  # always matches (possibly empty)
+    return m.end() if m else i
+
+
 def _decode_one(text: str, start: int) -> tuple[object, int]:
     """One JSON value at ``start``; nesting too deep for the decoder is a JSONDecodeError like any other
     broken JSON (one reject, the file goes on)."""
@@ -230,7 +236,7 @@ def _resync(text: str, start: int) -> int | None:
             value, end = _decode_one(text, candidate)
         except json.JSONDecodeError:
             continue
-        after = _WS.match(text, end).end()
+        after = _skip_ws(text, end)
         if _looks_like_mix(value) and after < len(text) and text[after] in ",]":
             return candidate
     return None
@@ -240,11 +246,11 @@ def _decode_mixes(
     conn: psycopg.Connection, file: bronze.InputFile, text: str, truncated: Decompressed | None, batch: Batch
 ) -> None:
     n = len(text)
-    i = _WS.match(text, 0).end()
+    i = _skip_ws(text, 0)
     if i >= n or text[i] != "[":
         found = "nothing" if i >= n else repr(text[i : i + 20])
         raise _fail(conn, file, f"not a MixesDB dump: expected a JSON array of mixes, found {found} at the start")
-    i = _WS.match(text, i + 1).end()
+    i = _skip_ws(text, i + 1)
     if i < n and text[i] == "]":
         return
     position = 0
@@ -267,9 +273,9 @@ def _decode_mixes(
             continue
         _add_mix(batch, position, value, text[start:end])
         position += 1
-        i = _WS.match(text, end).end()
+        i = _skip_ws(text, end)
         if i < n and text[i] == ",":
-            i = _WS.match(text, i + 1).end()
+            i = _skip_ws(text, i + 1)
         elif i < n and text[i] == "]":
             rest = text[i + 1 :].strip()
             if rest:

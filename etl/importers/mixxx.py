@@ -68,7 +68,7 @@ def _fail(conn: psycopg.Connection, file: bronze.InputFile, what: str) -> Except
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:
-    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]  # noqa: S608 - fixed table names
+    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]  # fixed table names
 
 
 def _read(conn: psycopg.Connection, file: bronze.InputFile, db: sqlite3.Connection, batch: Batch, library: str) -> None:
@@ -83,11 +83,11 @@ def _read(conn: psycopg.Connection, file: bronze.InputFile, db: sqlite3.Connecti
         query = f"SELECT {select} FROM library l LEFT JOIN track_locations tl ON tl.id = l.location ORDER BY l.id"
     else:
         query = f"SELECT {select} FROM library l ORDER BY l.id"
-    cur = db.execute(query)  # noqa: S608 - column names read from the schema itself
+    cur = db.execute(query)  # column names read from the schema itself
     names = [d[0] for d in cur.description]
     position = 0
     for row in cur:
-        payload = {k: v for k, v in zip(names, row) if not isinstance(v, bytes)}
+        payload = {k: v for k, v in zip(names, row, strict=True) if not isinstance(v, bytes)}
         payload[LIBRARY_KEY] = library
         batch.add("library_track", position, f"{library}:{payload['id']}", None, payload)
         position += 1

@@ -96,7 +96,8 @@ def encoding_problem(data: bytes) -> str | None:
             m = _DECLARED.match(data[len(bom) :].decode(family, "replace").encode("ascii", "replace"))
             declared = m.group(1).decode("ascii") if m else None
             if declared and not _codec_name(declared).startswith(family):
-                return f"the file starts with a {family.upper()} byte order mark but its XML declaration says {declared}"
+                return (f"the file starts with a {family.upper()} byte order mark but its XML declaration says "
+                        f"{declared}")
             return None
     head = data[:200]
     if head[:4] in (b"<\x00?\x00", b"\x00<\x00?") or (len(head) >= 8 and head.count(0) > len(head) // 4):
@@ -108,7 +109,7 @@ def encoding_problem(data: bytes) -> str | None:
         codec = codecs.lookup(declared).name
     except LookupError:
         return f"the XML declaration names an unknown encoding {declared!r}"
-    if codec.startswith("utf-16") or codec.startswith("utf-32"):
+    if codec.startswith(("utf-16", "utf-32")):
         return f"the file declares {declared} but has no byte order mark and starts like a single-byte encoding"
     try:
         data.decode(codec)

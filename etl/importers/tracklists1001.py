@@ -7,8 +7,8 @@ Each row is kept verbatim as ``{header: value}`` strings (a repeated header beco
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import psycopg
 
@@ -70,20 +70,18 @@ def _ingest_one(conn: psycopg.Connection, path: Path, progress: ProgressFn) -> I
         )
     width = len(header)
     batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
-    position = 0
-    for record in records:
+    for position, record in enumerate(records):
         reason = bronze.field_count_reason(record, width)
         if reason is None:
-            row = dict(zip(header, record.fields))  # type: ignore[arg-type]
+            row = dict(zip(header, record.fields, strict=True))
             tracklist_id, index = row["tracklist_id"].strip(), row["index"].strip()
             if not tracklist_id or not index:
                 reason = f"line {record.line}: row without a tracklist_id or index"
             else:
-                row["_line"] = record.line  # type: ignore[assignment]
+                row["_line"] = record.line
                 url = row.get("url", "").strip()
                 source_url = SITE + url if url.startswith("/") else (url if url.startswith("http") else None)
                 batch.add(RECORD_TYPE, position, f"{tracklist_id}:{index}", source_url, row)
         if reason is not None:
             batch.reject(record.line, reason, record.raw)
-        position += 1
     return bronze.load_batch(conn, batch, started)

@@ -103,7 +103,7 @@ def _parse(data: bytes, batch: Batch, library: str) -> None:
             elem.clear()
 
 
-def _add_track(batch: Batch, position: int, elem, library: str) -> None:  # noqa: ANN001
+def _add_track(batch: Batch, position: int, elem, library: str) -> None:
     payload: dict = dict(elem.attrib)
     for child in elem:
         attrs = dict(child.attrib)

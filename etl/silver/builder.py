@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
 from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
@@ -248,13 +249,12 @@ class SilverBuilder:
         return raw in self._parsed
 
     def fetch(self, ids: list[int]) -> list[dict]:
-        cur = self.conn.execute(
-            """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
-               FROM bronze.raw_record WHERE record_id = ANY(%s) ORDER BY record_id""",
-            (ids,),
-        )
-        cols = [d.name for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur]
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(
+                """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
+                   FROM bronze.raw_record WHERE record_id = ANY(%s) ORDER BY record_id""",
+                (ids,),
+            ).fetchall()
 
     def flush(self) -> None:
         new_artists, new_aliases = self.artists.drain()
@@ -279,6 +279,8 @@ class SilverBuilder:
         self.stats.artists_new += len(new_artists)
         self.stats.tracks_new += len(new_tracks)
         self.conn.commit()  # end the read transaction of this chunk
+        if self.writer is None:
+            raise RuntimeError("SilverBuilder.flush() runs inside build(), which starts the writer")
         self.writer.submit(self.rows)
         self.rows = Rows()
         self._chunk_sets.clear()
@@ -374,12 +376,13 @@ class SilverBuilder:
             for artist_id, name in spelled:
                 k = (record_id, artist_id, name)
                 uses[k] = uses.get(k, 0) + 1
-        key = track_key(primaries, p.title, p.version)
+        title = p.title
+        key = track_key(primaries, title, p.version)
 
         def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
             # (the silver.track row in _TABLES["track"] order, its credits)
-            return ((track_id, key, p.title, p.version, artists_display(p.credits), p.catalog, duration_s,
-                     record_id, recording_key(primaries, p.title, p.version)), credit_ids)
+            return ((track_id, key, title, p.version, artists_display(p.credits), p.catalog, duration_s,
+                     record_id, recording_key(primaries, title, p.version)), credit_ids)
 
         track_id, _ = self.tracks.resolve(key, identifiers, make_row)
         return track_id
@@ -495,7 +498,7 @@ class SilverBuilder:
         with self.conn.transaction():
             rows = [(a, sp, k) for a, sp in self.conn.execute(_BEST_SPELLING_SQL) if (k := name_key(sp))]
             if rows:
-                cur = self.conn.execute(_RENAME_SQL, [list(col) for col in zip(*rows)])
+                cur = self.conn.execute(_RENAME_SQL, [list(col) for col in zip(*rows, strict=True)])
                 self.stats.canonical_renames = cur.rowcount
         self.conn.commit()
 

@@ -15,8 +15,6 @@ import psycopg
 
 from graphsvc.names import display_name
 
-
-
 _TABLES: dict[str, tuple[str, ...]] = {
     "artist": ("artist_id", "canonical_name", "name_key", "first_record_id"),
     "artist_alias": ("alias", "alias_key", "artist_id", "strategy", "score"),
@@ -78,7 +76,7 @@ class Rows:
             self.rows["artist_spelling_use"] = [(r, a, display_name(n), u) for (r, a, n), u in self.spellings.items()]
         with conn.cursor() as cur:
             if self.retired:  # first: the new versions of these sets are among the rows COPYed below
-                ids, reasons, runs = zip(*self.retired)
+                ids, reasons, runs = zip(*self.retired, strict=True)
                 cur.execute(_RETIRE_SQL, {"ids": list(ids), "reasons": list(reasons), "runs": list(runs)})
             if self.rebuilt:  # first too: these records' rows are written again below
                 cur.execute(_UNBUILD_SQL, {"sets": [s for s, _ in self.rebuilt],

@@ -112,7 +112,7 @@ async def _refresh_loop(state: ApiState, every: float) -> None:
         await asyncio.sleep(every)
         try:
             await anyio.to_thread.run_sync(state.refresh_graph)
-        except Exception:  # noqa: BLE001 - a failed check is retried next time
+        except Exception:  # a failed check is retried next time
             log.warning("graph refresh check failed", exc_info=True)
 
 

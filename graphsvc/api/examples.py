@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from pydantic.config import JsonValue  # what a model's json_schema_extra may hold
+
 
 @dataclass(frozen=True)
 class Examples:
@@ -31,12 +33,12 @@ class Examples:
     #: example request bodies, by request model name
     requests: dict[str, Any] = field(default_factory=dict)
 
-    def response(self, model: str) -> list[dict[str, Any]]:
+    def response(self, model: str) -> list[JsonValue]:
         """``[example]`` for a model's ``json_schema_extra``, or ``[]`` when none was recorded."""
         value = self.responses.get(model)
         return [value] if value is not None else []
 
-    def request(self, model: str) -> list[dict[str, Any]]:
+    def request(self, model: str) -> list[JsonValue]:
         value = self.requests.get(model)
         if value is None:
             return []

@@ -60,7 +60,7 @@ def _id_key(key: Any) -> bool:
 def ids_as_strings(value: Any) -> Any:
     """``value`` (JSON-like data) with every integer id written as a string (see the module doc)."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for k, v in value.items():
             if _is_int(v) and _id_key(k):
                 out[k] = str(int(v))

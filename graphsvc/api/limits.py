@@ -1,9 +1,9 @@
 """Request body limit: a pure ASGI middleware in front of everything else.
 
-A body larger than ``settings.max_body_bytes`` (``max_admin_body_bytes`` under ``/v1/pipeline/``, whose
-admin routes take up to 100,000 track ids and check the key before they validate a body) is refused with 413 before it is read: at once when the
-request announces it (``Content-Length``), or as soon as a chunked body passes the limit (then the part read
-so far, at most the limit, is dropped). The application never parses, validates or echoes such a body, so one
+A body larger than ``settings.max_body_bytes`` (``max_admin_body_bytes`` under ``/v1/pipeline/``, whose admin routes
+take up to 100,000 track ids and check the key before they validate a body) is refused with 413 before it is read: at
+once when the request announces it (``Content-Length``), or as soon as a chunked body passes the limit (then the part
+read so far, at most the limit, is dropped). The application never parses, validates or echoes such a body, so one
 hostile request can neither hold the event loop nor grow the process.
 """
 

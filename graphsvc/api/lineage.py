@@ -28,7 +28,8 @@ _QUERIES: dict[str, str] = {
     "set_entries": f"""
         SELECT e.set_id, s.title AS set_title, s.source AS set_source, e.position, e.cue, e.raw_title,
                e.record_id, e.item_index, r.source, r.record_type, r.source_key AS source_record_id,
-               r.source_url, regexp_replace(f.path, '^.*/', '') AS file, r.position AS record_position, r.importer_version, r.ingested_at,
+               r.source_url, regexp_replace(f.path, '^.*/', '') AS file, r.position AS record_position,
+               r.importer_version, r.ingested_at,
                {_EXCERPT.format(i="e.item_index")} AS raw
         FROM silver.set_entry e
         JOIN silver.dj_set s ON s.set_id = e.set_id
@@ -39,8 +40,8 @@ _QUERIES: dict[str, str] = {
         SELECT o.observation_id, o.source, o.match_strategy, o.artist_raw, o.title_raw, o.bpm::float8 AS bpm,
                o.key_pitch_class, o.key_mode, o.energy::float8 AS energy, o.genres, o.label, o.catalog_number,
                o.duration_s::float8 AS duration_s, o.rating, o.extra, o.record_id, o.item_index,
-               r.record_type, r.source_key AS source_record_id, regexp_replace(f.path, '^.*/', '') AS file, r.position AS record_position,
-               r.ingested_at, {_EXCERPT.format(i="o.item_index")} AS raw
+               r.record_type, r.source_key AS source_record_id, regexp_replace(f.path, '^.*/', '') AS file,
+               r.position AS record_position, r.ingested_at, {_EXCERPT.format(i="o.item_index")} AS raw
         FROM silver.observation o
         JOIN bronze.raw_record r ON r.record_id = o.record_id
         JOIN bronze.ingest_file f ON f.file_id = r.file_id
@@ -82,7 +83,7 @@ def artist_aliases(conn: psycopg.Connection, artist_id: int, limit: int) -> dict
                        (artist_id,)).fetchone()
     if row is None:
         raise NotFound(f"artist {artist_id} does not exist")
-    uses = dict(conn.execute(
+    uses: dict[str, int] = dict(conn.execute(
         "SELECT spelling, sum(uses)::bigint FROM silver.artist_spelling_use WHERE artist_id = %s GROUP BY spelling",
         (artist_id,)).fetchall())
     merged: dict[str, dict[str, Any]] = {}

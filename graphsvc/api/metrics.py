@@ -39,6 +39,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graphsvc.pg import fetch_one
+
 log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: they double the output and no dashboard uses them
 
@@ -59,12 +61,14 @@ LAYER_REJECTS = {"bronze": "SELECT count(*) FROM bronze.reject", "silver": "SELE
 def read_pipeline_figures(conn: psycopg.Connection) -> dict[str, Any]:
     """Everything the pipeline metrics show, read in one short transaction."""
     out: dict[str, Any] = {
-        "runs": conn.execute("SELECT kind, coalesce(mode, ''), status, count(*) FROM ops.run GROUP BY 1, 2, 3").fetchall(),
+        "runs": conn.execute(
+            "SELECT kind, coalesce(mode, ''), status, count(*) FROM ops.run GROUP BY 1, 2, 3").fetchall(),
         "last_success": conn.execute(
             """SELECT coalesce(mode, kind), extract(epoch FROM max(completed_at)) FROM ops.run
                WHERE status = 'succeeded' AND completed_at IS NOT NULL GROUP BY 1""").fetchall(),
-        "rows": [(layer, table, conn.execute(q).fetchone()[0]) for layer, qs in LAYER_ROWS.items() for table, q in qs.items()],
-        "rejects": [(layer, conn.execute(q).fetchone()[0]) for layer, q in LAYER_REJECTS.items()],
+        "rows": [(layer, table, fetch_one(conn.execute(q))[0])
+                 for layer, qs in LAYER_ROWS.items() for table, q in qs.items()],
+        "rejects": [(layer, fetch_one(conn.execute(q))[0]) for layer, q in LAYER_REJECTS.items()],
     }
     conn.commit()
     return out

@@ -10,8 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from graphsvc.api.examples import EXAMPLES
 from graphsvc.api.ids import Id
 from graphsvc.graph.base import BOUNDS
-
-Strictness = Literal["strict", "normal", "relaxed", "any"]
+from graphsvc.harmonic import Strictness
 
 #: An id as Postgres and Neo4j store it (BIGINT / INTEGER, 64-bit signed), a decimal string in JSON
 #: (``graphsvc.api.ids``): larger numbers are a 422, not a driver error.
@@ -395,9 +394,9 @@ class SetRequest(BaseModel):
 
     @model_validator(mode="after")
     def _curve(self) -> SetRequest:
-        if isinstance(self.energy_curve, list):
-            if not 1 <= len(self.energy_curve) <= 60 or any(not 0.0 <= e <= 1.0 for e in self.energy_curve):
-                raise ValueError("a custom energy_curve must be 1 to 60 energies between 0 and 1")
+        if isinstance(self.energy_curve, list) and (
+                not 1 <= len(self.energy_curve) <= 60 or any(not 0.0 <= e <= 1.0 for e in self.energy_curve)):
+            raise ValueError("a custom energy_curve must be 1 to 60 energies between 0 and 1")
         if self.artist_gap > self.length:
             raise ValueError(f"artist_gap must be between 0 and the set length {self.length}")
         return self

@@ -11,24 +11,28 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from graphsvc.api.answers import AnswerCache
 from graphsvc.graph.base import GraphStore
+from graphsvc.pg import fetch_one
 from graphsvc.recommend.model import MODEL_NAME, Ranker, load_ranker
 from graphsvc.settings import Settings
+
+if TYPE_CHECKING:
+    from graphsvc.graph.embedded import EmbeddedStore  # imported when first needed (numpy, the whole store)
 
 log = logging.getLogger(__name__)
 
 
 def gold_change_seq(conn: psycopg.Connection) -> int:
     """The last change_seq handed out in gold (0 before the first build)."""
-    row = conn.execute(
-        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM gold.change_seq_seq").fetchone()
+    row = fetch_one(conn.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM gold.change_seq_seq"))
     return int(row[0])
 
 
@@ -53,7 +57,7 @@ class Job:
         out = dict(self.__dict__)
         for name in ("started_at", "completed_at"):
             if out[name] is not None:
-                out[name] = dt.datetime.fromtimestamp(out[name], dt.timezone.utc).isoformat()
+                out[name] = dt.datetime.fromtimestamp(out[name], dt.UTC).isoformat()
         return out
 
 
@@ -64,7 +68,8 @@ class ApiState:
         self.store = store
         self.db_url = db_url
         self.answers = AnswerCache()  # encoded answers of the hot read routes, for this store only
-        self.ranker, self.ranker_seq = Ranker.prior(), None  # the next-track model (gold.ranker), see refresh_graph
+        self.ranker = Ranker.prior()  # the next-track model (gold.ranker), see refresh_graph
+        self.ranker_seq: tuple[Any, ...] | None = None  # (gold_seq, model hash) of the loaded ranker
         self.jobs: dict[str, Job] = {}
         self._job_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -98,7 +103,7 @@ class ApiState:
         with self._refresh_lock:
             return self._refresh_with(conn, force, EmbeddedStore) or ranker_changed
 
-    def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type) -> bool:
+    def _refresh_with(self, conn: psycopg.Connection, force: bool, cls: type[EmbeddedStore]) -> bool:
         seq = gold_change_seq(conn)
         conn.commit()
         if not force and seq == getattr(self.store, "watermark", None):
@@ -106,7 +111,8 @@ class ApiState:
         fresh = cls.from_gold(conn)
         conn.commit()
         self.store = fresh  # atomic swap; the old store is left to the garbage collector
-        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)  # (swapped, not cleared: the event loop may be reading it)
+        # swapped, not cleared: the event loop may be reading it
+        self.answers = AnswerCache(self.answers.size, self.answers.max_bytes)
         log.info("graph reloaded from gold (change_seq %s)", seq)
         return True
 
@@ -140,7 +146,7 @@ class ApiState:
                 if changed:
                     job.graph_refreshed = self.refresh_graph(conn)
             job.status = "succeeded"
-        except Exception as e:  # noqa: BLE001 - the job records the failure; nobody awaits the thread
+        except Exception as e:  # the job records the failure; nobody awaits the thread
             log.exception("admin job %s failed", job.job_id)
             job.status = "failed"
             job.error = f"{type(e).__name__}: {e}"

@@ -7,9 +7,12 @@ embedded store and the Neo4j backend all refuse the same things with the same me
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from graphsvc.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from graphsvc.graph.paths import PathList  # (paths imports Candidate from here)
 
 # bounds: (min, max) for everything a request can ask for
 BOUNDS: dict[str, tuple[float, float]] = {
@@ -112,7 +115,8 @@ class GraphStore(Protocol):
     def get_track(self, track_id: int) -> dict[str, Any] | None: ...
     def get_artist(self, artist_id: int) -> dict[str, Any] | None: ...
 
-    def collaboration_network(self, artist_id: int, depth: int = 1, min_weight: int = 1, limit: int = 100) -> Subgraph: ...
+    def collaboration_network(self, artist_id: int, depth: int = 1, min_weight: int = 1,
+                              limit: int = 100) -> Subgraph: ...
     def collaboration_paths(self, a: int, b: int, k: int = 3, max_hops: int = 6) -> list[list[dict[str, Any]]]: ...
     def next_tracks(
         self,
@@ -133,7 +137,7 @@ class GraphStore(Protocol):
         max_len: int = 6,
         strictness: str = "normal",
         bpm_window_pct: float = 6.0,
-    ) -> list[list[Candidate]]: ...
+    ) -> PathList: ...
     def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph: ...
     # the next-track recommender's evidence (graphsvc.recommend.gather); None when the track does not exist
     def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any: ...

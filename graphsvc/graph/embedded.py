@@ -26,8 +26,8 @@ import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterator, Sequence
-from itertools import groupby
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import groupby, pairwise
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -41,8 +41,9 @@ from graphsvc.graph.base import Candidate, Edge, LoadStats, Node, Subgraph, boun
 from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key, track_search_keys
+from graphsvc.pg import fetch_one
 
-_TRACK_COLS = tuple(NODE_LABELS["Track"]) + ("label_id",)
+_TRACK_COLS = (*NODE_LABELS["Track"], "label_id")
 # _load unpacks track rows positionally in this order
 assert _TRACK_COLS == ("id", "title", "version", "artists", "bpm", "key_pc", "key_mode", "camelot", "energy", "genres",
                        "plays", "sets", "quality", "label", "year", "duration_s", "djs", "plays_recent", "djs_recent",
@@ -71,7 +72,32 @@ REC_CONTEXTS = 4096  # sources whose request-independent recommender evidence is
 
 
 class _Track:
-    __slots__ = _TRACK_COLS + ("key",)
+    """One gold.track row (slots, in the column order of ``_TRACK_COLS``) and its parsed key."""
+
+    __slots__ = (*_TRACK_COLS, "key")
+    id: int
+    title: str
+    version: str | None
+    artists: str
+    bpm: float | None
+    key_pc: int | None
+    key_mode: int | None
+    camelot: str | None
+    energy: float | None
+    genres: list[str] | None
+    plays: int
+    sets: int
+    quality: float | None
+    label: str | None
+    year: int | None
+    duration_s: float | None
+    djs: int
+    plays_recent: int
+    djs_recent: int
+    trend: float
+    scene_genres: list[str] | None
+    label_id: int | None
+    key: harmonic.Key | None
 
     def props(self) -> dict[str, Any]:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
@@ -90,7 +116,7 @@ class _KeyColumns(NamedTuple):
     genre: np.ndarray
 
 
-class _RawColumns(Sequence):
+class _RawColumns(Sequence[dict[str, Any]]):
     """Raw next-track candidates in rule-3 order: the real-transition ones as dicts, then the window
     ones as numpy columns; a window candidate becomes a dict only when it is read (``[i]``)."""
 
@@ -105,7 +131,7 @@ class _RawColumns(Sequence):
     def __len__(self) -> int:
         return self._n
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._n))]
         if i < 0:
@@ -131,6 +157,12 @@ def _strictness(level: str) -> frozenset:
         return harmonic.STRICTNESS[level]
     except (KeyError, TypeError):
         raise InvalidValue(f"strictness {level!r} is not one of {', '.join(harmonic.STRICTNESS)}") from None
+
+
+def _tagged(window: Iterable[tuple[float, int]], move: harmonic.Move,
+            pitched: bool) -> Iterator[tuple[float, int, harmonic.Move, bool]]:
+    """A window's (pct, id) pairs tagged with the key move that reached them and whether they are pitched."""
+    return ((p, i, move, pitched) for p, i in window)
 
 
 def _pct(sb: float, tb: float, half_double: bool) -> float:
@@ -184,7 +216,7 @@ class EmbeddedStore:
 
     @staticmethod
     def _seq(conn: psycopg.Connection) -> int:
-        last, called = conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq").fetchone()
+        last, called = fetch_one(conn.execute("SELECT last_value, is_called FROM gold.change_seq_seq"))
         return last if called else 0
 
     def refresh(self, conn: psycopg.Connection) -> bool:
@@ -217,7 +249,7 @@ class EmbeddedStore:
         skip it), so ``etl reconcile`` sees such rows as missing."""
         started = time.perf_counter()
         for row in tables["key"]:
-            self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row))
+            self.keys[row[0]] = dict(zip(NODE_LABELS["Key"], row, strict=True))
         keys = self.keys
         self.compatible = [r for r in tables["compatible"] if r[0] in keys and r[1] in keys]
         tracks = self.tracks
@@ -233,14 +265,14 @@ class EmbeddedStore:
             if t.genres is not None:  # one shared list per distinct genre list (props() copies it)
                 t.genres = shared.setdefault(tuple(t.genres), t.genres)
             if t.scene_genres is not None:
-                t.scene_genres = shared.setdefault(("scene",) + tuple(t.scene_genres), t.scene_genres)
+                t.scene_genres = shared.setdefault(("scene", *t.scene_genres), t.scene_genres)
             tracks[t.id] = t
         for row in tables["artist"]:
-            self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row))
+            self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row, strict=True))
         for row in tables["set"]:
-            self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row))
+            self.sets[row[0]] = dict(zip(NODE_LABELS["Set"], row, strict=True))
         for row in tables["label"]:
-            self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row))
+            self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row, strict=True))
         labels = self.labels
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for t in tracks.values():
@@ -268,10 +300,11 @@ class EmbeddedStore:
                 g = tuple(t.genres) if t.genres else None
                 code = -1
                 if g is not None:
-                    code = genre_code.get(g)
-                    if code is None:
-                        code = genre_code[g] = len(self.genre_table)
+                    known_code = genre_code.get(g)
+                    if known_code is None:
+                        known_code = genre_code[g] = len(self.genre_table)
                         self.genre_table.append(g)
+                    code = known_code
                 cat_genre.append(code)
         # all keys' columns concatenated (the vectorized next-track windows gather from them at once);
         # self.columns holds per-key views into them
@@ -362,7 +395,7 @@ class EmbeddedStore:
 
     # --- protocol basics -------------------------------------------------------------------------
     def close(self) -> None:
-        self.__init__()  # drop the indexes
+        EmbeddedStore.__init__(self)  # drop the indexes
 
     def ping(self) -> bool:
         return True
@@ -505,7 +538,7 @@ class EmbeddedStore:
         kept = [np.array([ego], dtype=np.int64)]
         n_kept, truncated = 1, False
         frontier = kept[0]
-        for d in range(1, int(depth) + 1):
+        for _ in range(int(depth)):
             _, nbr = self._csr_neighbours(frontier, min_weight)
             nbr = np.unique(nbr)
             nbr = nbr[~seen[nbr]]
@@ -540,7 +573,7 @@ class EmbeddedStore:
         ok = keep_mask[dst] & (src < dst)
         adj = self.collab.adj
         edges = []
-        for u, v in zip(ids[src[ok]].tolist(), ids[dst[ok]].tolist()):
+        for u, v in zip(ids[src[ok]].tolist(), ids[dst[ok]].tolist(), strict=True):
             edges.append(Edge(f"Artist:{u}", f"Artist:{v}", "COLLABORATED_WITH", dict(adj[u][v])))
         return Subgraph(nodes=nodes, edges=edges, truncated=truncated)
 
@@ -561,7 +594,7 @@ class EmbeddedStore:
                 h = len(path) - 1
                 if h > max_hops or (len(found) >= k and h > found[k - 1][0]) or n >= _MAX_SIMPLE_PATHS:
                     break
-                w = sum(G.adj[x][y]["weight"] for x, y in zip(path, path[1:]))
+                w = sum(G.adj[x][y]["weight"] for x, y in pairwise(path))
                 found.append((h, w, path))
         except nx.NetworkXNoPath:
             return []
@@ -605,6 +638,13 @@ class EmbeddedStore:
                 return None
         return move, pct, semis, pitched
 
+    def _indexed_bpm(self, track_id: int) -> float:
+        """The BPM of a track met through the per-key BPM indexes (``by_key``), which hold only tracks with one."""
+        bpm = self.tracks[track_id].bpm
+        if bpm is None:
+            raise RuntimeError(f"track {track_id} is in a BPM index but has no BPM")
+        return bpm
+
     def _window(self, camelot: str, sb: float, w: float, half_double: bool, max_shift: int,
                 skip: set[int]) -> Iterator[tuple[float, int]]:
         """(pct, id) of tracks in ``camelot`` within the window, nearest first (ties: id asc); tracks
@@ -625,7 +665,7 @@ class EmbeddedStore:
         return (
             (p, i) for p, i in merged
             if i not in skip and not (
-                max_shift > 0 and abs(harmonic.semitone_shift_for_bpm(self.tracks[i].bpm, sb)) <= max_shift)
+                max_shift > 0 and abs(harmonic.semitone_shift_for_bpm(self._indexed_bpm(i), sb)) <= max_shift)
         )
 
     @staticmethod
@@ -707,25 +747,24 @@ class EmbeddedStore:
         for _, t, (move, pct, semis, pitched), n in ev[:cap]:
             out.append(self._raw(t, move, pct, semis, pitched, n))
             skip.add(t.id)
-        if not known or len(out) >= cap:
+        skey, sbpm = s.key, s.bpm
+        if skey is None or sbpm is None or len(out) >= cap:
             return out
-        compat = harmonic.compatible_keys(s.key, strictness)
+        compat = harmonic.compatible_keys(skey, strictness)
         if P == 0 and not reference:
-            cols = self._window_columns(compat, s.bpm, w, half_double, skip, cap - len(out))
+            cols = self._window_columns(compat, sbpm, w, half_double, skip, cap - len(out))
             if cols is not None:
                 return _RawColumns(self, out, *cols)
-        for score, group in groupby(compat, key=lambda c: c[2]):
-            group = list(group)
+        for _score, group in groupby(compat, key=lambda c: c[2]):
             streams = []
             for key, move, _ in group:
-                # (bind move now: a generator expression would read the loop variable late)
-                streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, False),
-                                   self._window(key.camelot, s.bpm, w, half_double, P, skip)))
+                # (_tagged binds move now: a generator expression here would read the loop variable late)
+                streams.append(_tagged(self._window(key.camelot, sbpm, w, half_double, P, skip), move, False))
                 if P > 0:
-                    streams.append(map(lambda pi, mv=move: (pi[0], pi[1], mv, True), self._pitched(key, s.bpm, P, skip)))
+                    streams.append(_tagged(self._pitched(key, sbpm, P, skip), move, True))
             for p, i, move, pitched in heapq.merge(*streams):
                 t = self.tracks[i]
-                semis = harmonic.semitone_shift_for_bpm(t.bpm, s.bpm) if pitched else 0
+                semis = harmonic.semitone_shift_for_bpm(self._indexed_bpm(i), sbpm) if pitched else 0
                 out.append(self._raw(t, move, p, semis, pitched, 0))
                 if len(out) >= cap:
                     return out
@@ -734,9 +773,9 @@ class EmbeddedStore:
     def _window_columns(self, compat, sb: float, w: float, half_double: bool, skip: set[int], room: int):
         """The window candidates of rule 3(b) without pitch shift, vectorized: per move-score group (best
         first) every track of the group's keys with bpm_pct <= w, ordered by (bpm_pct, id), at most
-        ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre) or None when some
-        window is not strictly monotone in bpm_pct (then the heap merge of the reference path can order
-        ties differently, so the caller falls back to it).
+        ``room`` in all. Returns (ids, pct, move_score, move code, moves (code -> Move), bpm, energy, genre)
+        or None when some window is not strictly monotone in bpm_pct (then the heap merge of the reference
+        path can order ties differently, so the caller falls back to it).
 
         All windows of all groups are cut with bisect on the per-key Python bpm lists and gathered from
         the concatenated columns (``_cat``) in one go, so the numpy work is a fixed handful of calls per
@@ -878,7 +917,7 @@ class EmbeddedStore:
         label, key = node
         if label == "Track":
             t = self.tracks[key]
-            out = [("Artist", a) for a, _, _ in self.by_track.get(key, ())]
+            out: list[tuple[str, Any]] = [("Artist", a) for a, _, _ in self.by_track.get(key, ())]
             out += [("Track", x) for x in self.trans_out.get(key, ())]
             out += [("Track", x) for x in self.trans_in.get(key, ())]
             out += [("Set", s) for s, _ in self.track_sets.get(key, ())]
@@ -895,7 +934,8 @@ class EmbeddedStore:
             out += [("Artist", x) for x in self.sup_in.get(key, ())]
             return out
         if label == "Set":
-            return [("Track", t) for _, t in self.set_entries.get(key, ())] + [("Artist", a) for a in self.played_set.get(key, ())]
+            return ([("Track", t) for _, t in self.set_entries.get(key, ())]
+                    + [("Artist", a) for a in self.played_set.get(key, ())])
         if label == "Key":
             return [("Track", t) for t in self.key_tracks.get(key, ())]
         return [("Track", t) for t in self.label_tracks.get(key, ())]
@@ -920,7 +960,9 @@ class EmbeddedStore:
         label, key = node
         if label == "Track":
             return self.tracks[key].props()
-        return dict({"Artist": self.artists, "Set": self.sets, "Key": self.keys, "Label": self.labels}[label][key])
+        nodes: dict[str, Mapping[Any, dict[str, Any]]] = {
+            "Artist": self.artists, "Set": self.sets, "Key": self.keys, "Label": self.labels}
+        return dict(nodes[label][key])
 
     def _edges_of(self, node: tuple[str, Any]) -> Iterator[tuple[tuple, tuple, str, dict]]:
         """Each relationship once, from the side that owns it (Track: BY, TRANSITIONS_TO out, IN_KEY,
@@ -945,8 +987,8 @@ class EmbeddedStore:
             for s in self.played_artist.get(key, ()):
                 yield node, ("Set", s), "PLAYED", {}
         elif label == "Set":
-            for pos, t in self.set_entries.get(key, ()):
-                yield node, ("Track", t), "CONTAINS", {"position": pos}
+            for pos, tid in self.set_entries.get(key, ()):
+                yield node, ("Track", tid), "CONTAINS", {"position": pos}
 
     def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph:
         """The node and nodes within ``depth`` (1..2) over every relationship but COMPATIBLE, ranked by
@@ -1007,7 +1049,8 @@ class EmbeddedStore:
             "id": artist_id, "name": a["name"], "tracks": a["tracks"], "sets_played": a["sets"],
             "avg_bpm": sum(bpms) / len(bpms) if bpms else None,
             "top_key": min(keys, key=lambda c: (-keys[c], _KEY_ORDER[c])) if keys else None,
-            "top_genres": [{"genre": g, "tracks": n} for g, n in sorted(genres.items(), key=lambda p: (-p[1], p[0]))[:5]],
+            "top_genres": [{"genre": g, "tracks": n}
+                           for g, n in sorted(genres.items(), key=lambda p: (-p[1], p[0]))[:5]],
             "collaborators": [{"id": x, "name": self.artists[x]["name"], "weight": w} for x, w in collab],
             "supported_by": [{"id": x, "name": self.artists[x]["name"], "count": n} for x, n in sup],
         }
@@ -1022,12 +1065,12 @@ class EmbeddedStore:
         entries = self.set_entries.get(set_id, [])
         ts = [self.tracks[t] for _, t in entries]
         moves = []
-        for (p1, t1), (p2, t2) in zip(entries, entries[1:]):
+        for (p1, t1), (p2, t2) in pairwise(entries):
             k1, k2 = self.tracks[t1].key, self.tracks[t2].key
             if p2 == p1 + 1 and k1 is not None and k2 is not None:
                 moves.append(harmonic.classify_move(k1, k2))
         with_genres = [t for t in ts if t.genres]
-        genres = Counter(g for t in with_genres for g in set(t.genres))
+        genres = Counter(g for t in with_genres for g in set(t.genres or ()))
         return {
             "id": set_id, "title": s["title"], "tracks": len(entries),
             "harmonic_flow": sum(harmonic.MOVES[m] for m in moves) / len(moves) if moves else None,

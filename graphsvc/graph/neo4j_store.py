@@ -69,6 +69,15 @@ _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
 _SCALARS = (bool, int, float, str, dt.date, dt.datetime, dt.time)
 
 
+def _run_write(tx: neo4j.ManagedTransaction, query: str, params: dict[str, Any]) -> None:
+    """One write statement in a managed transaction (``session.execute_write`` retries it on transient errors)."""
+    tx.run(query, params).consume()
+
+
+def _key_of(camelot: str | None) -> harmonic.Key | None:
+    return None if camelot is None else _KEYS.get(camelot)
+
+
 # --- property values: what Neo4j can store, and back -------------------------------------------
 def _scalar(value: Any, where: str) -> Any:
     """One property value as a type the driver sends and Neo4j stores; numpy scalars and Decimal are
@@ -361,8 +370,7 @@ class Neo4jStore:
             if extra:
                 with self._errors("delete_nodes"), self._driver.session(database=self.database) as session:
                     for batch in batches(extra, batch_size):
-                        session.execute_write(
-                            lambda tx, b=batch, lab=label: tx.run(query, {"label": lab, "ids": list(b)}).consume())
+                        session.execute_write(_run_write, query, {"label": label, "ids": list(batch)})
         for rel in REL_SOURCES:
             gold_ids = {i for i in (REL_IDS[rel](r) for r in rel_rows[rel]) if i is not None}
             extra = sorted(self.ids(rel) - gold_ids, key=repr)
@@ -378,7 +386,7 @@ class Neo4jStore:
             sql, params = f"{sql} WHERE change_seq > %s", (watermark,)
         cur = conn.execute(sql, params)
         names = [d.name for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def _apply_tombstones(self, tombstones: Sequence[tuple[str, str]], batch_size: int) -> None:
         by_kind: dict[str, list[str]] = {}
@@ -394,8 +402,7 @@ class Neo4jStore:
                 query = cypher.load("delete_nodes")
                 with self._errors("delete_nodes"), self._driver.session(database=self.database) as session:
                     for batch in batches(ids, batch_size):
-                        session.execute_write(
-                            lambda tx, b=batch, q=query, lab=label: tx.run(q, {"label": lab, "ids": list(b)}).consume())
+                        session.execute_write(_run_write, query, {"label": label, "ids": list(batch)})
         if by_kind:
             raise GraphsvcError(f"gold.tombstone has kinds the graph does not know: {sorted(by_kind)}")
 
@@ -470,9 +477,9 @@ class Neo4jStore:
                     raise NotFound(f"artist {x} does not exist")
         paths = []
         for r in records:
-            weights = list(r["weights"]) + [None]
+            weights = [*r["weights"], None]
             paths.append([{"artist": {"id": artist["id"], "name": artist["name"]}, "weight_to_next": w}
-                          for artist, w in zip(r["artists"], weights)])
+                          for artist, w in zip(r["artists"], weights, strict=True)])
         return paths
 
     def _raw_candidates(self, track_id: int, *, strictness: str, bpm_window_pct: float, half_double: bool,
@@ -612,7 +619,7 @@ def set_analytics_from_entries(entries: list[dict[str, Any]]) -> dict[str, Any]:
     shares are over the entries that have genres, each genre counted once per entry."""
     moves = []
     for x, y in pairwise(entries):
-        kx, ky = _KEYS.get(x.get("camelot")), _KEYS.get(y.get("camelot"))
+        kx, ky = _key_of(x.get("camelot")), _key_of(y.get("camelot"))
         if y["position"] == x["position"] + 1 and kx is not None and ky is not None:
             moves.append(harmonic.classify_move(kx, ky))
     with_genres = [e for e in entries if e.get("genres")]

@@ -24,7 +24,8 @@ lead to b (2A @ 122 BPM -> 10B @ 129.5 BPM needs 5 hops: without the bound the b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from graphsvc import deadline
@@ -95,7 +96,7 @@ class _Rec(Mapping):
         value = _get(self._rec, name)
         return default if value is None else value
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(("camelot", "bpm"))
 
     def __len__(self) -> int:
@@ -185,14 +186,14 @@ def harmonic_paths(
         best: dict[int, list[tuple[float, tuple[int, ...]]]] = {a: [(0.0, (a,))]}
         for y in sorted(anc - {a}, key=lambda n: (depth[n], n)):
             opts = [
-                (s + hop(x, y).score, path + (y,))
+                (s + hop(x, y).score, (*path, y))
                 for x in parents[y] if x in anc
                 for s, path in best[x]
             ]
             opts.sort(key=lambda o: (-o[0], o[1]))
             best[y] = opts[:k]
         found = list(best[b])
-        shortest = depth[b]
+        shortest: int | None = depth[b]
     else:
         shortest = max_hops + 1 if not expand.exhausted else None
 
@@ -203,7 +204,7 @@ def harmonic_paths(
         _dfs(a, b, length, (a,), {a}, expand, more, hopeless)
         for _, path in more:
             s = 0.0
-            for x, y in zip(path, path[1:]):
+            for x, y in pairwise(path):
                 s += hop(x, y).score
             found.append((s, path))
         found.sort(key=lambda o: (len(o[1]), -o[0], o[1]))
@@ -214,11 +215,11 @@ def harmonic_paths(
     for _, path in found[:k]:
         src = source(path[0])
         start = Candidate(
-            track_id=path[0], title=src.get("title"), artists=src.get("artists"), bpm=src.get("bpm"),
+            track_id=path[0], title=src["title"], artists=src["artists"], bpm=src.get("bpm"),
             camelot=src.get("camelot"), energy=src.get("energy"), move=None, bpm_pct=None, pitch_shift=0,
             transitions=0, score=0.0, breakdown={"start": True},
         )
-        result.append([start] + [hop(x, y) for x, y in zip(path, path[1:])])
+        result.append([start] + [hop(x, y) for x, y in pairwise(path)])
     result.budget_exhausted = expand.exhausted
     result.expanded = expand.expanded
     result.min_hops = min_hops
@@ -257,13 +258,13 @@ def _dfs(x: int, b: int, remaining: int, path: tuple[int, ...], on_path: set[int
         return
     if remaining == 1:
         if b in nb:
-            out.append((0.0, path + (b,)))
+            out.append((0.0, (*path, b)))
         return
     for y in sorted(nb):
         if y == b or y in on_path or hopeless(y, len(path)):
             continue
         on_path.add(y)
-        _dfs(y, b, remaining - 1, path + (y,), on_path, expand, out, hopeless)
+        _dfs(y, b, remaining - 1, (*path, y), on_path, expand, out, hopeless)
         on_path.discard(y)
         if expand.exhausted:
             return

@@ -113,7 +113,7 @@ def _genre_set(value: Any) -> frozenset:
     return got
 
 
-def _bounds(src: dict[str, Any], raw: list[Any]) -> list[tuple[float, int]]:
+def _bounds(src: dict[str, Any], raw: Sequence[Any]) -> list[tuple[float, int]]:
     """(upper bound of the score, index) per raw candidate: transition_score's weighted mean recomputed
     from the raw fields (move, bpm_pct, energy, genres, transitions) without parsing or building
     objects, plus a margin for rounding."""
@@ -227,13 +227,13 @@ def rank_candidates(source: Any, raw: Iterable[Any], limit: int, *,
     if len(raw) <= limit:
         scored = [(_score(scorer, src, r), r) for r in raw]
     else:
+        pairs: Iterable[tuple[float, int]]
         if bounds is None:
-            pairs = _bounds(src, raw)
-            pairs.sort(key=lambda b: -b[0])
+            pairs = sorted(_bounds(src, raw), key=lambda b: -b[0])
         else:
             b = np.asarray(bounds, dtype=np.float64)
             order = np.argsort(-b, kind="stable")
-            pairs = zip(b[order].tolist(), order.tolist())
+            pairs = zip(b[order].tolist(), order.tolist(), strict=True)
         top: list[float] = []  # min-heap of the best `limit` exact scores so far
         scored = []
         for bound, i in pairs:

@@ -12,6 +12,7 @@ import time
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 import psycopg
 
@@ -42,7 +43,8 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
     def popular(n: int) -> int:  # power law over 1..n
         return 1 + int(n * rng.random() ** 3)
 
-    tracks = []
+    # id, title, version, artists, bpm, Key | None, energy, genres, quality, label, year, duration_s
+    tracks: list[list[Any]] = []
     per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
     credits: list[tuple[int, int, str, int]] = []
     for tid in range(1, n_tracks + 1):
@@ -70,15 +72,16 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
     # sets: harmonic-ish walks
     n_sets = max(1, n_tracks // 20)
     contains, played, set_rows = [], [], []
-    plays, set_count = Counter(), Counter()
+    plays: Counter[int] = Counter()
+    set_count: Counter[int] = Counter()
     transitions: dict[tuple[int, int], list] = {}
     day0 = date(2010, 1, 1)
     track_primary = {}
     for tid, aid, role, _ in credits:
         if role == "primary" and tid not in track_primary:
             track_primary[tid] = aid
-    supports = Counter()
-    dj_sets = Counter()
+    supports: Counter[tuple[int, int]] = Counter()
+    dj_sets: Counter[int] = Counter()
     for sid in range(1, n_sets + 1):
         dj = popular(n_art)
         when = day0 + timedelta(days=rng.randrange(5000))
@@ -98,10 +101,10 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
             nxt = None
             if t[5] is not None and rng.random() < 0.9:
                 k = rng.choice([m[0] for m in harmonic.compatible_keys(t[5], "normal")])
-                lst = per_key.get(k.camelot)
-                if lst:
-                    i = bisect_left(lst, (t[4] * rng.uniform(0.97, 1.03), 0))
-                    nxt = lst[min(len(lst) - 1, max(0, i + rng.randint(-3, 3)))][1]
+                window = per_key.get(k.camelot)
+                if window:
+                    i = bisect_left(window, (t[4] * rng.uniform(0.97, 1.03), 0))
+                    nxt = window[min(len(window) - 1, max(0, i + rng.randint(-3, 3)))][1]
             if nxt is None or nxt == cur:
                 nxt = rng.randint(1, n_tracks)
             if nxt != cur and pos < length:
@@ -110,7 +113,7 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
                 tr[1].add(dj)
                 tr[2] = when if tr[2] is None or when > tr[2] else tr[2]
             cur = nxt
-        set_rows[-1] = set_rows[-1][:8] + (len(seen), 1)
+        set_rows[-1] = (*set_rows[-1][:8], len(seen), 1)
         for s in set(seen):
             set_count[s] += 1
 
@@ -141,10 +144,12 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
                 plays[t[0]], set_count[t[0]], t[8], None if t[9] is None else f"Label {t[9]}", t[9], t[10], t[11], 1)
                for t in tracks))
         _copy(conn, "artist", ("id", "name", "name_key", "tracks", "sets", "change_seq"),
-              ((a, f"Artist {a}", f"artist {a}", len(art_tracks.get(a, ())), dj_sets[a], 1) for a in range(1, n_art + 1)))
+              ((a, f"Artist {a}", f"artist {a}", len(art_tracks.get(a, ())), dj_sets[a], 1)
+               for a in range(1, n_art + 1)))
         _copy(conn, "label", ("id", "name", "tracks", "change_seq"),
               ((lab, f"Label {lab}", label_tracks[lab], 1) for lab in range(1, n_lab + 1)))
-        _copy(conn, "set", ("id", "title", "dj", "date", "venue", "event", "show", "source", "tracks", "change_seq"), set_rows)
+        _copy(conn, "set", ("id", "title", "dj", "date", "venue", "event", "show", "source", "tracks", "change_seq"),
+              set_rows)
         _copy(conn, "by", ("track_id", "artist_id", "role", "position", "change_seq"), ((*c, 1) for c in credits))
         _copy(conn, "collaborated_with", ("a_id", "b_id", "weight", "first_year", "last_year", "change_seq"),
               ((a, b, w, fy, ly, 1) for (a, b), (w, fy, ly) in collab.items()))
@@ -152,7 +157,8 @@ def generate_gold(conn: psycopg.Connection, n_tracks: int, seed: int = 0) -> dic
               ((f, t, n, len(djs), last, 1) for (f, t), (n, djs, last) in transitions.items()))
         _copy(conn, "contains", ("set_id", "track_id", "position", "change_seq"), contains)
         _copy(conn, "played", ("artist_id", "set_id", "change_seq"), sorted(set(played)))
-        _copy(conn, "supports", ("dj_id", "artist_id", "count", "change_seq"), ((d, a, n, 1) for (d, a), n in supports.items()))
+        _copy(conn, "supports", ("dj_id", "artist_id", "count", "change_seq"),
+              ((d, a, n, 1) for (d, a), n in supports.items()))
         conn.execute("SELECT setval('gold.change_seq_seq', 1)")
     return {"tracks": n_tracks, "artists": n_art, "sets": n_sets, "transitions": len(transitions),
             "collaborations": len(collab), "seconds": round(time.perf_counter() - started, 2)}

@@ -86,7 +86,8 @@ class Context:
         for name, coll in (("followed", self.out), ("preceded", self.inn), ("two_hop", self.two_hop),
                            ("same_set", self.offsets), ("co_sets", self.shared_sets),
                            ("artist", self.artist_top), ("label", self.label_top),
-                           ("collaborator", self.collaborator_top), ("dj_support", self.support_top), ("dj_repertoire", self.repertoire_top),
+                           ("collaborator", self.collaborator_top), ("dj_support", self.support_top),
+                           ("dj_repertoire", self.repertoire_top),
                            ("harmonic_window", self.window), ("popular", self.popular)):
             if c in coll:
                 out.append(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     from graphsvc.graph.embedded import EmbeddedStore
@@ -167,22 +167,33 @@ class EmbeddedEvidence:
                 return got
         return self._window_ids(a, c, n, trans)
 
+    @overload
+    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: Literal[False] = False) -> list[int]:
+        ...
+
+    @overload
+    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: bool) -> list[int] | None:
+        ...
+
     def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: bool = False) -> list[int] | None:
+        """The window's ids; with ``best_group_only``, those of the best move-score group when they alone
+        fill the ``n`` places, else None (the shortcut does not apply)."""
         from graphsvc import harmonic
+        from graphsvc.graph.embedded import _RawColumns
 
         s = self.store
         raw = s._raw_sequence(a, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
                               half_double=c.half_double, max_pitch_shift=c.max_pitch_shift, cap=len(trans) + n)
-        vectorized = hasattr(raw, "evidence") and hasattr(raw, "ids")
         if best_group_only:
-            if not vectorized:
+            key = s.tracks[a].key
+            if not isinstance(raw, _RawColumns) or key is None:
                 return None
-            best = harmonic.compatible_keys(s.tracks[a].key, c.strictness)[0][2]
+            best = harmonic.compatible_keys(key, c.strictness)[0][2]
             ids, scores = raw.ids.tolist(), raw.move_score.tolist()
-            picked = [t for t, sc in zip(ids, scores) if sc == best and t not in trans][:n]
+            picked = [t for t, sc in zip(ids, scores, strict=True) if sc == best and t not in trans][:n]
             firsts = [t for t in ids if t not in trans][:n]
             return picked if len(picked) == n and picked == firsts else None
-        if vectorized:
+        if isinstance(raw, _RawColumns):
             order = [int(r["track_id"]) for r in raw.evidence] + raw.ids.tolist()
         else:
             order = [int(r["track_id"]) for r in raw]

@@ -52,7 +52,7 @@ F = {name: i for i, name in enumerate(FEATURES)}
 class Constraints:
     """The user's hard constraints on a next track (checked only where both tracks have the data)."""
 
-    strictness: str = "any"
+    strictness: harmonic.Strictness = "any"
     bpm_window_pct: float = 6.0
     half_double: bool = True
     max_pitch_shift: int = 0
@@ -81,9 +81,7 @@ _KEY_OF = {k.camelot: k for k in harmonic.ALL_KEYS}
 _MOVE_OF = {(a.camelot, b.camelot): harmonic.classify_move(a, b) for a in harmonic.ALL_KEYS for b in harmonic.ALL_KEYS}
 
 
-def _key(camelot: Any) -> harmonic.Key | None:
-    if camelot is None:
-        return None
+def _key(camelot: str) -> harmonic.Key:
     got = _KEY_OF.get(camelot)
     return got if got is not None else harmonic.parse_key(camelot)
 
@@ -249,13 +247,13 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
         X[:, 9] = np.log1p([max(collab[y] for y in common) if (common := keys & set(f["artist_ids"])) else 0
                             for f in fl])
     if support:
-        keys = support.keys()
-        X[:, 10] = [max(support[y] for y in common) if (common := keys & set(f["primary_ids"])) else 0.0
+        support_keys = support.keys()
+        X[:, 10] = [max(support[y] for y in common) if (common := support_keys & set(f["primary_ids"])) else 0.0
                     for f in fl]
-    for c, v in ctx.repertoire.items():
+    for c, repertoire in ctx.repertoire.items():
         i = pos.get(c)
         if i is not None:
-            X[i, 11] = v
+            X[i, 11] = repertoire
     X[:, 12] = np.log1p(_col([f["plays"] or 0 for f in fl]))
     X[:, 13] = np.log1p(_col([f["djs"] or 0 for f in fl]))
     X[:, 14] = np.maximum(_col([f["trend"] or 0.0 for f in fl]), 0.0)
@@ -282,4 +280,5 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
     keep = ~(reject_bpm | reject_key)
     idx = np.flatnonzero(keep)
     return Candidates([cand_ids[i] for i in idx.tolist()], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
-                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}, len(ctx.candidate_ids()))
+                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())},
+                      len(ctx.candidate_ids()))

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from graphsvc.graph.embedded import _TRACK_COLS, EmbeddedStore
@@ -71,8 +72,8 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
 
     tracks_rows = []
     for tid in sorted(kept_tracks):
-        t = store.tracks[tid]
-        row = {c: getattr(t, c) for c in _TRACK_COLS}
+        track = store.tracks[tid]
+        row = {c: getattr(track, c) for c in _TRACK_COLS}
         p = plays.get(tid, 0)
         row.update(plays=p, sets=len(t_sets.get(tid, ())), djs=len(t_djs.get(tid, ())),
                    plays_recent=plays_recent.get(tid, 0), djs_recent=len(t_djs_recent.get(tid, ())),
@@ -105,15 +106,16 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     a_sets: Counter[int] = Counter(a for s in keep for a in djs_of[s])
     artist_rows = []
     for aid in sorted(kept_artists):
-        a = store.artists[aid]
+        artist = store.artists[aid]
         p = a_plays.get(aid, 0)
-        artist_rows.append((aid, a["name"], a["name_key"], len(a_tracks.get(aid, ())), a_sets.get(aid, 0), p,
+        artist_rows.append((aid, artist["name"], artist["name_key"], len(a_tracks.get(aid, ())), a_sets.get(aid, 0), p,
                             len(a_djs.get(aid, ())), a_recent.get(aid, 0), trend(a_recent.get(aid, 0), p, share)))
     assert tuple(NODE_LABELS["Artist"]) == ("id", "name", "name_key", "tracks", "sets", "plays", "djs",
                                             "plays_recent", "trend")
 
-    set_rows = [tuple({**store.sets[s], "tracks": len(entries[s])}[c] for c in NODE_LABELS["Set"]) for s in sorted(keep)]
-    label_n: Counter[int] = Counter(store.tracks[t].label_id for t in kept_tracks if store.tracks[t].label_id is not None)
+    set_rows = [tuple({**store.sets[s], "tracks": len(entries[s])}[c] for c in NODE_LABELS["Set"])
+                for s in sorted(keep)]
+    label_n: Counter[int] = Counter(lid for t in kept_tracks if (lid := store.tracks[t].label_id) is not None)
     label_rows = [(lid, store.labels[lid]["name"], n) for lid, n in sorted(label_n.items()) if lid in store.labels]
 
     pair_n: Counter[tuple[int, int]] = Counter()
@@ -136,7 +138,7 @@ def as_of(store: EmbeddedStore, set_ids: Collection[int]) -> EmbeddedStore:
     for s, e in entries.items():
         d = store.sets[s]["date"]
         played = store.sets[s].get("kind", "mix") == "mix"  # only a mix's order was played (etl/gold.py)
-        for (p1, t1), (p2, t2) in zip(e, e[1:]) if played else ():
+        for (p1, t1), (p2, t2) in pairwise(e) if played else ():
             if p2 == p1 + 1 and t1 != t2:
                 k = (t1, t2)
                 trans_n[k] += 1

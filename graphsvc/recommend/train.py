@@ -1,12 +1,12 @@
 """Fitting the ranker on the graph's own history (training data only, never the evaluation's test mixes).
 
-A cut splits the sets by date: the graph *as of* the earlier sets (``history.as_of``) gives the
-features, and each consecutive pair a -> b of the next slice of sets whose tracks are both known then is
-a query with one right answer, b. Several rolling cuts (the latest ``CUTS`` slices of ``SLICE`` of the
-dated sets each) are pooled, as most tracks of a new slice are new and each cut gives few queries. The weights maximise the conditional log-likelihood of b among a's
-candidates (softmax over the served candidate generation, so training sees exactly what serving ranks)
-with an L2 penalty towards the prior weights (``model.PRIOR_WEIGHTS``), every weight >= 0 (bounded L-BFGS from SciPy). Queries whose answer is not among
-the candidates cannot teach the ranking and are counted as the candidate generation's misses.
+A cut splits the sets by date: the graph *as of* the earlier sets (``history.as_of``) gives the features, and each
+consecutive pair a -> b of the next slice of sets whose tracks are both known then is a query with one right answer, b.
+Several rolling cuts (the latest ``CUTS`` slices of ``SLICE`` of the dated sets each) are pooled, as most tracks of a
+new slice are new and each cut gives few queries. The weights maximise the conditional log-likelihood of b among a's
+candidates (softmax over the served candidate generation, so training sees exactly what serving ranks) with an L2
+penalty towards the prior weights (``model.PRIOR_WEIGHTS``), every weight >= 0 (bounded L-BFGS from SciPy). Queries
+whose answer is not among the candidates cannot teach the ranking and are counted as the candidate generation's misses.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -45,15 +46,20 @@ class Query:
     positive: int  # row of the target in X, -1 when the target is not a candidate
 
 
+def _dated(store: Any) -> list[int]:
+    """The dated sets in (date, id) order."""
+    return sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+
+
 def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tuple[list[int], list[int]]]:
     """(earlier sets, held-out slice) per cut, latest slice first: cut k holds out the dated sets from
     1 - k * slice_ to 1 - (k - 1) * slice_ of the (date, id) order; undated sets count as earlier."""
-    dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+    dated = _dated(store)
     undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
     n = len(dated)
     out = []
     for k in range(1, cuts + 1):
-        lo, hi = int(round(n * (1 - k * slice_))), int(round(n * (1 - (k - 1) * slice_)))
+        lo, hi = round(n * (1 - k * slice_)), round(n * (1 - (k - 1) * slice_))
         if lo < 1 or hi <= lo:
             break
         out.append((undated + dated[:lo], dated[lo:hi]))
@@ -62,9 +68,9 @@ def rolling_cuts(store: Any, cuts: int = CUTS, slice_: float = SLICE) -> list[tu
 
 def split_by_date_fraction(store: Any, fraction: float) -> tuple[list[int], list[int]]:
     """(earlier sets and undated ones, the latest ``fraction`` of the dated sets by (date, id))."""
-    dated = sorted((s for s, v in store.sets.items() if v["date"] is not None), key=lambda s: (store.sets[s]["date"], s))
+    dated = _dated(store)
     undated = sorted(s for s, v in store.sets.items() if v["date"] is None)
-    n_held = int(round(len(dated) * fraction))
+    n_held = round(len(dated) * fraction)
     if n_held == 0:
         return undated + dated, []
     return undated + dated[:-n_held], dated[-n_held:]
@@ -90,7 +96,7 @@ def pairs_of(store: Any, set_ids: Iterable[int], known: Any) -> list[tuple[int, 
         if store.sets[s].get("kind", "mix") != "mix":
             continue
         e = store.set_entries.get(s, [])
-        for (p1, t1), (p2, t2) in zip(e, e[1:]):
+        for (p1, t1), (p2, t2) in pairwise(e):
             if p2 == p1 + 1 and t1 != t2 and t1 in known and t2 in known:
                 out.append((t1, t2))
     return out

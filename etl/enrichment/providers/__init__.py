@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import psycopg
 
+    from etl.enrichment.providers.observed import ObservationProvider
+    from etl.enrichment.providers.online import OnlineProvider
     from graphsvc.settings import Settings
 
 
@@ -76,9 +78,9 @@ class ProviderError(Exception):
 
 @runtime_checkable
 class Provider(Protocol):
-    name: str
-    fields: frozenset[str]
-    online: bool
+    name: ClassVar[str]
+    fields: ClassVar[frozenset[str]]
+    online: ClassVar[bool]
 
     @property
     def enabled(self) -> bool:
@@ -164,13 +166,13 @@ def provider_fields() -> dict[str, frozenset[str]]:
     return {cls.name: cls.fields for cls in _provider_classes()}
 
 
-def _provider_classes() -> list[type]:
+def _provider_classes() -> list[type[ObservationProvider] | type[OnlineProvider]]:
     from etl.enrichment.providers.discogs import DiscogsProvider
     from etl.enrichment.providers.features import FeaturesProvider
     from etl.enrichment.providers.getsongbpm import GetSongBpmProvider
+    from etl.enrichment.providers.libraries import MixxxProvider, TraktorProvider, VirtualdjProvider
     from etl.enrichment.providers.mixesdb import MixesdbProvider
     from etl.enrichment.providers.musicbrainz import MusicBrainzProvider
-    from etl.enrichment.providers.libraries import MixxxProvider, TraktorProvider, VirtualdjProvider
     from etl.enrichment.providers.rekordbox import RekordboxProvider
     from etl.enrichment.providers.tracklists1001 import TracklistsProvider
 
@@ -180,11 +182,12 @@ def _provider_classes() -> list[type]:
 
 def build_providers(settings: Settings | None = None) -> dict[str, Provider]:
     """One instance of every provider, online ones configured from the settings."""
+    from etl.enrichment.providers.online import OnlineProvider
     from graphsvc.settings import get_settings
 
     settings = settings or get_settings()
     out: dict[str, Provider] = {}
     for cls in _provider_classes():
-        inst = cls.from_settings(settings) if getattr(cls, "online", False) else cls()
+        inst: Provider = cls.from_settings(settings) if issubclass(cls, OnlineProvider) else cls()
         out[inst.name] = inst
     return out

@@ -36,6 +36,7 @@ class DiscogsProvider(OnlineProvider):
         params = {"artist": track.artists_display, "track": track.title, "type": "release", "per_page": 5}
         res = self._get(ctx, "/database/search", params)
         hits = (res.json.get("results") or []) if res else []
+        fetched_at = res.fetched_at if res else None
         scored = []
         for h in hits:
             artist = str(h.get("title", "")).split(" - ", 1)[0]
@@ -59,5 +60,5 @@ class DiscogsProvider(OnlineProvider):
             d = dict(detail)
             if f == "label" and best.get("catno"):
                 d["catalog_number"] = best["catno"]
-            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * match, res.fetched_at, d) if value else no_data(d)
+            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * match, fetched_at, d) if value else no_data(d)
         return out

@@ -53,6 +53,7 @@ class GetSongBpmProvider(OnlineProvider):
         res = self._get(ctx, "/search/", {"type": "both", "lookup": lookup})
         hits = res.json.get("search") if res else None
         hits = hits if isinstance(hits, list) else []
+        fetched_at = res.fetched_at if res else None
         scored = []
         for h in hits:
             artist = (h.get("artist") or {}).get("name") or ""
@@ -76,5 +77,5 @@ class GetSongBpmProvider(OnlineProvider):
             elif f == "key":
                 value = parse_key(best.get("key_of"))
             d = {**detail, "raw": best.get("tempo") if f == "bpm" else best.get("key_of")}
-            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * match, res.fetched_at, d) if value else no_data(d)
+            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * match, fetched_at, d) if value else no_data(d)
         return out

@@ -40,14 +40,15 @@ class MusicBrainzProvider(OnlineProvider):
         query = f'artist:"{_lucene(track.artists_display)}" AND recording:"{_lucene(track.title)}"'
         res = self._get(ctx, "/recording", {"query": query, "fmt": "json", "limit": 5})
         hits = (res.json.get("recordings") or []) if res else []
+        fetched_at = res.fetched_at if res else None
         best = max(hits, key=lambda h: int(h.get("score") or 0), default=None)
+        detail: dict[str, Any]
         if best is None or int(best.get("score") or 0) < MIN_SCORE:
             detail = {"query": query, "hits": len(hits), "best_score": best.get("score") if best else None}
             return {f: no_data(detail) for f in fields}
         score = int(best["score"]) / 100.0
         mbid = best["id"]
-        detail: dict[str, Any] = {"query": query, "mbid": mbid, "score": best["score"]}
-        fetched_at = res.fetched_at
+        detail = {"query": query, "mbid": mbid, "score": best["score"]}
         rec = best
         if {"isrc", "genres", "label"} & set(fields):
             looked = self._get(ctx, f"/recording/{mbid}", {"inc": "isrcs tags genres releases", "fmt": "json"})
@@ -66,12 +67,14 @@ class MusicBrainzProvider(OnlineProvider):
             elif f == "genres":
                 names = [g["name"] for g in (rec.get("genres") or []) if g.get("name")]
                 if not names:
-                    names = [t["name"] for t in (rec.get("tags") or []) if t.get("name") and int(t.get("count") or 0) > 0]
+                    names = [t["name"] for t in (rec.get("tags") or [])
+                             if t.get("name") and int(t.get("count") or 0) > 0]
                 value = names[:10] or None
             elif f == "label":
                 value, release_id = self._label(ctx, rec)
                 d["release_id"] = release_id
-            out[f] = self._value(value, CONFIDENCE[(self.name, f)] * score, fetched_at, d) if value is not None else no_data(d)
+            out[f] = (self._value(value, CONFIDENCE[(self.name, f)] * score, fetched_at, d) if value is not None
+                      else no_data(d))
         return out
 
     def _label(self, ctx: LookupContext, rec: dict) -> tuple[str | None, str | None]:

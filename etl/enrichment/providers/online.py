@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from rapidfuzz import fuzz
 
 from etl.enrichment.http import HttpClient, HttpResult
-from etl.enrichment.providers import LookupContext, ProviderError, ProviderValue
+from etl.enrichment.providers import LookupContext, ProviderError, ProviderValue, TrackInput
 from graphsvc.names import name_key, title_key
+
+if TYPE_CHECKING:
+    from graphsvc.settings import Settings
 
 
 class OnlineProvider:
@@ -19,6 +23,14 @@ class OnlineProvider:
 
     def __init__(self, client: HttpClient | None) -> None:
         self.client = client  # None: not configured
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> Self:
+        """The provider as the settings configure it (disabled without its key or switch)."""
+        raise NotImplementedError
+
+    def lookup(self, ctx: LookupContext, track: TrackInput, fields: Collection[str]) -> dict[str, ProviderValue]:
+        raise NotImplementedError
 
     @property
     def enabled(self) -> bool:

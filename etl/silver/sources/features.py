@@ -27,6 +27,7 @@ from etl.tracklist import EntryParseError, ParsedEntry
 from graphsvc.errors import InvalidValue
 from graphsvc.harmonic import Key
 from graphsvc.names import name_key, title_key
+from graphsvc.pg import fetch_one
 
 _INT = re.compile(r"^-?\d+(?:\.0+)?$")
 
@@ -77,7 +78,7 @@ class FeaturesSource(SilverSource):
         )
         b.processed(rec, "feature")
 
-    def _values(self, rid: int, kind: str, get) -> dict[str, Any]:  # noqa: ANN001
+    def _values(self, rid: int, kind: str, get) -> dict[str, Any]:
         raw: dict[str, Any] = {"bpm": get("bpm"), "energy": get("energy")}
         key, mode = get("key"), get("mode")
         if kind == "spotify" and raw["bpm"] and _INT.match(raw["bpm"]) and float(raw["bpm"]) == 0:
@@ -135,9 +136,9 @@ class FeaturesSource(SilverSource):
         """Tracks no completed re-match has seen: created by this run or by a run that did not finish (the
         runs after the last pipeline run that succeeded past bronze)."""
         b = self.b
-        (done,) = b.conn.execute(
+        (done,) = fetch_one(b.conn.execute(
             """SELECT coalesce(max(run_id), 0) FROM ops.run WHERE kind = 'pipeline' AND status = 'succeeded'
-               AND mode IN ('complete', 'silver_only') AND run_id < %s""", (b.run_id,)).fetchone()
+               AND mode IN ('complete', 'silver_only') AND run_id < %s""", (b.run_id,)))
         ids = [t for (t,) in b.conn.execute(
             """SELECT t.track_id FROM silver.track t JOIN silver.processed_record p ON p.record_id = t.first_record_id
                WHERE p.run_id > %s""", (done,))]
@@ -148,9 +149,9 @@ class FeaturesSource(SilverSource):
         """Whether rows of earlier runs wait for a match and a run that did not finish created tracks (a run
         killed after its last chunk: the next run has no records to process but still re-matches)."""
         b = self.b
-        (waiting,) = b.conn.execute(
+        (waiting,) = fetch_one(b.conn.execute(
             """SELECT EXISTS (SELECT 1 FROM silver.observation WHERE track_id IS NULL AND match_keys IS NOT NULL
-                              AND source LIKE 'features:%%')""").fetchone()
+                              AND source LIKE 'features:%%')"""))
         b.conn.commit()
         return bool(waiting) and bool(self._unfinished_tracks())
 
@@ -160,10 +161,10 @@ class FeaturesSource(SilverSource):
         track already: the feature stage comes last.) The tracks considered are those no completed re-match
         has seen, so a run killed before this step leaves nothing behind."""
         b = self.b
-        (waiting,) = b.conn.execute(
+        (waiting,) = fetch_one(b.conn.execute(
             """SELECT count(*) FROM silver.observation o JOIN silver.processed_record p USING (record_id)
                WHERE o.track_id IS NULL AND o.source LIKE 'features:%%' AND p.run_id <> %s""",
-            (b.run_id,)).fetchone()
+            (b.run_id,)))
         b.conn.commit()
         if not waiting:
             return
@@ -199,16 +200,15 @@ class FeaturesSource(SilverSource):
             if track_id is not None:
                 updates.append((track_id, match, obs_id))
         if updates:
-            with b.conn.transaction():
-                with b.conn.cursor() as cur:
-                    cur.executemany(
-                        "UPDATE silver.observation SET track_id = %s, match_strategy = %s, match_keys = NULL"
-                        " WHERE observation_id = %s", updates)
-                    ids = sorted({u[0] for u in updates})
-                    cur.execute(
-                        """UPDATE silver.track m SET needs_enrichment = true FROM silver.track t
-                           WHERE t.track_id = ANY(%s) AND (m.track_id = t.track_id OR m.recording_key = t.recording_key)""",
-                        (ids,))
+            with b.conn.transaction(), b.conn.cursor() as cur:
+                cur.executemany(
+                    "UPDATE silver.observation SET track_id = %s, match_strategy = %s, match_keys = NULL"
+                    " WHERE observation_id = %s", updates)
+                ids = sorted({u[0] for u in updates})
+                cur.execute(
+                    """UPDATE silver.track m SET needs_enrichment = true FROM silver.track t
+                       WHERE t.track_id = ANY(%s) AND (m.track_id = t.track_id OR m.recording_key = t.recording_key)""",
+                    (ids,))
         b.conn.commit()
 
     def _keys_of(self, track_ids: set[int]) -> set[str]:
@@ -218,7 +218,7 @@ class FeaturesSource(SilverSource):
         for spelling, artist_id in b.artists.by_alias.items():
             spellings.setdefault(artist_id, set()).add(name_key(spelling))
         keys: set[str] = set()
-        for track_id, title, artist_ids in b.conn.execute(
+        for _track_id, title, artist_ids in b.conn.execute(
             """SELECT t.track_id, t.title, array_agg(ta.artist_id) FROM silver.track t
                JOIN silver.track_artist ta USING (track_id)
                WHERE t.track_id = ANY(%s) AND ta.role IN ('primary', 'featured') GROUP BY t.track_id""",

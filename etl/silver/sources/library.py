@@ -38,7 +38,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from urllib.parse import unquote
 
 from etl.silver.helpers import float_or
@@ -65,9 +65,11 @@ _DOWNLOADER = re.compile(r"^\s*(?:yt1s|y2mate|ytmp3|savefrom|mp3juices?|flvto|32
 _CODEC_JUNK = re.compile(r"\s*(?:\((?:\d+\s*kbit[_ ]\w+|MP3_\d+K)\)(?:_\d+)?|\[\d\]|\bfree download\b)", re.IGNORECASE)
 _SOUNDCLOUD = re.compile(r"^(?P<body>.+?)_(?P<id>\d{6,})(?:\s+-\s+(?P<uploader>.+))?$")
 # a leading track number: "19. ", "(18) ", "[03] ", "01 ", "01-", "1 - "
-_TRACK_NO = re.compile(r"^\s*(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3}\s*\.(?!\d)|0\d(?=[\s_-])|\d{1,3}\s+-\s+(?=.*\s-\s))\s*[-_]?\s*")
+_TRACK_NO = re.compile(r"^\s*(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3}\s*\.(?!\d)|0\d(?=[\s_-])"
+                       r"|\d{1,3}\s+-\s+(?=.*\s-\s))\s*[-_]?\s*")
 _FILE_TRACK_NO = re.compile(r"^\s*\d{1,2}-(?=[A-Za-z])")  # "1-Radioactive_Man_-_Steve_Chop"
-_AUDIO_EXT = re.compile(r"\.(?:mp3|wav|wave|flac|m4a|mp4|aif|aiff|ogg|opus|alac|wma|aac|m4v|mov|avi|mkv)$", re.IGNORECASE)
+_AUDIO_EXT = re.compile(r"\.(?:mp3|wav|wave|flac|m4a|mp4|aif|aiff|ogg|opus|alac|wma|aac|m4v|mov|avi|mkv)$",
+                        re.IGNORECASE)
 _BARE_HYPHEN = re.compile(r"(?<=\S)-(?=\S)")
 # a CD rip's file name: "01-Artist-Album-Title" (three or four hyphen-separated parts after the number)
 _RIP_NAME = re.compile(r"^\d{1,2}-(?P<artist>[^-]+)-(?:[^-]+-)?(?P<title>[^-]+)$")
@@ -80,7 +82,8 @@ _DASH_VERSION = re.compile(
 
 # a key (and energy) written into the title by a key-analysis tool: "Life is Sweet - 2A/10A",
 # "Seven Nation Army - 9A - 127,8", "8A - Title"; and a vinyl side: "B1- Ease Back"
-_KEY_SUFFIX = re.compile(r"\s+[-–]\s+(?:\d{1,2}[AB]|\d{1,2}[dm])(?:\s*/\s*\d{1,2}[ABdm])*(?:\s*[-–]\s*\d{1,3}(?:[.,]\d+)?)?"
+_KEY_SUFFIX = re.compile(r"\s+[-–]\s+(?:\d{1,2}[AB]|\d{1,2}[dm])(?:\s*/\s*\d{1,2}[ABdm])*"
+                         r"(?:\s*[-–]\s*\d{1,3}(?:[.,]\d+)?)?"
                          r"(?:\s+\d{4}-\d\d-\d\d\b.*)?\s*$")
 _KEY_PREFIX = re.compile(r"^\s*(?:\d{1,2}[AB])(?:\s*[-–]\s*\d{1,3})?\s+[-–]\s+")
 _VINYL_SIDE = re.compile(r"^\s*[A-D]\d{1,2}\s*[-.]\s+")
@@ -95,7 +98,8 @@ def strip_key_notes(title: str) -> str:
 
 # what a DJ would not call a track: a recording of the DJ's own set named by date and time, a sample
 _RECORDING = re.compile(r"^\s*(?:\d{4}-\d\d-\d\d[_ ]\d{1,2}h\d\dm\d\d|AUD-\d{8}-WA\d+|\d{10,}\s*$)")
-_SAMPLE = re.compile(r"(?i)\b(?:scratch(?:es)?|sfx|fx|loop|one[- ]?shot|sample|kick|snare|hi-?hat|perc|sweep|drum ?roll)\b")
+_SAMPLE = re.compile(r"(?i)\b(?:scratch(?:es)?|sfx|fx|loop|one[- ]?shot|sample|kick|snare|hi-?hat|perc|sweep"
+                     r"|drum ?roll)\b")
 
 
 def title_with_version(title: str) -> str:
@@ -127,7 +131,8 @@ def clean_name(text: str, *, file_name: bool = False) -> str:
     opened = t.rfind("(")
     if opened > 0 and t.find(")", opened) < 0:
         rest = t[opened + 1 :]
-        t = f"{t[:opened]}({rest})" if _VERSION_HINT.search(rest) and not rest.lower().startswith("origin") else t[:opened]
+        keep = _VERSION_HINT.search(rest) and not rest.lower().startswith("origin")
+        t = f"{t[:opened]}({rest})" if keep else t[:opened]
     return t.strip(" -_.,")
 
 
@@ -157,7 +162,7 @@ def file_path(location: str | None) -> str | None:
     return text or None
 
 
-def read_artist_title(text: str, parse, *, file_name: bool = False,  # noqa: ANN001
+def read_artist_title(text: str, parse, *, file_name: bool = False,
                       known: Callable[[str], bool] | None = None) -> tuple[ParsedEntry, str] | None:
     """``(parse, how)`` of "Artist - Title" in a title or file name, or None. ``parse`` is the builder's
     tracklist parser, ``known`` whether the corpus knows a name as an artist (for names without any
@@ -205,7 +210,7 @@ def artist_tag(text: str) -> str:
     return "" if name_key(t) in _PLACEHOLDER_ARTISTS else t
 
 
-def _parse_named(text: str, parse) -> ParsedEntry | None:  # noqa: ANN001
+def _parse_named(text: str, parse) -> ParsedEntry | None:
     if not text:
         return None
     attempts = [text]
@@ -225,7 +230,7 @@ def _parse_named(text: str, parse) -> ParsedEntry | None:  # noqa: ANN001
     return None
 
 
-def usable(p: ParsedEntry | None) -> bool:
+def usable(p: ParsedEntry | None) -> TypeGuard[ParsedEntry]:
     """A parse that names a track: a title and primary artists, every credit a name with letters or digits."""
     return (p is not None and not p.is_gap and bool(p.title) and any(c.role == "primary" for c in p.credits)
             and all(name_key(c.name) for c in p.credits))
@@ -348,7 +353,8 @@ class LibrarySource(SilverSource):
         if artist_tag(t.artist):
             tried.append(f"the tags ({t.artist.strip()!r} / {t.title.strip()!r}) do not parse")
         else:
-            tried.append("the Artist tag is empty" if not t.artist.strip() else f"the Artist tag is {t.artist.strip()!r}")
+            tried.append("the Artist tag is empty" if not t.artist.strip()
+                         else f"the Artist tag is {t.artist.strip()!r}")
             tried.append(f"the title {t.title.strip()!r} does not read 'Artist - Title'" if t.title.strip()
                          else "the title is empty")
         stem = file_stem(t.path or t.location)
@@ -360,7 +366,7 @@ class LibrarySource(SilverSource):
         rid = rec["record_id"]
         t = self.track_of(rec["payload"])
         if isinstance(t, str) or t.reject:
-            b.reject(rid, -1, t if isinstance(t, str) else t.reject, rec["payload"])
+            b.reject(rid, -1, t if isinstance(t, str) else str(t.reject), rec["payload"])
             b.processed(rec, "rejected")
             return
         found = self.identify(t)

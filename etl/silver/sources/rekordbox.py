@@ -33,8 +33,7 @@ class RekordboxSource(LibrarySource):
         location = (t.get("Location") or "").strip() or None
         bpm = t.get("AverageBpm")
         extra: dict = {}
-        tempo = [float_or(x.get("Bpm")) for x in t.get("tempo") or [] if isinstance(x, dict)]
-        tempo = [x for x in tempo if x]
+        tempo = [bpm_x for x in t.get("tempo") or [] if isinstance(x, dict) and (bpm_x := float_or(x.get("Bpm")))]
         if tempo:
             if float_or(bpm) in (None, 0.0):
                 bpm = tempo[0]  # no average: the first beat-grid tempo
@@ -66,6 +65,7 @@ class RekordboxSource(LibrarySource):
             return "playlist needs a name and a list of entries"
         by_location = str(pl.get("key_type", "0")) == "1"
         # KeyType 1: the entry is a Location (unscoped); else a TrackID of this playlist's own library
-        idents = [(str(e), ("rekordbox_location", str(e)) if by_location else ("rekordbox", f"{library}:{e}"))
-                  for e in entries]
+        idents: list[tuple[str, tuple[str, str] | None]] = [
+            (str(e), ("rekordbox_location", str(e)) if by_location else ("rekordbox", f"{library}:{e}"))
+            for e in entries]
         return LibraryPlaylist(library, path, str(pl.get("name") or path), idents, tags=folders)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from psycopg.rows import dict_row
+
 from etl.silver.helpers import float_or, int_or
 from etl.silver.sources.base import SilverSource
 from etl.tracklist import EntryParseError
@@ -31,7 +33,7 @@ class TracklistsSource(SilverSource):
     record_types: ClassVar[tuple[str, ...]] = ("tracklist_row",)
     parses_tracklists = True
 
-    def __init__(self, builder) -> None:  # noqa: ANN001 (the builder; see base)
+    def __init__(self, builder) -> None:  # the builder; see base
         super().__init__(builder)
         # 1001Tracklists files not yet taken into account -> the tracklists they hold (see _stale_files)
         self.new_files: dict[int, set[str]] = {}
@@ -269,14 +271,13 @@ class TracklistsSource(SilverSource):
 
     def _fetch_tracklist(self, tl_id: str) -> list[dict]:
         """Every bronze row of tracklist ``tl_id`` (row keys are ``<tracklist_id>:<index>``)."""
-        cur = self.b.conn.execute(
-            """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
-               FROM bronze.raw_record WHERE source = '1001tracklists' AND record_type = 'tracklist_row'
-                 AND source_key COLLATE "C" >= %s AND source_key COLLATE "C" < %s ORDER BY record_id""",
-            (tl_id + ":", tl_id + ";"),  # ';' follows ':' in byte order (hence COLLATE "C")
-        )
-        cols = [d.name for d in cur.description]
-        rows = [dict(zip(cols, row)) for row in cur]
+        with self.b.conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(
+                """SELECT record_id, source, record_type, source_key, source_url, file_id, payload
+                   FROM bronze.raw_record WHERE source = '1001tracklists' AND record_type = 'tracklist_row'
+                     AND source_key COLLATE "C" >= %s AND source_key COLLATE "C" < %s ORDER BY record_id""",
+                (tl_id + ":", tl_id + ";"),  # ';' follows ':' in byte order (hence COLLATE "C")
+            ).fetchall()
         return [r for r in rows if _tracklist_id(r["payload"]) == tl_id]
 
     def _spotify_values(self, rid: int, row: dict) -> dict[str, Any]:

@@ -77,7 +77,8 @@ class TraktorSource(LibrarySource):
         bpm = float_or(_dict(e.get("TEMPO")).get("BPM"))
         return LibraryTrack(
             library=library, ident=_scoped(library, key_text), track_no=key_text,
-            artist=str(e.get("ARTIST") or ""), title=str(e.get("TITLE") or ""), version=str(info.get("MIX") or "").strip(),
+            artist=str(e.get("ARTIST") or ""), title=str(e.get("TITLE") or ""),
+            version=str(info.get("MIX") or "").strip(),
             remixer=str(info.get("REMIXER") or ""), location=key_text, path=traktor_path(location),
             bpm=bpm if bpm else None, key=key, genre=str(info.get("GENRE") or ""), label=str(info.get("LABEL") or ""),
             album=str(_dict(e.get("ALBUM")).get("TITLE") or ""), year=info.get("RELEASE_DATE"),

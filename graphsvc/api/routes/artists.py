@@ -44,7 +44,8 @@ def _artist(store: Any, artist_id: int) -> dict[str, Any]:
 @router.get("", response_model=ArtistSearchOut, summary="Search artists by name")
 async def search_artists(
     store: StoreDep, settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name", openapi_examples=demo_example(EXAMPLES.artist_query))],
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Part of the name",
+                            openapi_examples=demo_example(EXAMPLES.artist_query))],
     limit: Annotated[int, Query(description="Most results", **_bi("limit"))] = 20,
 ) -> dict:
     return {"query": q, "results": await run_graph(settings, store.search_artists, q, limit)}
@@ -71,7 +72,7 @@ async def collaborations(
     depth: Annotated[int, Query(description="Hops from the artist", **_bi("depth"))] = 1,
     min_weight: Annotated[int, Query(description="Fewest shared tracks per edge", **_bi("min_weight"))] = 1,
     limit: Annotated[int, Query(description="Most nodes (the artist included)", **_bi("limit"))] = 100,
-    format: Format = GraphFormat.json,  # noqa: A002
+    format: Format = GraphFormat.json,
 ) -> JSONBytes:
     key = answers.key(store, "collaborations", artist_id, depth, min_weight, limit, format)
     return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(
@@ -96,7 +97,7 @@ async def artist_neighbourhood(
     artist_id: ArtistId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
     depth: Annotated[int, Query(ge=1, le=2, description="Hops from the artist (1-2)")] = 1,
     limit: Annotated[int, Query(description="Most nodes", **_bi("limit"))] = 100,
-    format: Format = GraphFormat.json,  # noqa: A002
+    format: Format = GraphFormat.json,
 ) -> JSONBytes:
     key = answers.key(store, "artist_neighbourhood", artist_id, depth, limit, format)
     return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(

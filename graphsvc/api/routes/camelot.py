@@ -37,8 +37,9 @@ async def all_keys() -> list[dict[str, Any]]:
 
 
 @router.get("/{code}", response_model=KeyOut, summary="One key (Camelot 8A or Open Key 1m)")
-async def one_key(code: Annotated[str, Path(max_length=16, description="Camelot (8A) or Open Key (1m) code",
-                                            openapi_examples={"camelot": {"value": "8A"}, "open_key": {"value": "1m"}})]) -> dict[str, Any]:
+async def one_key(code: Annotated[str, Path(
+        max_length=16, description="Camelot (8A) or Open Key (1m) code",
+        openapi_examples={"camelot": {"value": "8A"}, "open_key": {"value": "1m"}})]) -> dict[str, Any]:
     try:
         key = harmonic.Key.from_camelot(code)
     except InvalidValue as camelot_error:

@@ -43,9 +43,10 @@ def _set_builder() -> Any:
 
 
 ExportFormat = Literal["rekordbox", "traktor", "m3u8"]
-_EXPORTED = {200: {"description": "With `format`: the playlist file (rekordbox XML, Traktor NML or M3U8); the "
-                                  "header X-Tracks-Without-File lists tracks no library has a file for",
-                   "content": {"application/xml": {}, "audio/x-mpegurl": {}}}}
+_EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "With `format`: the playlist file (rekordbox XML, Traktor NML or M3U8); the "
+                         "header X-Tracks-Without-File lists tracks no library has a file for",
+          "content": {"application/xml": {}, "audio/x-mpegurl": {}}}}
 
 
 def _exported(conn: Any, track_ids: list[int], fmt: str, name: str, library: str | None) -> Response:
@@ -63,7 +64,7 @@ def _exported(conn: Any, track_ids: list[int], fmt: str, name: str, library: str
              responses={**NOT_FOUND, **_EXPORTED,
                         501: {"model": ErrorOut, "description": "Set builder not installed"}})
 async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep, state: StateDep,
-                    format: Annotated[ExportFormat | None, Query(  # noqa: A002 (the public parameter name)
+                    format: Annotated[ExportFormat | None, Query(  # the public parameter name
                         description="Return the best set as a playlist file instead of JSON")] = None,
                     library: Annotated[str | None, Query(max_length=100, description="With `format`: prefer this DJ "
                                                          "library's files and ids")] = None) -> Any:
@@ -93,7 +94,7 @@ async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep,
             summary="A stored set (a mix, a tracklist, a library playlist) as a rekordbox, Traktor or M3U8 playlist")
 def export_set(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
                                          openapi_examples=demo_example(EXAMPLES.set_id))], conn: ConnDep,
-               format: Annotated[ExportFormat, Query(description="Playlist format")] = "rekordbox",  # noqa: A002
+               format: Annotated[ExportFormat, Query(description="Playlist format")] = "rekordbox",
                library: Annotated[str | None, Query(max_length=100, description="Prefer this DJ library's files "
                                                     "and ids")] = None) -> Response:
     from etl.exporters import stored_set
@@ -104,8 +105,9 @@ def export_set(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
 
 @router.get("/{set_id}/analytics", response_model=SetAnalyticsOut, responses=NOT_FOUND,
             summary="Harmonic flow, compatible transitions, energy and BPM curves, genres of a set")
-async def set_analytics(set_id: Annotated[Id, Path(description="Set id (gold.set.id)", openapi_examples=demo_example(EXAMPLES.set_id))], store: StoreDep,
-                        settings: SettingsDep) -> dict:
+async def set_analytics(set_id: Annotated[Id, Path(description="Set id (gold.set.id)",
+                                                    openapi_examples=demo_example(EXAMPLES.set_id))],
+                        store: StoreDep, settings: SettingsDep) -> dict:
     out = await run_graph(settings, store.set_analytics, set_id)
     if out is None:
         raise NotFound(f"set {set_id} does not exist")

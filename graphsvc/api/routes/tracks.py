@@ -105,7 +105,7 @@ async def track_neighbourhood(
     track_id: TrackId, store: StoreDep, settings: SettingsDep, answers: AnswersDep,
     depth: Annotated[int, Query(ge=1, le=2, description="Hops from the track (1-2)")] = 1,
     limit: Annotated[int, Query(description="Most nodes", **_bi("limit"))] = 100,
-    format: Annotated[GraphFormat, Query(description="Payload format")] = GraphFormat.json,  # noqa: A002
+    format: Annotated[GraphFormat, Query(description="Payload format")] = GraphFormat.json,
 ) -> JSONBytes:
     key = answers.key(store, "track_neighbourhood", track_id, depth, limit, format)
     return await cached_answer(answers, key, lambda: run_graph(settings, lambda: json_bytes(render(

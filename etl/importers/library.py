@@ -8,11 +8,17 @@ name stem, so re-exporting to the same file name keeps the same library.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import psycopg
+from defusedxml import DefusedXmlException
 
 from etl import bronze
+from etl.bronze import Batch, IngestResult, ProgressFn
 from graphsvc.errors import InputError
 
 LIBRARY_KEY = "_library"  # payload key holding the library name
@@ -60,3 +66,48 @@ def check_same_library(conn: psycopg.Connection, source: str, file: bronze.Input
 def attributes(elem) -> dict[str, str]:  # an ElementTree element
     """An element's attributes as a plain dict (verbatim)."""
     return dict(elem.attrib)
+
+
+@dataclass(frozen=True)
+class XmlLibraryFile:
+    """One DJ program's XML library file: what it is called and what to tell its user when it is wrong."""
+
+    source: str  # bronze source
+    version: str  # importer version
+    program: str  # "Traktor", in messages
+    root: bytes  # bytes its first 4 KiB hold (the root element's start)
+    not_root: str  # the message when they do not
+    encoding_hint: str  # what to do about an encoding the declaration contradicts
+    xml_hint: str  # what to do about XML that does not parse
+
+
+def ingest_xml_library(conn: psycopg.Connection, path: Path, library: str | None, progress: ProgressFn | None,
+                       kind: XmlLibraryFile, parse: Callable[[bytes, Batch, str], None]) -> IngestResult:
+    """Load an XML library file into bronze with ``parse(data, batch, library name)``: the same file again adds
+    nothing (and cannot come back as another library), and a file in the wrong encoding, of another program
+    or not well-formed is one clear error (and a reject row) with nothing loaded."""
+    from etl.importers.rekordbox import encoding_problem
+
+    started = time.perf_counter()
+    name = library_name(path, library, kind.program)
+    file = bronze.read_input(conn, kind.source, path, kind.version)
+    previous = bronze.previous_ingest(conn, kind.source, file, started)
+    if previous is not None:
+        check_same_library(conn, kind.source, file, name, kind.program)
+        return previous
+
+    def fail(what: str) -> Exception:
+        return bronze.fail(conn, kind.source, file.path, kind.version, f"{file.path}: {what}",
+                           bronze.preview(file.data), file_sha256=file.sha256)
+
+    problem = encoding_problem(file.data)
+    if problem:
+        raise fail(f"{problem}. {kind.encoding_hint}")
+    if kind.root not in file.data[:4096]:
+        raise fail(kind.not_root)
+    batch = Batch(kind.source, kind.version, file, progress)
+    try:
+        parse(file.data, batch, name)
+    except (ParseError, DefusedXmlException) as e:
+        raise fail(f"not well-formed XML ({e}); {kind.xml_hint}") from e
+    return bronze.load_batch(conn, batch, started)

@@ -17,18 +17,13 @@ an InputError (as for rekordbox). Library names work as for rekordbox (:mod:`etl
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
 import psycopg
-from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from etl import bronze
 from etl.bronze import Batch, IngestResult, ProgressFn
-from etl.importers.library import LIBRARY_KEY, check_same_library, library_name
-from etl.importers.rekordbox import encoding_problem
+from etl.importers.library import LIBRARY_KEY, XmlLibraryFile, ingest_xml_library
 
 SOURCE = "traktor"
 IMPORTER_VERSION = "traktor/1"
@@ -42,33 +37,18 @@ def traktor_key(location: dict | None) -> str | None:
     return f"{location.get('VOLUME', '')}{location.get('DIR', '')}{location['FILE']}"
 
 
+NML = XmlLibraryFile(
+    SOURCE, IMPORTER_VERSION, "Traktor", b"<NML",
+    not_root="not a Traktor collection: no NML root element; pass Traktor's collection.nml (in the Traktor "
+             "folder of your documents) or an exported .nml",
+    encoding_hint="Export the collection again from Traktor (File > Export Collection)",
+    xml_hint="export the collection again from Traktor")
+
+
 def ingest_traktor(conn: psycopg.Connection, path: Path, *, library: str | None = None,
                    progress: ProgressFn | None = None) -> IngestResult:
     """Load a Traktor collection.nml into bronze as library ``library`` (default: the file name stem)."""
-    started = time.perf_counter()
-    name = library_name(path, library, "Traktor")
-    file = bronze.read_input(conn, SOURCE, path, IMPORTER_VERSION)
-    previous = bronze.previous_ingest(conn, SOURCE, file, started)
-    if previous is not None:
-        check_same_library(conn, SOURCE, file, name, "Traktor")
-        return previous
-    problem = encoding_problem(file.data)
-    if problem:
-        raise _fail(conn, file, f"{problem}. Export the collection again from Traktor (File > Export Collection)")
-    if b"<NML" not in file.data[:4096]:
-        raise _fail(conn, file, "not a Traktor collection: no NML root element; pass Traktor's collection.nml "
-                                "(in the Traktor folder of your documents) or an exported .nml")
-    batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
-    try:
-        _parse(file.data, batch, name)
-    except (ParseError, DefusedXmlException) as e:
-        raise _fail(conn, file, f"not well-formed XML ({e}); export the collection again from Traktor") from e
-    return bronze.load_batch(conn, batch, started)
-
-
-def _fail(conn: psycopg.Connection, file: bronze.InputFile, what: str) -> Exception:
-    return bronze.fail(conn, SOURCE, file.path, IMPORTER_VERSION, f"{file.path}: {what}", bronze.preview(file.data),
-                       file_sha256=file.sha256)
+    return ingest_xml_library(conn, path, library, progress, NML, _parse)
 
 
 def _parse(data: bytes, batch: Batch, library: str) -> None:

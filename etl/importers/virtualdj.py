@@ -14,52 +14,31 @@ say. VirtualDJ keeps playlists in separate files (``.vdjfolder``, ``.m3u``), not
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
 import psycopg
-from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from etl import bronze
 from etl.bronze import Batch, IngestResult, ProgressFn
-from etl.importers.library import LIBRARY_KEY, check_same_library, library_name
-from etl.importers.rekordbox import encoding_problem
+from etl.importers.library import LIBRARY_KEY, XmlLibraryFile, ingest_xml_library
 
 SOURCE = "virtualdj"
 IMPORTER_VERSION = "virtualdj/1"
 _REPEATED = frozenset({"Poi"})
 
 
+DATABASE_XML = XmlLibraryFile(
+    SOURCE, IMPORTER_VERSION, "VirtualDJ", b"<VirtualDJ_Database",
+    not_root="not a VirtualDJ database: no VirtualDJ_Database root element; pass the database.xml from the "
+             "VirtualDJ folder",
+    encoding_hint="Pass VirtualDJ's database.xml as VirtualDJ wrote it",
+    xml_hint="take a fresh copy of database.xml while VirtualDJ is closed")
+
+
 def ingest_virtualdj(conn: psycopg.Connection, path: Path, *, library: str | None = None,
                      progress: ProgressFn | None = None) -> IngestResult:
     """Load a VirtualDJ database.xml into bronze as library ``library`` (default: the file name stem)."""
-    started = time.perf_counter()
-    name = library_name(path, library, "VirtualDJ")
-    file = bronze.read_input(conn, SOURCE, path, IMPORTER_VERSION)
-    previous = bronze.previous_ingest(conn, SOURCE, file, started)
-    if previous is not None:
-        check_same_library(conn, SOURCE, file, name, "VirtualDJ")
-        return previous
-    problem = encoding_problem(file.data)
-    if problem:
-        raise _fail(conn, file, f"{problem}. Pass VirtualDJ's database.xml as VirtualDJ wrote it")
-    if b"<VirtualDJ_Database" not in file.data[:4096]:
-        raise _fail(conn, file, "not a VirtualDJ database: no VirtualDJ_Database root element; pass the "
-                                "database.xml from the VirtualDJ folder")
-    batch = Batch(SOURCE, IMPORTER_VERSION, file, progress)
-    try:
-        _parse(file.data, batch, name)
-    except (ParseError, DefusedXmlException) as e:
-        raise _fail(conn, file, f"not well-formed XML ({e}); take a fresh copy of database.xml while "
-                                "VirtualDJ is closed") from e
-    return bronze.load_batch(conn, batch, started)
-
-
-def _fail(conn: psycopg.Connection, file: bronze.InputFile, what: str) -> Exception:
-    return bronze.fail(conn, SOURCE, file.path, IMPORTER_VERSION, f"{file.path}: {what}", bronze.preview(file.data),
-                       file_sha256=file.sha256)
+    return ingest_xml_library(conn, path, library, progress, DATABASE_XML, _parse)
 
 
 def _parse(data: bytes, batch: Batch, library: str) -> None:

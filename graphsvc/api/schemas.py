@@ -296,23 +296,11 @@ class RecommendationsOut(BaseModel):
     recommendations: list[RecommendationOut]
 
 
-class ChartTrackOut(BaseModel):
+class ChartTrackOut(RecTrackOut):
+    """A chart entry: the track's popularity figures (RecTrackOut) with its rank in the chart."""
+
     rank: int
-    id: Id
-    title: str
-    version: str | None = None
-    artists: str | None = None
-    bpm: float | None = None
-    camelot: str | None = None
-    genres: list[str] = []
-    scene_genres: list[str] = []
-    plays: int | None = None
-    djs: int | None = None
-    plays_recent: int | None = None
-    djs_recent: int | None = None
-    trend: float | None = None
-    label: str | None = None
-    year: int | None = None
+    djs_recent: int | None = Field(default=None, description="Distinct DJs who played it in the recent window")
 
 
 class ChartArtistOut(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphsvc import harmonic
-from graphsvc.recommend.context import Context
+from graphsvc.recommend.context import CAPS, Context
 from graphsvc.recommend.features import Fit
 
 _MOVE_WORDS = {
@@ -82,17 +82,21 @@ def sentence(ev: dict[str, Any]) -> str:
     if s:
         after = s["positions_after"]
         if after and not f:
-            parts.append(f"came {after[0]} tracks later in a set with it")
-        parts.append(f"in {s['sets']} of its {s['sets_scanned']} sets" if s["sets"] > 1
-                     else "shares a set with it")
+            parts.append(f"came {after[0]} tracks after it in a set")
+        if s["sets"] > 1:
+            scanned = s["sets_scanned"]
+            parts.append(f"in {s['sets']} of the {scanned} sets that played this one" if scanned < CAPS.sets
+                         else f"in {s['sets']} of the {scanned} latest sets that played this one")
+        else:
+            parts.append("in a set with this one")
     if ev["via_tracks"] and not f:
-        parts.append("follows what follows it")
+        parts.append("follows what DJs play after this one")
     if ev["same_artist"]:
         parts.append("same artist")
     if ev["same_label"]:
         parts.append(f"same label ({ev['same_label']})")
     if ev["collaboration"]:
-        parts.append("by a collaborator")
+        parts.append("by a collaborator of its artist")
     if ev["dj_support"] and not parts:
         parts.append("its artists are played by the DJs who play this one")
     if ev["shared_genres"] and not parts:

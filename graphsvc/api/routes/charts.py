@@ -16,7 +16,7 @@ from graphsvc.graph.base import BOUNDS
 
 router = APIRouter(prefix="/charts", tags=["charts"], responses=COMMON)
 
-_TRACK = ("id", "title", "version", "artists", "bpm", "camelot", "genres", "scene_genres", "plays", "djs",
+_TRACK = ("id", "title", "version", "artists", "bpm", "camelot", "energy", "genres", "scene_genres", "plays", "djs",
           "plays_recent", "djs_recent", "trend", "label", "year")
 _ARTIST = ("id", "name", "plays", "djs", "plays_recent", "trend", "tracks", "sets")
 

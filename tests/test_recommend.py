@@ -318,3 +318,26 @@ def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_fa
         narrow = replace(con, bpm_window_pct=con.bpm_window_pct / 4)
         shortcut += ev._window_ids(a, narrow, 60, trans, best_group_only=True) is not None
     assert shortcut > 30  # the shortcut was really exercised
+
+
+def test_a_refreshed_store_forgets_what_it_derived_from_the_old_graph(pg_url):
+    """refresh() reloads gold in place: the recommender's cached evidence and the charts must follow."""
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        store = EmbeddedStore.from_gold(conn)
+        src, c5 = fx.track["src"], fx.track["c5"]
+        before = {r.track["id"]: r for r in _rec(store, src, limit=40).items}
+        store.charts(None, "all", 5)
+        conn.execute("""INSERT INTO silver.dj_set (set_id, source, source_key, title, set_date, entry_count)
+                        VALUES (778, 'mixesdb', 'again', 'Again', '2021-02-01', 2)""")
+        for p, t in ((1, src), (2, c5)):
+            conn.execute("INSERT INTO silver.set_entry VALUES (778, %s, NULL, NULL, %s, 778, %s, 'x')", (p, t, p))
+        build_gold(conn)
+        conn.commit()
+        assert store.refresh(conn)
+        after = {r.track["id"]: r for r in _rec(store, src, limit=40).items}
+    assert before.get(c5) is None or before[c5].evidence["followed"] is None
+    assert after[c5].evidence["followed"]["times"] == 1
+    assert store.charts(None, "all", 5)["as_of"] == date(2021, 2, 1)

@@ -224,6 +224,7 @@ class EmbeddedStore:
         if self._seq(conn) == self.watermark:
             return False
         fresh = EmbeddedStore.from_gold(conn)
+        self.__dict__.clear()  # caches derived from the old graph (recommender evidence, charts) go too
         self.__dict__.update(fresh.__dict__)
         return True
 

@@ -5,7 +5,9 @@ from /proc): on a shared machine req/s swings with other jobs, CPU ms/request do
 Scenarios: "recommendations (cold sources)" asks about a different track in every request (nothing cached, not even the
 recommender's per-source evidence); "recommendations (repeat)" cycles over 200 tracks, so after the first round the
 answer cache of each worker serves them; "recommendations (uncached)" sends a (track, BPM window) pair never asked
-before in every request, so every answer is computed; "collaboration network (depth 2)" cycles over 200 artists (cached
+before in every request, so every answer is computed (on sources the server has seen before: each worker keeps the
+per-source evidence of recent sources, as when a DJ changes the window on a track already shown; "cold sources"
+measures the other case); "collaboration network (depth 2)" cycles over 200 artists (cached
 after the first round), its "(uncached)" twin asks a new (artist, limit) pair each time.
 
 By default it starts a real ``graphsvc serve`` (uvicorn) on a free port against ``DATABASE_URL`` (load the
@@ -196,6 +198,13 @@ def main() -> None:
             if distinct and len(paths) < args.requests:
                 print(f"{name}: only {len(paths)} distinct requests available")
             total = min(args.requests, len(paths)) if distinct else args.requests
+            if name == "recommendations (uncached)":
+                # sources seen before, answers never: every track once with the default window, three rounds
+                # (a keep-alive connection stays with one worker, so each worker sees most sources), as when
+                # a DJ widens the window on a track the explorer already showed
+                warm = [f"/v1/tracks/{t}/recommendations?limit=20" for t in all_tracks]
+                for _ in range(3):
+                    asyncio.run(run_load(base, warm, args.connections, len(warm), args.max_seconds))
             cpu0, own0 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
             res = asyncio.run(run_load(base, paths, args.connections, total, args.max_seconds))
             cpu1, own1 = (_proc_cpu_s(proc.pid) if proc else None), os.times()

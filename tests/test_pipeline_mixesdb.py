@@ -182,10 +182,13 @@ def test_ctrl_c_stops_a_run_with_a_message_and_marks_it_failed(database_factory,
     marked failed, no process left behind."""
     url = database_factory("ctrl_c")
     assert _etl(["ingest", "mixesdb", str(mixesdb_file)], url, tmp_path).returncode == 0
+    # as from a terminal: Ctrl-C's default action, even when the suite itself was started in the
+    # background of a script (POSIX shells start those with SIGINT ignored, and children inherit that)
     proc = subprocess.Popen(
         [sys.executable, "-m", "etl.cli", "run", "--mode", "silver_only"], start_new_session=True,
         env={**os.environ, "DATABASE_URL": url, "GRAPHSVC_ETL_CHUNK_RECORDS": "100"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     with psycopg.connect(url, autocommit=True) as conn:
         deadline = time.monotonic() + 120
         while conn.execute("SELECT count(*) FROM silver.processed_record").fetchone()[0] < 500:

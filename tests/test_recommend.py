@@ -341,3 +341,52 @@ def test_a_refreshed_store_forgets_what_it_derived_from_the_old_graph(pg_url):
     assert before.get(c5) is None or before[c5].evidence["followed"] is None
     assert after[c5].evidence["followed"]["times"] == 1
     assert store.charts(None, "all", 5)["as_of"] == date(2021, 2, 1)
+
+
+def test_a_kept_source_answers_as_if_computed_afresh(database_factory):
+    """The service keeps each recent source's featurized candidates and their evidence (Context.memo); a
+    request with other constraints adds only its harmonic window. Every answer must equal the one a store
+    that never saw the source gives, byte for byte as the API writes it (ids written by the payload
+    builder itself, as the generic encoder would write them)."""
+    import random
+
+    from graphsvc import harmonic
+    from graphsvc.api.answers import json_bytes
+    from graphsvc.graph.synthetic import generate_gold
+    from graphsvc.recommend.context import CAPS
+    from graphsvc.recommend.embedded_context import EmbeddedEvidence
+    from graphsvc.recommend.gather import gather
+    from graphsvc.recommend.service import candidates, payload
+
+    with psycopg.connect(database_factory("rec_kept")) as conn:
+        generate_gold(conn, 6_000, 11)
+        conn.commit()
+        warm, fresh = EmbeddedStore.from_gold(conn), EmbeddedStore.from_gold(conn)
+    ranker = Ranker.prior()
+    rng = random.Random(11)
+    sources = rng.sample(sorted(t.id for t in warm.tracks.values() if t.camelot and t.bpm), 40)
+    windows_added = 0
+    try:
+        for a in sources:
+            for _ in range(2):  # the warm store sees the source under other constraints first
+                other = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)),
+                                    bpm_window_pct=rng.choice([1.0, 4.0, 9.0]), half_double=rng.random() < 0.5)
+                recommend(warm, ranker, a, constraints=other, limit=30)
+            con = Constraints(strictness=rng.choice(list(harmonic.STRICTNESS)),
+                              bpm_window_pct=rng.choice([2.0, 6.0, 12.0]), half_double=rng.random() < 0.5)
+            # the candidates and features against featurize over everything the context reaches at once
+            ctx = gather(EmbeddedEvidence(fresh), a, con, CAPS)
+            ref = featurize(ctx, fresh.track_facts(ctx.candidate_ids()), con)
+            _, kept = candidates(warm, a, con)
+            assert kept.ids == ref.ids and np.array_equal(kept.X, ref.X), (a, con)
+            assert (kept.dropped, kept.considered) == (ref.dropped, ref.considered)
+            got = recommend(warm, ranker, a, constraints=con, limit=30)
+            want = recommend(fresh, ranker, a, constraints=con, limit=30)
+            assert got == want, (a, con)
+            assert (json_bytes(payload(got, 30, ids_as_strings=True), ids_are_strings=True)
+                    == json_bytes(payload(want, 30))), (a, con)
+            windows_added += any("harmonic_window" in r.reached_by for r in got.items)
+    finally:
+        warm.close()
+        fresh.close()
+    assert windows_added > 10  # the per-request window path was really exercised

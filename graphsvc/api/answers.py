@@ -41,11 +41,12 @@ def _fallback(value: Any) -> Any:
     return jsonable_encoder(value)
 
 
-def json_bytes(content: Any) -> bytes:
+def json_bytes(content: Any, *, ids_are_strings: bool = False) -> bytes:
     """``content`` as JSON, as pydantic would write it for a plain payload (dates ISO, NaN as null,
     non-string keys as strings), every id a string (``graphsvc.api.ids``: JavaScript cannot hold 64-bit
-    integers)."""
-    return orjson.dumps(ids_as_strings(content), default=_fallback, option=_OPTIONS)
+    integers). A payload builder that writes its ids as strings itself says so with ``ids_are_strings``
+    and skips the walk over the payload (a third of a recommendation's CPU)."""
+    return orjson.dumps(content if ids_are_strings else ids_as_strings(content), default=_fallback, option=_OPTIONS)
 
 
 class ApiJSON(Response):

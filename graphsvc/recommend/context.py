@@ -70,28 +70,49 @@ class Context:
     repertoire_top: list[int] = field(default_factory=list)
     window: list[int] = field(default_factory=list)
     popular: list[int] = field(default_factory=list)
+    # what the recommender derived from the request-independent evidence (featurized candidates, their
+    # evidence), shared by the copies ``gather`` makes of a kept context: never part of its value
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def candidate_ids(self) -> list[int]:
         """Every reached candidate once, the source excluded, in a fixed order (ascending id)."""
+        return sorted(self._candidates(with_window=True))
+
+    def static_candidate_ids(self) -> list[int]:
+        """:meth:`candidate_ids` but the harmonic window's (those depend on the request's constraints)."""
+        return sorted(self._candidates(with_window=False))
+
+    def _candidates(self, with_window: bool) -> set[int]:
         ids: set[int] = set(self.out) | set(self.inn) | set(self.two_hop) | set(self.offsets) | set(self.shared_sets)
         for lst in (self.artist_top, self.label_top, self.collaborator_top, self.support_top, self.repertoire_top,
-                    self.window, self.popular):
+                    self.popular):
             ids.update(lst)
+        if with_window:
+            ids.update(self.window)
         ids.discard(self.source["id"])
-        return sorted(ids)
+        return ids
 
-    def reached_by(self, c: int) -> list[str]:
-        """The candidate sources that reached ``c`` (for explanations and diagnostics)."""
+    def reached_by(self, c: int, with_window: bool = True) -> list[str]:
+        """The candidate sources that reached ``c`` (for explanations and diagnostics); without the
+        harmonic window, :meth:`with_window` adds it back in its place."""
         out = []
         for name, coll in (("followed", self.out), ("preceded", self.inn), ("two_hop", self.two_hop),
                            ("same_set", self.offsets), ("co_sets", self.shared_sets),
                            ("artist", self.artist_top), ("label", self.label_top),
                            ("collaborator", self.collaborator_top), ("dj_support", self.support_top),
-                           ("dj_repertoire", self.repertoire_top),
-                           ("harmonic_window", self.window), ("popular", self.popular)):
+                           ("dj_repertoire", self.repertoire_top), ("popular", self.popular)):
             if c in coll:
                 out.append(name)
-        return out
+        return self.with_window(out, with_window and c in self.window)
+
+    @staticmethod
+    def with_window(reached: list[str], in_window: bool) -> list[str]:
+        """``reached`` (without the window) with "harmonic_window" in its place when ``in_window``."""
+        if not in_window:
+            return list(reached)
+        if reached and reached[-1] == "popular":
+            return [*reached[:-1], "harmonic_window", "popular"]
+        return [*reached, "harmonic_window"]
 
 
 # the facts the recommender reads of every candidate (both backends return exactly these keys)

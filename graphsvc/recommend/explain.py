@@ -31,8 +31,13 @@ def _djs(n: int) -> str:
     return "1 DJ" if n == 1 else f"{n} DJs"
 
 
-def evidence(ctx: Context, c: dict[str, Any], ft: Fit, half_double: bool) -> dict[str, Any]:
-    """What the graph knows about the pair, as JSON-ready data (None where there is nothing)."""
+_STATIC_HEAD = ("followed", "preceded", "via_tracks", "same_sets", "same_artist", "same_label", "collaboration",
+                "dj_support")
+
+
+def static_evidence(ctx: Context, c: dict[str, Any]) -> dict[str, Any]:
+    """The part of :func:`evidence` that does not depend on the request's constraints (kept per source by
+    the service; read-only)."""
     src = ctx.source
     cid = c["id"]
     out: dict[str, Any] = {}
@@ -51,6 +56,20 @@ def evidence(ctx: Context, c: dict[str, Any], ft: Fit, half_double: bool) -> dic
     out["collaboration"] = max((ctx.collaborators.get(y, 0) for y in c["artist_ids"]), default=0) or None
     sup = max((ctx.support.get(y, 0.0) for y in c["primary_ids"]), default=0.0)
     out["dj_support"] = round(sup, 4) if sup else None
+    shared_scene = [g for g in c["scene_genres"] if g in src["scene_genres"]]
+    out["shared_genres"] = shared_scene or None
+    out["popularity"] = {"plays": c["plays"], "djs": c["djs"], "plays_recent": c["plays_recent"],
+                         "trend": c["trend"]}
+    return out
+
+
+def evidence(ctx: Context, c: dict[str, Any], ft: Fit, half_double: bool,
+             static: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the graph knows about the pair, as JSON-ready data (None where there is nothing); ``static``
+    is :func:`static_evidence` of the pair when the caller kept it."""
+    st = static if static is not None else static_evidence(ctx, c)
+    src = ctx.source
+    out = {k: st[k] for k in _STATIC_HEAD}
     if ft.move is not None:
         out["key"] = {"status": "known", "from": src["camelot"], "to": ft.effective_camelot, "move": ft.move.value}
     else:
@@ -62,15 +81,36 @@ def evidence(ctx: Context, c: dict[str, Any], ft: Fit, half_double: bool) -> dic
     else:
         out["bpm"] = {"status": "unknown", "from": src["bpm"], "to": c["bpm"], "change_pct": None, "pitch_shift": 0}
     out["energy_delta"] = None if ft.energy_delta is None else round(ft.energy_delta, 3)
-    shared_scene = [g for g in c["scene_genres"] if g in src["scene_genres"]]
-    out["shared_genres"] = shared_scene or None
-    out["popularity"] = {"plays": c["plays"], "djs": c["djs"], "plays_recent": c["plays_recent"],
-                         "trend": c["trend"]}
+    out["shared_genres"] = st["shared_genres"]
+    out["popularity"] = st["popularity"]
     return out
 
 
-def sentence(ev: dict[str, Any]) -> str:
-    """One plain sentence from the evidence, strongest facts first."""
+def sentence(ev: dict[str, Any], facts: list[str] | None = None) -> str:
+    """One plain sentence from the evidence, strongest facts first (``facts``: :func:`evidence_facts` of
+    the same evidence, when the caller kept them)."""
+    parts = list(facts if facts is not None else evidence_facts(ev))
+    k, b = ev["key"], ev["bpm"]
+    harmonic_part = []
+    if k["status"] == "known":
+        harmonic_part.append(f"{k['from']} -> {k['to']} ({_MOVE_WORDS[harmonic.Move(k['move'])]})")
+    else:
+        harmonic_part.append("key unknown")
+    if b["status"] == "known":
+        if b["pitch_shift"]:
+            harmonic_part.append(f"pitched {b['pitch_shift']:+d} semitone{'s' if abs(b['pitch_shift']) > 1 else ''}"
+                                 f" to {b['from']:g} BPM")
+        else:
+            harmonic_part.append(f"{b['change_pct']:+.1f} % BPM")
+    else:
+        harmonic_part.append("BPM unknown")
+    parts.append(", ".join(harmonic_part))
+    return "; ".join(parts)
+
+
+def evidence_facts(ev: dict[str, Any]) -> list[str]:
+    """The sentence's clauses on what DJs did and how the tracks relate (all but the key and tempo, which
+    depend on the request): a function of :func:`static_evidence` alone."""
     parts: list[str] = []
     f = ev["followed"]
     if f:
@@ -101,19 +141,4 @@ def sentence(ev: dict[str, Any]) -> str:
         parts.append("its artists are played by the DJs who play this one")
     if ev["shared_genres"] and not parts:
         parts.append(f"popular in {ev['shared_genres'][0]}")
-    k, b = ev["key"], ev["bpm"]
-    harmonic_part = []
-    if k["status"] == "known":
-        harmonic_part.append(f"{k['from']} -> {k['to']} ({_MOVE_WORDS[harmonic.Move(k['move'])]})")
-    else:
-        harmonic_part.append("key unknown")
-    if b["status"] == "known":
-        if b["pitch_shift"]:
-            harmonic_part.append(f"pitched {b['pitch_shift']:+d} semitone{'s' if abs(b['pitch_shift']) > 1 else ''}"
-                                 f" to {b['from']:g} BPM")
-        else:
-            harmonic_part.append(f"{b['change_pct']:+.1f} % BPM")
-    else:
-        harmonic_part.append("BPM unknown")
-    parts.append(", ".join(harmonic_part))
-    return "; ".join(parts)
+    return parts

@@ -152,7 +152,10 @@ class Candidates:
 
     def fit(self, cid: int) -> Fit:
         """The Fit of one passing candidate (built on demand: only returned items need one)."""
-        i = self.ids.index(cid)
+        return self.fit_at(self.ids.index(cid))
+
+    def fit_at(self, i: int) -> Fit:
+        """The Fit of the candidate in row ``i``."""
         m, pct, e, d = int(self.move[i]), float(self.pct[i]), int(self.eff_key[i]), float(self.energy_delta[i])
         return Fit(None if m < 0 else _MOVES[m], None if math.isnan(pct) else pct, int(self.semis[i]),
                    None if e < 0 else _KEYS[e].camelot, None if math.isnan(d) else d, None)
@@ -166,53 +169,39 @@ def _col(values: list, dtype=np.float64) -> np.ndarray:
     return np.array(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
 
 
-def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) -> Candidates:
-    """Features of every reached candidate that passes the constraints (ids ascending), vectorized: the
-    evidence dictionaries are scattered into columns and the key/tempo fit is table lookups and array
-    arithmetic (the same float operations as ``fit``, which stays the one-candidate reference)."""
+@dataclass
+class StaticBlock:
+    """The request-independent part of :func:`featurize` for some candidates (ids ascending): their facts,
+    the evidence features (columns before ``key``) and the raw tempo, key and energy columns. It depends
+    only on the source's evidence and the loaded graph, so the service keeps the block of a source's
+    static candidates in ``Context.memo`` and a request featurizes only its harmonic-window additions."""
+
+    ids: list[int]
+    facts: list[dict[str, Any]]
+    X: np.ndarray  # (n, F["key"])
+    bpm: np.ndarray
+    key: np.ndarray  # index into _KEYS, -1 unknown
+    energy: np.ndarray
+
+    @property
+    def positions(self) -> dict[int, int]:
+        got = self.__dict__.get("_pos")
+        if got is None:
+            got = self.__dict__["_pos"] = {c: i for i, c in enumerate(self.ids)}
+        return got
+
+
+_N_STATIC = F["key"]
+
+
+def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int]) -> StaticBlock:
+    """Evidence features of ``ids`` (ascending, each in ``facts``) after ``ctx.source``."""
     src = ctx.source
-    cand_ids = [c for c in ctx.candidate_ids() if c in facts]
-    fl = [facts[c] for c in cand_ids]
-    n = len(cand_ids)
+    fl = [facts[c] for c in ids]
+    n = len(ids)
+    pos = {c: i for i, c in enumerate(ids)}
     nan = math.nan
-    pos = {c: i for i, c in enumerate(cand_ids)}
-    # --- the user's constraints on known data ------------------------------------------------------
-    cb = _col([nan if f["bpm"] is None else f["bpm"] for f in fl])
-    ck = _col([_KIDX.get(f["camelot"], -1) if f["camelot"] is not None else -1 for f in fl], np.int64)
-    ce = _col([nan if f["energy"] is None else f["energy"] for f in fl])
-    sb = src["bpm"]
-    sk = _KIDX.get(src["camelot"], -1) if src["camelot"] is not None else -1
-    pct = np.full(n, nan)
-    semis = np.zeros(n, dtype=np.int64)
-    eff = ck.copy()
-    reject_bpm = np.zeros(n, dtype=bool)
-    if sb is not None and sb > 0 and n:
-        known = ~np.isnan(cb) & (np.nan_to_num(cb) > 0)
-        pitched = np.zeros(n, dtype=bool)
-        if con.max_pitch_shift > 0:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s_raw = np.round(12 * np.log2(sb / np.where(known, cb, 1.0)))
-            s_int = np.where(known, s_raw, 0).astype(np.int64)
-            pitched = known & (s_int != 0) & (np.abs(s_int) <= con.max_pitch_shift)
-            semis = np.where(pitched, s_int, 0)
-            has_key = pitched & (ck >= 0)
-            eff = np.where(has_key, _SHIFT[np.maximum(ck, 0), np.clip(semis + 12, 0, 24)], ck)
-        plain = known & ~pitched
-        if con.half_double:
-            d = np.minimum(np.minimum(np.abs(cb - sb), np.abs(2 * cb - sb)), np.abs(cb / 2 - sb)) / sb * 100.0
-        else:
-            d = np.abs(cb - sb) / sb * 100.0
-        pct = np.where(plain, d, np.where(pitched, 0.0, nan))
-        reject_bpm = plain & (pct > con.bpm_window_pct + 1e-9)
-    move = np.full(n, -1, dtype=np.int64)
-    if sk >= 0 and n:
-        has = eff >= 0
-        move = np.where(has, _MOVE_TABLE[sk, np.maximum(eff, 0)], -1)
-    reject_key = ~reject_bpm & (move >= 0) & ~_ALLOWED[con.strictness][np.maximum(move, 0)]
-    se = src["energy"]
-    delta = ce - se if se is not None else np.full(n, nan)
-    # --- features ---------------------------------------------------------------------------------
-    X = np.zeros((n, len(FEATURES)))
+    X = np.zeros((n, _N_STATIC))
     for c, (k, djs, _) in ctx.out.items():
         i = pos.get(c)
         if i is not None:
@@ -273,12 +262,90 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
                 j = memo[key] = len(src_scene & cs) / len(src_scene | cs) - 0.5
             col15.append(j)
         X[:, 15] = col15
+    return StaticBlock(
+        ids, fl, X, _col([nan if f["bpm"] is None else f["bpm"] for f in fl]),
+        _col([_KIDX.get(f["camelot"], -1) if f["camelot"] is not None else -1 for f in fl], np.int64),
+        _col([nan if f["energy"] is None else f["energy"] for f in fl]))
+
+
+def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
+    """One block of both (their ids are disjoint), ids ascending."""
+    if not b.ids:
+        return a
+    ids = a.ids + b.ids
+    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+    fl = a.facts + b.facts
+    o = order.tolist()
+    return StaticBlock([ids[i] for i in o], [fl[i] for i in o], np.vstack([a.X, b.X])[order],
+                       np.concatenate([a.bpm, b.bpm])[order], np.concatenate([a.key, b.key])[order],
+                       np.concatenate([a.energy, b.energy])[order])
+
+
+def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints,
+              static: StaticBlock | None = None) -> Candidates:
+    """Features of every reached candidate that passes the constraints (ids ascending), vectorized: the
+    evidence dictionaries are scattered into columns and the key/tempo fit is table lookups and array
+    arithmetic (the same float operations as ``fit``, which stays the one-candidate reference).
+
+    ``static``: the block of some of the candidates, kept from an earlier request on the same source
+    (:class:`StaticBlock`); only the other candidates (``facts`` must hold them) are featurized here."""
+    all_ids = ctx.candidate_ids()
+    if static is None:
+        block = static_block(ctx, facts, [c for c in all_ids if c in facts])
+    else:
+        have = static.positions
+        extra = [c for c in all_ids if c not in have and c in facts]
+        block = _merge(static, static_block(ctx, facts, extra))
+    return _constrained(ctx, block, con, len(all_ids))
+
+
+def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered: int) -> Candidates:
+    """The constraint-dependent columns (key, bpm, energy) and the filter, on a block of candidates."""
+    src = ctx.source
+    cand_ids = block.ids
+    n = len(cand_ids)
+    nan = math.nan
+    cb, ck, ce = block.bpm, block.key, block.energy
+    sb = src["bpm"]
+    sk = _KIDX.get(src["camelot"], -1) if src["camelot"] is not None else -1
+    pct = np.full(n, nan)
+    semis = np.zeros(n, dtype=np.int64)
+    eff = ck.copy()
+    reject_bpm = np.zeros(n, dtype=bool)
+    if sb is not None and sb > 0 and n:
+        known = ~np.isnan(cb) & (np.nan_to_num(cb) > 0)
+        pitched = np.zeros(n, dtype=bool)
+        if con.max_pitch_shift > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s_raw = np.round(12 * np.log2(sb / np.where(known, cb, 1.0)))
+            s_int = np.where(known, s_raw, 0).astype(np.int64)
+            pitched = known & (s_int != 0) & (np.abs(s_int) <= con.max_pitch_shift)
+            semis = np.where(pitched, s_int, 0)
+            has_key = pitched & (ck >= 0)
+            eff = np.where(has_key, _SHIFT[np.maximum(ck, 0), np.clip(semis + 12, 0, 24)], ck)
+        plain = known & ~pitched
+        if con.half_double:
+            d = np.minimum(np.minimum(np.abs(cb - sb), np.abs(2 * cb - sb)), np.abs(cb / 2 - sb)) / sb * 100.0
+        else:
+            d = np.abs(cb - sb) / sb * 100.0
+        pct = np.where(plain, d, np.where(pitched, 0.0, nan))
+        reject_bpm = plain & (pct > con.bpm_window_pct + 1e-9)
+    move = np.full(n, -1, dtype=np.int64)
+    if sk >= 0 and n:
+        has = eff >= 0
+        move = np.where(has, _MOVE_TABLE[sk, np.maximum(eff, 0)], -1)
+    reject_key = ~reject_bpm & (move >= 0) & ~_ALLOWED[con.strictness][np.maximum(move, 0)]
+    se = src["energy"]
+    delta = ce - se if se is not None else np.full(n, nan)
+    X = np.zeros((n, len(FEATURES)))
+    X[:, :_N_STATIC] = block.X
     X[:, 16] = np.where(move >= 0, _MOVE_SCORE[np.maximum(move, 0)] - 0.5, 0.0)
     X[:, 17] = np.where(np.isnan(pct), 0.0, np.maximum(0.0, 1.0 - np.nan_to_num(pct) / harmonic.BPM_CAP_PCT) - 0.5)
     X[:, 18] = np.where(np.isnan(delta), 0.0,
                         np.maximum(0.0, 1.0 - np.abs(np.nan_to_num(delta)) / harmonic.ENERGY_CAP) - 0.5)
     keep = ~(reject_bpm | reject_key)
     idx = np.flatnonzero(keep)
-    return Candidates([cand_ids[i] for i in idx.tolist()], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
-                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())},
-                      len(ctx.candidate_ids()))
+    kept = idx.tolist()
+    facts = {cand_ids[i]: block.facts[i] for i in kept}
+    return Candidates([cand_ids[i] for i in kept], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
+                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}, considered)

@@ -71,8 +71,15 @@ class Ranker:
 
     def contributions(self, x: np.ndarray) -> dict[str, float]:
         """Per feature weight * value for one candidate's feature row (non-zero terms only)."""
+        return self.contributions_of(np.asarray(x).reshape(1, -1))[0]
+
+    def contributions_of(self, X: np.ndarray) -> list[dict[str, float]]:
+        """:meth:`contributions` of each row of ``X``."""
         w = self.vector
-        return {name: round(float(w[i] * x[i]), 4) for i, name in enumerate(FEATURES) if w[i] and x[i]}
+        terms = (X * w).round(4).tolist()
+        nonzero = ((X != 0) & (w != 0)).tolist()
+        return [{name: t for name, t, nz in zip(FEATURES, row, keep, strict=True) if nz}
+                for row, keep in zip(terms, nonzero, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT_VERSION, "features": list(FEATURES),

@@ -21,7 +21,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, featurize
+from graphsvc.recommend.features import Candidates, Constraints, featurize, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -64,12 +64,23 @@ class Recommendations:
 
 
 def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -> tuple[Context, Candidates]:
-    """The context and the featurized candidates of ``track_id`` (NotFound when it does not exist)."""
+    """The context and the featurized candidates of ``track_id`` (NotFound when it does not exist).
+
+    The candidates reached by request-independent evidence are featurized once per kept context (the
+    embedded store keeps the contexts of recent sources; ``Context.memo``); a request adds only its
+    harmonic window's candidates and the constraint-dependent columns."""
     ctx = store.recommendation_context(track_id, con, caps)
     if ctx is None:
         raise NotFound(f"track {track_id} does not exist")
-    facts = store.track_facts(ctx.candidate_ids())
-    return ctx, featurize(ctx, facts, con)
+    block = ctx.memo.get("block")
+    if block is None:
+        ids = ctx.static_candidate_ids()
+        facts = store.track_facts(ids)
+        block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
+    have = block.positions
+    src = ctx.source["id"]
+    extra = store.track_facts(sorted({c for c in ctx.window if c not in have and c != src}))
+    return ctx, featurize(ctx, extra, con, static=block)
 
 
 def order(ranker: Ranker, cands: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -97,16 +108,25 @@ def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constra
     idx, u = order(ranker, cands)
     probs = Ranker.probabilities(u)
     items = []
-    for rank, i in enumerate(idx[:int(limit)].tolist(), start=1):
+    top = idx[:int(limit)]
+    contributions = ranker.contributions_of(cands.X[top])
+    static = ctx.memo.setdefault("evidence", {})  # per candidate: its static evidence and sentence clauses
+    window = set(ctx.window)
+    for rank, (i, contrib) in enumerate(zip(top.tolist(), contributions, strict=True), start=1):
         cid = cands.ids[i]
         c = cands.facts[cid]
-        ft = cands.fit(cid)
-        ev = explain.evidence(ctx, c, ft, con.half_double)
+        ft = cands.fit_at(i)
+        kept = static.get(cid)
+        if kept is None:
+            st = explain.static_evidence(ctx, c)
+            kept = static[cid] = (st, explain.evidence_facts(st), ctx.reached_by(cid, with_window=False))
+        st, clauses, reached = kept
+        ev = explain.evidence(ctx, c, ft, con.half_double, static=st)
         flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None)) if unknown]
         items.append(Recommendation(
             track={k: c[k] for k in _TRACK_FIELDS}, rank=rank, score=round(float(probs[i]), 6),
-            utility=round(float(u[i]), 6), explanation=explain.sentence(ev), evidence=ev,
-            contributions=ranker.contributions(cands.X[i]), reached_by=ctx.reached_by(cid), flags=flags))
+            utility=round(float(u[i]), 6), explanation=explain.sentence(ev, clauses), evidence=ev,
+            contributions=contrib, reached_by=ctx.with_window(reached, cid in window), flags=flags))
     src = {k: ctx.source[k] for k in _TRACK_FIELDS}
     out = Recommendations(src, items, con, cands.considered, len(cands.ids), cands.dropped, ranker.source)
     out.warnings = diagnose(out, ctx)
@@ -141,17 +161,24 @@ def diagnose(rec: Recommendations, ctx: Context) -> list[str]:
     return notes
 
 
-def payload(rec: Recommendations, limit: int) -> dict[str, Any]:
-    """The JSON answer of ``GET /v1/tracks/{id}/recommendations`` (``api.schemas.RecommendationsOut``)."""
+def payload(rec: Recommendations, limit: int, *, ids_as_strings: bool = False) -> dict[str, Any]:
+    """The JSON answer of ``GET /v1/tracks/{id}/recommendations`` (``api.schemas.RecommendationsOut``).
+    With ``ids_as_strings`` the track ids (the payload's only ids) are written as the API writes every id
+    (``graphsvc.api.ids``), so the encoder need not walk the payload for them."""
     con = rec.constraints
+
+    def track(t: dict[str, Any]) -> dict[str, Any]:
+        return {**t, "id": str(t["id"])} if ids_as_strings else t
+
     return {
-        "source": rec.source,
+        "source": track(rec.source),
         "parameters": {"strictness": con.strictness, "bpm_window_pct": con.bpm_window_pct,
                        "half_double": con.half_double, "max_pitch_shift": con.max_pitch_shift, "limit": limit},
         "ranker": rec.ranker, "candidates_considered": rec.considered, "candidates_passed": rec.passed,
         "dropped": rec.dropped, "warnings": rec.warnings,
         "recommendations": [{
-            "rank": r.rank, "track": r.track, "score": r.score, "utility": r.utility, "explanation": r.explanation,
-            "evidence": r.evidence, "contributions": r.contributions, "reached_by": r.reached_by, "flags": r.flags,
+            "rank": r.rank, "track": track(r.track), "score": r.score, "utility": r.utility,
+            "explanation": r.explanation, "evidence": r.evidence, "contributions": r.contributions,
+            "reached_by": r.reached_by, "flags": r.flags,
         } for r in rec.items],
     }

@@ -134,7 +134,8 @@ async def recommendations(
                       max_pitch_shift=max_pitch_shift)
 
     def work() -> bytes:
-        return json_bytes(rec_payload(recommend(store, ranker, track_id, constraints=con, limit=limit), limit))
+        return json_bytes(rec_payload(recommend(store, ranker, track_id, constraints=con, limit=limit), limit,
+                                      ids_as_strings=True), ids_are_strings=True)
 
     cheap = limit <= INLINE_MAX_LIMIT and max_pitch_shift == 0
     return await cached_answer(answers, key, lambda: run_graph_cheap(settings, store, "recommendations", cheap, work))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
+from etl.identity import LIBRARY_ONLY_PREFIX
 from graphsvc.pg import fetch_one
 
 # (description, query counting offending rows)
@@ -41,9 +42,10 @@ _CHECKS: tuple[tuple[str, str], ...] = (
     ("observations pointing to a missing track",
      "SELECT count(*) FROM silver.observation o"
      " WHERE o.track_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM silver.track t WHERE t.track_id = o.track_id)"),
-    ("tracks without a primary artist",
+    ("tracks without a primary artist (other than DJ-library tracks that name none anywhere)",
      "SELECT count(*) FROM silver.track t"
-     " WHERE NOT EXISTS (SELECT 1 FROM silver.track_artist x WHERE x.track_id = t.track_id AND x.role = 'primary')"),
+     f" WHERE t.track_key NOT LIKE '{LIBRARY_ONLY_PREFIX}%'"
+     " AND NOT EXISTS (SELECT 1 FROM silver.track_artist x WHERE x.track_id = t.track_id AND x.role = 'primary')"),
     ("enrichment attempts of a missing run",
      "SELECT count(*) FROM enrichment.attempt_log a"
      " WHERE NOT EXISTS (SELECT 1 FROM ops.run r WHERE r.run_id = a.run_id)"),

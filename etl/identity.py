@@ -117,6 +117,11 @@ class ArtistResolver:
         return out
 
 
+#: track_key prefix of a DJ-library track that names no artist anywhere: a track of that library alone
+#: (``SilverBuilder.library_only_track``), the only tracks silver holds without a primary artist
+LIBRARY_ONLY_PREFIX = "library|"
+
+
 def track_key(primary_artist_ids: list[int], title: str, version: str | None) -> str:
     """Natural key of a track: its primary artists (order-free), title and version."""
     if len(primary_artist_ids) == 1:  # the common case

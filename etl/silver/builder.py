@@ -37,7 +37,7 @@ from psycopg.rows import dict_row
 
 from etl.chunkwriter import ChunkWriter
 from etl.credits import CreditSplitter
-from etl.identity import ArtistResolver, TrackResolver, recording_key, track_key
+from etl.identity import LIBRARY_ONLY_PREFIX, ArtistResolver, TrackResolver, recording_key, track_key
 from etl.parsepool import Packed, ParsePool, unpack
 from etl.silver.helpers import artists_display, dumps_json
 from etl.silver.matching import TrackIndex
@@ -383,6 +383,21 @@ class SilverBuilder:
             # (the silver.track row in _TABLES["track"] order, its credits)
             return ((track_id, key, title, p.version, artists_display(p.credits), p.catalog, duration_s,
                      record_id, recording_key(primaries, title, p.version)), credit_ids)
+
+        track_id, _ = self.tracks.resolve(key, identifiers, make_row)
+        return track_id
+
+    def library_only_track(self, title: str, version: str | None, record_id: int,
+                           identifiers: list[tuple[str, str]], duration_s: float | None = None) -> int:
+        """Resolve (or create) a DJ-library track that names no artist anywhere (tag, title, file name): a
+        track of that library alone, known by the program's own id and its file (``identifiers``, the
+        first being the program's id), never matched to another source by its title. Its key is
+        ``library|<program id>``; it has no credits (``etl.checks`` allows that for these keys only)."""
+        ident = identifiers[0]
+        key = f"{LIBRARY_ONLY_PREFIX}{ident[0]}:{ident[1]}"
+
+        def make_row(track_id: int) -> tuple[tuple, list[tuple[int, str, int]]]:
+            return (track_id, key, title, version, "", None, duration_s, record_id, key), []
 
         track_id, _ = self.tracks.resolve(key, identifiers, make_row)
         return track_id

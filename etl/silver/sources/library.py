@@ -18,8 +18,16 @@ artist and title are read, in this order, from
 
 The strategy is the observation's ``match_strategy`` (``library:tag``...): a value reached through a
 name or a file name carries the confidence of that strategy (``enrichment.source_confidence`` kind
-``match``, measured on the libraries whose tracks have both a tag and a file name). A track none of
-them names is rejected: "no artist: ...", with what was tried.
+``match``, measured on the libraries whose tracks have both a tag and a file name).
+
+``title_only``       none of them names an artist, but there is a title (``Sing It Back (Mousse T's Feel
+                     Love mix)``, a DJ's own ``Rock U (Strobelight Mashup)``): the DJ owns and plays it, so
+                     it lands as a track of that library alone (``SilverBuilder.library_only_track``: no
+                     credits, known by the program's id and its file, never matched to another source by
+                     its title), with its key and BPM, in its playlists and in exported sets.
+
+Only a file that is no released track (a recording named by its date and time, a sample or a loop) or
+has no word to call it by is rejected, with what was tried.
 
 **Identity.** A track is known by its program's own id scoped to the library (``rekordbox``
 ``LIB:TrackID``, ``traktor`` ``LIB:<volume/dir/file>``, ``mixxx`` ``LIB:<id>``, ``virtualdj``
@@ -342,13 +350,35 @@ class LibrarySource(SilverSource):
                 return hit[0], "soundcloud_name" if hit[1] == "soundcloud" else "file_name"
         return None
 
-    def _no_artist(self, t: LibraryTrack) -> str:
+    def _not_a_track(self, t: LibraryTrack) -> str | None:
+        """Why a file no tag names is not a released track (a recording, a sample), or None."""
         name = t.title.strip() or file_stem(t.path or t.location)
         if _RECORDING.search(name):
             return f"{self.program} file {name!r} is a recording named by its date and time, not a released track"
         if (t.duration_s is not None and 0 < t.duration_s < 30) or _SAMPLE.search(name):
             length = f" ({t.duration_s:.0f} s long)" if t.duration_s else ""
             return f"{self.program} file {name!r}{length} is a sample or a loop, not a released track"
+        return None
+
+    @staticmethod
+    def title_only(t: LibraryTrack) -> tuple[str, str | None] | None:
+        """(title, version) of a track whose tags, title and file name name no artist: the title (else the
+        file name) cleaned like a name, a last parenthesis as the version; None without a word in it."""
+        text = clean_name(strip_key_notes(t.title or ""))
+        if not any(ch.isalpha() for ch in text):
+            text = clean_name(file_stem(t.path or t.location), file_name=True)
+        if not any(ch.isalpha() for ch in text):
+            return None
+        version = t.version.strip() or None
+        m = _LAST_PARENS.match(text)
+        if m and version is None and any(ch.isalpha() for ch in m.group("title")):
+            return m.group("title").strip(), m.group("version").strip() or None
+        return text, version
+
+    def _no_artist(self, t: LibraryTrack) -> str:
+        not_a_track = self._not_a_track(t)
+        if not_a_track is not None:
+            return not_a_track
         tried = []
         if artist_tag(t.artist):
             tried.append(f"the tags ({t.artist.strip()!r} / {t.title.strip()!r}) do not parse")
@@ -369,26 +399,34 @@ class LibrarySource(SilverSource):
             b.reject(rid, -1, t if isinstance(t, str) else str(t.reject), rec["payload"])
             b.processed(rec, "rejected")
             return
-        found = self.identify(t)
-        if found is None:
-            b.reject(rid, -1, self._no_artist(t), rec["payload"])
-            b.processed(rec, "rejected")
-            return
-        p, strategy = found
-        if t.remixer.strip() and not any(c.role == "remixer" for c in p.credits):
-            from etl.silver.helpers import with_credits
-
-            names = [n for n in b.splitter.split(t.remixer.strip()) if name_key(n)]
-            p = with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in names))
         idents = [t.ident, *t.more_idents]
         if t.path:
             idents.append(("file", t.path))
-        try:
-            track_id = b.track_for(p, rid, idents, t.duration_s)
-        except EntryParseError as e:
-            b.reject(rid, -1, str(e), rec["payload"])
+        found = self.identify(t)
+        named = self.title_only(t) if found is None and self._not_a_track(t) is None else None
+        if found is None and named is None:
+            b.reject(rid, -1, self._no_artist(t), rec["payload"])
             b.processed(rec, "rejected")
             return
+        if found is None:
+            # no artist anywhere, but a title: the DJ owns and plays it, so it is a track of this library
+            # alone (never matched to another source by its title), in its playlists and exports
+            assert named is not None
+            track_id = b.library_only_track(named[0], named[1], rid, idents, t.duration_s)
+            strategy = "title_only"
+        else:
+            p, strategy = found
+            if t.remixer.strip() and not any(c.role == "remixer" for c in p.credits):
+                from etl.silver.helpers import with_credits
+
+                names = [n for n in b.splitter.split(t.remixer.strip()) if name_key(n)]
+                p = with_credits(p, p.credits + tuple(Credit(n, "remixer") for n in names))
+            try:
+                track_id = b.track_for(p, rid, idents, t.duration_s)
+            except EntryParseError as e:
+                b.reject(rid, -1, str(e), rec["payload"])
+                b.processed(rec, "rejected")
+                return
         raw: dict[str, Any] = {"bpm": t.bpm}
         try:
             raw["key"] = library_key(t.key)
@@ -434,6 +472,9 @@ class LibrarySource(SilverSource):
                   tags=pl.tags, entry_count=count, gap_count=0)
         b.stats.entries += count
         b.processed(rec, "library_playlist")
+
+
+_LAST_PARENS = re.compile(r"^(?P<title>.*\S)\s*[(\[](?P<version>[^()\[\]]*)[)\]]\s*$")
 
 
 def library_of(payload: dict) -> str:

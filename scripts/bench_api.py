@@ -123,8 +123,10 @@ class _Conn:
             self.writer.close()
 
 
-async def run_load(base: str, paths: list[str], connections: int, total: int, max_seconds: float) -> dict:
-    """``total`` GETs over ``connections`` keep-alive connections (stops at ``max_seconds``)."""
+async def run_load(base: str, paths: list[str], connections: int, total: int, max_seconds: float,
+                   session: int = 0) -> dict:
+    """``total`` GETs over ``connections`` keep-alive connections (stops at ``max_seconds``); with
+    ``session`` > 0 each connection is closed and opened again after that many requests (many clients)."""
     url = httpx.URL(base)
     latencies: list[float] = []
     errors = 0
@@ -134,10 +136,15 @@ async def run_load(base: str, paths: list[str], connections: int, total: int, ma
     async def worker() -> None:
         nonlocal errors
         conn = _Conn(url.host, url.port or 80)
+        done = 0
         try:
             for i in queue:
                 if time.perf_counter() > deadline:
                     return
+                if session and done and done % session == 0:
+                    await conn.close()
+                    conn = _Conn(url.host, url.port or 80)
+                done += 1
                 t0 = time.perf_counter()
                 status = await conn.get(paths[i % len(paths)])
                 latencies.append(time.perf_counter() - t0)
@@ -162,6 +169,11 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=4000, help="requests per scenario (bounded)")
     ap.add_argument("--only", help="run only the scenarios whose name contains this text (e.g. uncached)")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="time limit per scenario")
+    ap.add_argument("--session", type=int, default=0,
+                    help="reconnect after this many requests per connection (0: never). uvicorn's workers share "
+                         "one listening socket and the kernel hands each new connection to one of them, so 32 "
+                         "connections held for a whole run can all land on one worker: the run then measures one "
+                         "core. Sessions of N requests spread the load as many clients do.")
     args = ap.parse_args()
     proc = None
     base = args.url
@@ -206,7 +218,7 @@ def main() -> None:
                 for _ in range(3):
                     asyncio.run(run_load(base, warm, args.connections, len(warm), args.max_seconds))
             cpu0, own0 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
-            res = asyncio.run(run_load(base, paths, args.connections, total, args.max_seconds))
+            res = asyncio.run(run_load(base, paths, args.connections, total, args.max_seconds, args.session))
             cpu1, own1 = (_proc_cpu_s(proc.pid) if proc else None), os.times()
             per_req = 1000 / max(res["requests"], 1)
             cpu = f"  CPU ms/req: client {(own1.user + own1.system - own0.user - own0.system) * per_req:4.2f}"

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 _CACHE_ATTR = "_rec_cache"
 _GENRE_LIST = 500  # tracks kept per scene genre (the popular-in-genre candidates are far fewer)
 _FACTS_MEMO = 200_000  # facts dicts kept per loaded graph
+# the narrow-window shortcut is tried only when the source's key holds this many tracks: on a smaller
+# graph it rarely fills the places, and the full window it then falls back to is cheap anyway
+_NARROW_MIN_BAND = 2_000
 
 
 def _by_count(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -161,7 +164,9 @@ class EmbeddedEvidence:
         s = self.store
         trans = s.trans_out.get(a, {})
         c = constraints
-        if c.max_pitch_shift == 0 and c.bpm_window_pct > 0:
+        key = s.tracks[a].camelot if a in s.tracks else None
+        band = len(s.by_key.get(key, ((), ()))[0]) if key is not None else 0
+        if c.max_pitch_shift == 0 and c.bpm_window_pct > 0 and band >= _NARROW_MIN_BAND:
             got = self._window_ids(a, replace(c, bpm_window_pct=c.bpm_window_pct / 4), n, trans, best_group_only=True)
             if got is not None:
                 return got

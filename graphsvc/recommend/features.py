@@ -135,7 +135,9 @@ _ALLOWED = {name: np.array([m in allowed for m in _MOVES]) for name, allowed in 
 
 @dataclass
 class Candidates:
-    """The candidates that pass the constraints: ids, their feature matrix (rows aligned with ids),
+    """The candidates that pass the constraints: ids (ascending when featurized at once; a kept source's
+    static candidates first, then its window's, when featurized with a kept block), their feature matrix
+    (rows aligned with ids),
     facts, and per candidate its move code (-1 unknown), BPM distance (NaN unknown), pitch shift, key as
     played (-1 unknown) and energy delta (NaN unknown); ``dropped`` counts those the constraints removed."""
 
@@ -269,26 +271,24 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
 
 
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
-    """One block of both (their ids are disjoint), ids ascending."""
+    """One block of both (their ids are disjoint): ``a``'s rows, then ``b``'s. Row order never decides a
+    ranking (``service.order`` breaks ties by id), so the rows are not sorted again."""
     if not b.ids:
         return a
-    ids = a.ids + b.ids
-    order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
-    fl = a.facts + b.facts
-    o = order.tolist()
-    return StaticBlock([ids[i] for i in o], [fl[i] for i in o], np.vstack([a.X, b.X])[order],
-                       np.concatenate([a.bpm, b.bpm])[order], np.concatenate([a.key, b.key])[order],
-                       np.concatenate([a.energy, b.energy])[order])
+    return StaticBlock(a.ids + b.ids, a.facts + b.facts, np.concatenate((a.X, b.X)),
+                       np.concatenate((a.bpm, b.bpm)), np.concatenate((a.key, b.key)),
+                       np.concatenate((a.energy, b.energy)))
 
 
 def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints,
               static: StaticBlock | None = None) -> Candidates:
-    """Features of every reached candidate that passes the constraints (ids ascending), vectorized: the
-    evidence dictionaries are scattered into columns and the key/tempo fit is table lookups and array
-    arithmetic (the same float operations as ``fit``, which stays the one-candidate reference).
+    """Features of every reached candidate that passes the constraints (row order: see Candidates),
+    vectorized: the evidence dictionaries are scattered into columns and the key/tempo fit is table lookups
+    and array arithmetic (the same float operations as ``fit``, which stays the one-candidate reference).
 
     ``static``: the block of some of the candidates, kept from an earlier request on the same source
-    (:class:`StaticBlock`); only the other candidates (``facts`` must hold them) are featurized here."""
+    (:class:`StaticBlock`); only the other candidates (``facts`` must hold them) are featurized here, and
+    their rows follow the block's."""
     all_ids = ctx.candidate_ids()
     if static is None:
         block = static_block(ctx, facts, [c for c in all_ids if c in facts])

@@ -71,8 +71,10 @@ class Context:
     window: list[int] = field(default_factory=list)
     popular: list[int] = field(default_factory=list)
     # what the recommender derived from the request-independent evidence (featurized candidates, their
-    # evidence), shared by the copies ``gather`` makes of a kept context: never part of its value
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # evidence): never part of the context's value, and not copied by dataclasses.replace (a copy with
+    # other evidence must not inherit it); ``gather`` hands it on explicitly to the copy it makes of a
+    # kept context, whose request-independent evidence is the same
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def candidate_ids(self) -> list[int]:
         """Every reached candidate once, the source excluded, in a fixed order (ascending id)."""

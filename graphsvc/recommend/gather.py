@@ -75,6 +75,7 @@ def gather(ev: Evidence, track_id: int, constraints: Any, caps: Caps, static: Co
     if base is None:
         return None
     ctx = replace(base)  # a shallow copy: the window is the request's own
+    ctx.memo = base.memo  # ... and everything else is base's, so is what was derived from it
     src = ctx.source
     if src["bpm"] is not None and src["camelot"]:
         # harmonic candidates come from the compatible keys: strictness 'any' filters nothing, but the

@@ -29,6 +29,7 @@ from graphsvc.recommend.model import Ranker
 # often wrong (docs/evaluation.md), and a filter on a wrong key drops the very tracks DJs play.
 DEFAULTS = Constraints(strictness="any", bpm_window_pct=6.0, half_double=True, max_pitch_shift=0)
 DEFAULT_LIMIT = 20
+_EVIDENCE_KEPT = 512  # explained candidates kept per source (Context.memo)
 
 _TRACK_FIELDS = ("id", "title", "version", "artists", "bpm", "camelot", "energy", "genres", "scene_genres", "plays",
                  "djs", "plays_recent", "trend", "label", "year")
@@ -111,6 +112,8 @@ def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constra
     top = idx[:int(limit)]
     contributions = ranker.contributions_of(cands.X[top])
     static = ctx.memo.setdefault("evidence", {})  # per candidate: its static evidence and sentence clauses
+    if len(static) > _EVIDENCE_KEPT:  # windows of many different requests on one source: start again
+        static.clear()
     window = set(ctx.window)
     for rank, (i, contrib) in enumerate(zip(top.tolist(), contributions, strict=True), start=1):
         cid = cands.ids[i]

@@ -18,8 +18,12 @@ _MOVE_WORDS = {
 
 def signed_bpm_pct(src_bpm: float, bpm: float, half_double: bool) -> float:
     """The tempo change in percent of the source, signed, after half/double time when that is closer."""
-    factors = (1.0, 2.0, 0.5) if half_double else (1.0,)
-    best = min((bpm * f for f in factors), key=lambda b: (abs(b - src_bpm), b))
+    best = bpm
+    if half_double:  # the closest of bpm, 2 bpm, bpm / 2; on a tie the lower tempo
+        for b in (bpm * 2.0, bpm * 0.5):
+            d, d_best = abs(b - src_bpm), abs(best - src_bpm)
+            if d < d_best or (d == d_best and b < best):
+                best = b
     return (best - src_bpm) / src_bpm * 100.0
 
 

@@ -126,6 +126,7 @@ def fit(src: dict[str, Any], c: dict[str, Any], con: Constraints) -> Fit:
 # keys as indexes into harmonic.ALL_KEYS; moves as indexes into _MOVES; tables for the vectorized fit
 _KEYS = list(harmonic.ALL_KEYS)
 _KIDX = {k.camelot: i for i, k in enumerate(_KEYS)}
+_KEY_NAMES = [k.camelot for k in _KEYS]
 _MOVES = list(harmonic.Move)
 _MOVE_TABLE = np.array([[_MOVES.index(harmonic.classify_move(a, b)) for b in _KEYS] for a in _KEYS], dtype=np.int64)
 _MOVE_SCORE = np.array([harmonic.MOVES[m] for m in _MOVES])
@@ -158,9 +159,16 @@ class Candidates:
 
     def fit_at(self, i: int) -> Fit:
         """The Fit of the candidate in row ``i``."""
-        m, pct, e, d = int(self.move[i]), float(self.pct[i]), int(self.eff_key[i]), float(self.energy_delta[i])
-        return Fit(None if m < 0 else _MOVES[m], None if math.isnan(pct) else pct, int(self.semis[i]),
-                   None if e < 0 else _KEYS[e].camelot, None if math.isnan(d) else d, None)
+        return self.fits_at(np.array([i]))[0]
+
+    def fits_at(self, rows: np.ndarray) -> list[Fit]:
+        """The Fits of the candidates in ``rows`` (one conversion of the columns for all of them)."""
+        out = []
+        for m, pct, semis, e, d in zip(self.move[rows].tolist(), self.pct[rows].tolist(), self.semis[rows].tolist(),
+                                       self.eff_key[rows].tolist(), self.energy_delta[rows].tolist(), strict=True):
+            out.append(Fit(None if m < 0 else _MOVES[m], None if math.isnan(pct) else pct, semis,
+                           None if e < 0 else _KEY_NAMES[e], None if math.isnan(d) else d, None))
+        return out
 
     @property
     def fits(self) -> dict[int, Fit]:
@@ -299,6 +307,11 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints,
     return _constrained(ctx, block, con, len(all_ids))
 
 
+def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock, con: Constraints) -> Candidates:
+    """:func:`featurize` of a context whose candidates are exactly ``static``'s and ``extra``'s."""
+    return _constrained(ctx, _merge(static, extra), con, len(ctx.candidate_ids()))
+
+
 def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered: int) -> Candidates:
     """The constraint-dependent columns (key, bpm, energy) and the filter, on a block of candidates."""
     src = ctx.source
@@ -313,7 +326,7 @@ def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered:
     eff = ck.copy()
     reject_bpm = np.zeros(n, dtype=bool)
     if sb is not None and sb > 0 and n:
-        known = ~np.isnan(cb) & (np.nan_to_num(cb) > 0)
+        known = cb > 0  # NaN (unknown) compares False
         pitched = np.zeros(n, dtype=bool)
         if con.max_pitch_shift > 0:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -340,9 +353,9 @@ def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered:
     X = np.zeros((n, len(FEATURES)))
     X[:, :_N_STATIC] = block.X
     X[:, 16] = np.where(move >= 0, _MOVE_SCORE[np.maximum(move, 0)] - 0.5, 0.0)
-    X[:, 17] = np.where(np.isnan(pct), 0.0, np.maximum(0.0, 1.0 - np.nan_to_num(pct) / harmonic.BPM_CAP_PCT) - 0.5)
+    X[:, 17] = np.where(np.isnan(pct), 0.0, np.maximum(0.0, 1.0 - pct / harmonic.BPM_CAP_PCT) - 0.5)
     X[:, 18] = np.where(np.isnan(delta), 0.0,
-                        np.maximum(0.0, 1.0 - np.abs(np.nan_to_num(delta)) / harmonic.ENERGY_CAP) - 0.5)
+                        np.maximum(0.0, 1.0 - np.abs(delta) / harmonic.ENERGY_CAP) - 0.5)
     keep = ~(reject_bpm | reject_key)
     idx = np.flatnonzero(keep)
     kept = idx.tolist()

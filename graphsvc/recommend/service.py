@@ -21,7 +21,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, featurize, static_block
+from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize, featurize_blocks, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -30,6 +30,7 @@ from graphsvc.recommend.model import Ranker
 DEFAULTS = Constraints(strictness="any", bpm_window_pct=6.0, half_double=True, max_pitch_shift=0)
 DEFAULT_LIMIT = 20
 _EVIDENCE_KEPT = 512  # explained candidates kept per source (Context.memo)
+_ROWS_KEPT = 2048  # featurized harmonic-window candidates kept per source (Context.memo)
 
 _TRACK_FIELDS = ("id", "title", "version", "artists", "bpm", "camelot", "energy", "genres", "scene_genres", "plays",
                  "djs", "plays_recent", "trend", "label", "year")
@@ -80,8 +81,25 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
         block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
     have = block.positions
     src = ctx.source["id"]
-    extra = store.track_facts(sorted({c for c in ctx.window if c not in have and c != src}))
-    return ctx, featurize(ctx, extra, con, static=block)
+    extra_ids = sorted({c for c in ctx.window if c not in have and c != src})
+    if not extra_ids:
+        return ctx, featurize(ctx, {}, con, static=block)
+    # the window's additions: their rows are kept per source too (other windows reach many of them again)
+    rows = ctx.memo.setdefault("window_rows", {})
+    if len(rows) > _ROWS_KEPT:
+        rows.clear()
+    missing = [c for c in extra_ids if c not in rows]
+    if missing:
+        facts = store.track_facts(missing)
+        fresh = static_block(ctx, facts, [c for c in missing if c in facts])
+        for i, c in enumerate(fresh.ids):
+            rows[c] = (fresh.facts[i], fresh.X[i], fresh.bpm[i], fresh.key[i], fresh.energy[i])
+    got = [(c, rows[c]) for c in extra_ids if c in rows]
+    extra = StaticBlock([c for c, _ in got], [r[0] for _, r in got], np.array([r[1] for _, r in got]),
+                        np.array([r[2] for _, r in got], dtype=np.float64),
+                        np.array([r[3] for _, r in got], dtype=np.int64),
+                        np.array([r[4] for _, r in got], dtype=np.float64))
+    return ctx, featurize_blocks(ctx, block, extra, con)
 
 
 def order(ranker: Ranker, cands: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -115,10 +133,10 @@ def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constra
     if len(static) > _EVIDENCE_KEPT:  # windows of many different requests on one source: start again
         static.clear()
     window = set(ctx.window)
-    for rank, (i, contrib) in enumerate(zip(top.tolist(), contributions, strict=True), start=1):
+    fits = cands.fits_at(top)
+    for rank, (i, contrib, ft) in enumerate(zip(top.tolist(), contributions, fits, strict=True), start=1):
         cid = cands.ids[i]
         c = cands.facts[cid]
-        ft = cands.fit_at(i)
         kept = static.get(cid)
         if kept is None:
             st = explain.static_evidence(ctx, c)

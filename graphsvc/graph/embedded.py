@@ -68,7 +68,7 @@ _KEY_ORDER = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
 _KEYS = {k.camelot: k for k in harmonic.ALL_KEYS}
 _CHUNK = 50_000  # rows per fetch when loading
 _MAX_SIMPLE_PATHS = 5000  # paths enumerated per collaboration_paths request at most
-REC_CONTEXTS = 4096  # sources whose request-independent recommender evidence is kept (LRU)
+REC_CONTEXTS = 2048  # sources whose recommender evidence and featurized candidates are kept (LRU; ~120 KB each)
 
 
 class _Track:

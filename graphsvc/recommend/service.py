@@ -29,8 +29,8 @@ from graphsvc.recommend.model import Ranker
 # often wrong (docs/evaluation.md), and a filter on a wrong key drops the very tracks DJs play.
 DEFAULTS = Constraints(strictness="any", bpm_window_pct=6.0, half_double=True, max_pitch_shift=0)
 DEFAULT_LIMIT = 20
-_EVIDENCE_KEPT = 512  # explained candidates kept per source (Context.memo)
-_ROWS_KEPT = 2048  # featurized harmonic-window candidates kept per source (Context.memo)
+_EVIDENCE_KEPT = 128  # explained candidates kept per source (Context.memo; ~6 answers of 20)
+_ROWS_KEPT = 256  # featurized harmonic-window candidates kept per source (Context.memo; ~4 windows)
 
 _TRACK_FIELDS = ("id", "title", "version", "artists", "bpm", "camelot", "energy", "genres", "scene_genres", "plays",
                  "djs", "plays_recent", "trend", "label", "year")

@@ -176,3 +176,16 @@ def real_gold(database_factory, mixesdb_file, tmp_path_factory):
         assert Pipeline(conn).run("complete", Inputs(mixesdb=[path])).status == "succeeded"
         store = EmbeddedStore.from_gold(conn)
     return url, store
+
+
+@pytest.fixture
+def real_neo4j():
+    """A store on the real Neo4j of NEO4J_TEST_URI, wiped first (the Neo4j leg's tests skip without it)."""
+    from graphsvc.graph.neo4j_store import Neo4jStore
+
+    s = Neo4jStore(os.environ["NEO4J_TEST_URI"], user=os.environ.get("NEO4J_TEST_USER"),
+                   password=os.environ.get("NEO4J_TEST_PASSWORD"),
+                   database=os.environ.get("NEO4J_TEST_DATABASE", "neo4j"))
+    s.wipe()
+    yield s
+    s.close()

@@ -424,16 +424,7 @@ class TestRealNeo4j:
     Written against graph_spec.md's gold tables (migration 004_gold.sql was not in the repo yet when
     this was written): adjust the INSERTs if 004 names a column differently."""
 
-    @pytest.fixture
-    def neo(self):
-        s = Neo4jStore(NEO4J_URI, user=os.environ.get("NEO4J_TEST_USER"),
-                       password=os.environ.get("NEO4J_TEST_PASSWORD"),
-                       database=os.environ.get("NEO4J_TEST_DATABASE", "neo4j"))
-        s.wipe()
-        yield s
-        s.close()
-
-    def test_project_small_gold_fixture(self, neo: Neo4jStore, pg_url: str) -> None:
+    def test_project_small_gold_fixture(self, real_neo4j: Neo4jStore, pg_url: str) -> None:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute("""
                 INSERT INTO gold.key (camelot, pitch_class, mode, name, open_key, number, letter) VALUES
@@ -470,24 +461,25 @@ class TestRealNeo4j:
                 INSERT INTO gold.supports (dj_id, artist_id, count, change_seq) VALUES
                   (3, 1, 2, nextval('gold.change_seq_seq'));
             """)
-            stats = neo.project(conn, batch_size=2)
+            stats = real_neo4j.project(conn, batch_size=2)
             assert stats.nodes == {"Key": 2, "Label": 1, "Artist": 3, "Track": 2, "Set": 1}
-            assert neo.counts() == {"Track": 2, "Artist": 3, "Key": 2, "Set": 1, "Label": 1, "BY": 3,
+            assert real_neo4j.counts() == {"Track": 2, "Artist": 3, "Key": 2, "Set": 1, "Label": 1, "BY": 3,
                                     "COLLABORATED_WITH": 1, "TRANSITIONS_TO": 1, "IN_KEY": 2, "COMPATIBLE": 4,
                                     "CONTAINS": 2, "PLAYED": 1, "SUPPORTS": 1, "ON_LABEL": 2}
-            assert neo.ids("CONTAINS") == {(1000, 10, 1), (1000, 11, 2)}
-            wm = conn.execute("SELECT watermark FROM gold.projection_state WHERE target = %s", (neo.target,)).fetchone()
+            assert real_neo4j.ids("CONTAINS") == {(1000, 10, 1), (1000, 11, 2)}
+            wm = conn.execute("SELECT watermark FROM gold.projection_state WHERE target = %s",
+                              (real_neo4j.target,)).fetchone()
             assert wm is not None and wm[0] > 0
             # incremental: a tombstoned relationship disappears, nothing else is rewritten
             conn.execute("DELETE FROM gold.supports")
             conn.execute("INSERT INTO gold.tombstone (kind, key, change_seq)"
                          " VALUES ('SUPPORTS', '3:1', nextval('gold.change_seq_seq'))")
-            again = neo.project(conn)
+            again = real_neo4j.project(conn)
             assert sum(again.nodes.values()) == 2  # only the keys, which have no change_seq
-            assert neo.counts()["SUPPORTS"] == 0
-        net = neo.collaboration_network(1, depth=1)
+            assert real_neo4j.counts()["SUPPORTS"] == 0
+        net = real_neo4j.collaboration_network(1, depth=1)
         assert [n.id for n in net.nodes] == ["Artist:1", "Artist:2"] and len(net.edges) == 1
-        assert [c.track_id for c in neo.next_tracks(10)] == [11]
+        assert [c.track_id for c in real_neo4j.next_tracks(10)] == [11]
 
 
 def _neo_date(v: Any) -> Any:

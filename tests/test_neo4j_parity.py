@@ -160,48 +160,40 @@ NEO4J_URI = os.environ.get("NEO4J_TEST_URI")
 @pytest.mark.skipif(not NEO4J_URI,
                     reason="NEO4J_TEST_URI not set: the Neo4j leg runs against a real Neo4j 5.26 outside CI")
 class TestRealNeo4j:
-    @pytest.fixture
-    def neo(self):
-        s = Neo4jStore(NEO4J_URI, user=os.environ.get("NEO4J_TEST_USER"),
-                       password=os.environ.get("NEO4J_TEST_PASSWORD"),
-                       database=os.environ.get("NEO4J_TEST_DATABASE", "neo4j"))
-        s.wipe()
-        yield s
-        s.close()
-
-    def test_full_projection_into_a_dirty_database_reconciles(self, neo, gold_conn, embedded) -> None:
-        neo.ensure_schema()
+    def test_full_projection_into_a_dirty_database_reconciles(self, real_neo4j, gold_conn, embedded) -> None:
+        real_neo4j.ensure_schema()
         some_track, some_artist = min(embedded.tracks), min(embedded.artists)
-        neo._driver.execute_query(  # what another dataset or tool may have left
+        real_neo4j._driver.execute_query(  # what another dataset or tool may have left
             """CREATE (t:Track {id: 999001, title: 'Stale'}), (a:Artist {id: 999003, name: 'Ghost'}),
                       (:Track {title: 'no id'}), (:Key {camelot: '13A'}), (:Label {id: 999004, name: 'Gone'}),
                       (p:Person {name: 'not ours'}), (q:Person {name: 'also not ours'}),
                       (t)-[:BY {role: 'primary', position: 0}]->(a), (p)-[:SUPPORTS]->(q)""",
-            database_=neo.database)
-        neo._driver.execute_query(
+            database_=real_neo4j.database)
+        real_neo4j._driver.execute_query(
             "MATCH (t:Track {id: 999001}), (a:Artist {id: 999003}) CREATE (t)-[:BY {role: 'primary'}]->(a)",
-            database_=neo.database)
-        neo.project(gold_conn, full=True)
-        neo._driver.execute_query(  # a duplicate and a stray relationship between gold nodes after the fact
+            database_=real_neo4j.database)
+        real_neo4j.project(gold_conn, full=True)
+        real_neo4j._driver.execute_query(  # a duplicate and a stray relationship between gold nodes after the fact
             "MATCH (t:Track {id: $t}), (a:Artist {id: $a}) CREATE (a)-[:BY {role: 'primary'}]->(t)",
-            {"t": some_track, "a": some_artist}, database_=neo.database)
-        neo.project(gold_conn, full=True)
-        drifts = [d for d in reconcile(gold_conn, neo) if d.drifted]
+            {"t": some_track, "a": some_artist}, database_=real_neo4j.database)
+        real_neo4j.project(gold_conn, full=True)
+        drifts = [d for d in reconcile(gold_conn, real_neo4j) if d.drifted]
         assert not drifts, drifts
-        people = neo._driver.execute_query("MATCH (p:Person) RETURN count(p) AS n", database_=neo.database)
+        people = real_neo4j._driver.execute_query("MATCH (p:Person) RETURN count(p) AS n",
+                                                  database_=real_neo4j.database)
         assert people.records[0]["n"] == 2  # other labels are not graphsvc's to delete
 
-    def test_counts_search_and_neighbourhoods_equal_the_embedded_store(self, neo, gold_conn, embedded) -> None:
+    def test_counts_search_and_neighbourhoods_equal_the_embedded_store(self, real_neo4j, gold_conn, embedded) -> None:
         gold_conn.execute("DELETE FROM gold.supports")
         gold_conn.commit()
         emb = EmbeddedStore.from_gold(gold_conn)
-        neo.project(gold_conn, full=True)
-        assert neo.counts() == emb.counts() and neo.counts()["SUPPORTS"] == 0
+        real_neo4j.project(gold_conn, full=True)
+        assert real_neo4j.counts() == emb.counts() and real_neo4j.counts()["SUPPORTS"] == 0
         for q in ("bicep", "atlas", "opal", "ame", "deep", "o", "ichand", "e", "and"):
-            assert neo.search_tracks(q, 20) == emb.search_tracks(q, 20), q
+            assert real_neo4j.search_tracks(q, 20) == emb.search_tracks(q, 20), q
         for tid in sorted(emb.tracks):
             for depth in (1, 2):
-                a, b = neo.neighbourhood("track", tid, depth=depth), emb.neighbourhood("track", tid, depth=depth)
+                a, b = real_neo4j.neighbourhood("track", tid, depth=depth), emb.neighbourhood("track", tid, depth=depth)
                 assert [n.id for n in a.nodes] == [n.id for n in b.nodes], tid
                 assert [(e.source, e.target, e.type) for e in a.edges] == \
                        [(e.source, e.target, e.type) for e in b.edges], tid

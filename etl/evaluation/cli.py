@@ -22,6 +22,22 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _need_files(*paths: Path) -> None:
+    """Exit 2 with one line when an input file is missing."""
+    for p in paths:
+        if not p.is_file():
+            console.print(f"[bold red]error:[/] {p} does not exist or is not a file")
+            raise typer.Exit(2)
+
+
+def _report(text: str, report: dict, json_out: Path | None) -> None:
+    """The markdown table on stdout, and the figures as JSON at ``json_out`` when given."""
+    sys.stdout.write(text + "\n")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
 @eval_app.command("transitions")
 def transitions(
     train: Annotated[Path, typer.Option(help="MixesDB JSON(.gz) of the training mixes")],
@@ -36,18 +52,12 @@ def transitions(
     in a fresh database (dropped afterwards)."""
     from etl.evaluation.transitions import markdown_table, run_transitions_eval
 
-    for p in (train, test):
-        if not p.is_file():
-            console.print(f"[bold red]error:[/] {p} does not exist or is not a file")
-            raise typer.Exit(2)
+    _need_files(train, test)
     try:
         report = run_transitions_eval(train, test, k=k, seed=seed, log=lambda m: console.print(m, highlight=False))
     except GraphsvcError as e:
         _fail(e)
-    sys.stdout.write(markdown_table(report) + "\n")
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    _report(markdown_table(report), report, json_out)
 
 
 @eval_app.command("folds")
@@ -62,9 +72,7 @@ def folds(
     the served recommender fitted on that year's history against the baselines."""
     from etl.evaluation.folds import markdown, run_folds
 
-    if not train.is_file():
-        console.print(f"[bold red]error:[/] {train} does not exist or is not a file")
-        raise typer.Exit(2)
+    _need_files(train)
     try:
         cut_years = [int(y) for y in years.split(",") if y.strip()]
     except ValueError:
@@ -77,10 +85,7 @@ def folds(
         report = run_folds(train, cut_years, k=k, log=lambda m: console.print(m, highlight=False))
     except GraphsvcError as e:
         _fail(e)
-    sys.stdout.write(markdown(report) + "\n")
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    _report(markdown(report), report, json_out)
 
 
 @eval_app.command("split")

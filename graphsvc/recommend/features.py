@@ -281,35 +281,24 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
     """One block of both (their ids are disjoint): ``a``'s rows, then ``b``'s. Row order never decides a
     ranking (``service.order`` breaks ties by id), so the rows are not sorted again."""
-    if not b.ids:
-        return a
     return StaticBlock(a.ids + b.ids, a.facts + b.facts, np.concatenate((a.X, b.X)),
                        np.concatenate((a.bpm, b.bpm)), np.concatenate((a.key, b.key)),
                        np.concatenate((a.energy, b.energy)))
 
 
-def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints,
-              static: StaticBlock | None = None) -> Candidates:
+def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) -> Candidates:
     """Features of every reached candidate that passes the constraints (row order: see Candidates),
     vectorized: the evidence dictionaries are scattered into columns and the key/tempo fit is table lookups
-    and array arithmetic (the same float operations as ``fit``, which stays the one-candidate reference).
-
-    ``static``: the block of some of the candidates, kept from an earlier request on the same source
-    (:class:`StaticBlock`); only the other candidates (``facts`` must hold them) are featurized here, and
-    their rows follow the block's."""
+    and array arithmetic (the same float operations as ``fit``, which stays the one-candidate reference)."""
     all_ids = ctx.candidate_ids()
-    if static is None:
-        block = static_block(ctx, facts, [c for c in all_ids if c in facts])
-    else:
-        have = static.positions
-        extra = [c for c in all_ids if c not in have and c in facts]
-        block = _merge(static, static_block(ctx, facts, extra))
-    return _constrained(ctx, block, con, len(all_ids))
+    return _constrained(ctx, static_block(ctx, facts, [c for c in all_ids if c in facts]), con, len(all_ids))
 
 
-def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock, con: Constraints) -> Candidates:
-    """:func:`featurize` of a context whose candidates are exactly ``static``'s and ``extra``'s."""
-    return _constrained(ctx, _merge(static, extra), con, len(ctx.candidate_ids()))
+def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock | None, con: Constraints) -> Candidates:
+    """:func:`featurize` of a context whose candidates are exactly ``static``'s and ``extra``'s: ``static``
+    kept from an earlier request on the same source, ``extra`` (its harmonic window's others) after it."""
+    block = static if extra is None else _merge(static, extra)
+    return _constrained(ctx, block, con, len(ctx.candidate_ids()))
 
 
 def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered: int) -> Candidates:

@@ -21,7 +21,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize, featurize_blocks, static_block
+from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -82,9 +82,14 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     have = block.positions
     src = ctx.source["id"]
     extra_ids = sorted({c for c in ctx.window if c not in have and c != src})
+    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con)
+
+
+def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:
+    """The rows of the harmonic window's candidates the static block lacks (None when there are none):
+    kept per source too, since other windows of the same source reach many of them again."""
     if not extra_ids:
-        return ctx, featurize(ctx, {}, con, static=block)
-    # the window's additions: their rows are kept per source too (other windows reach many of them again)
+        return None
     rows = ctx.memo.setdefault("window_rows", {})
     if len(rows) > _ROWS_KEPT:
         rows.clear()
@@ -95,11 +100,12 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
         for i, c in enumerate(fresh.ids):
             rows[c] = (fresh.facts[i], fresh.X[i], fresh.bpm[i], fresh.key[i], fresh.energy[i])
     got = [(c, rows[c]) for c in extra_ids if c in rows]
-    extra = StaticBlock([c for c, _ in got], [r[0] for _, r in got], np.array([r[1] for _, r in got]),
-                        np.array([r[2] for _, r in got], dtype=np.float64),
-                        np.array([r[3] for _, r in got], dtype=np.int64),
-                        np.array([r[4] for _, r in got], dtype=np.float64))
-    return ctx, featurize_blocks(ctx, block, extra, con)
+    if not got:
+        return None
+    return StaticBlock([c for c, _ in got], [r[0] for _, r in got], np.array([r[1] for _, r in got]),
+                       np.array([r[2] for _, r in got], dtype=np.float64),
+                       np.array([r[3] for _, r in got], dtype=np.int64),
+                       np.array([r[4] for _, r in got], dtype=np.float64))
 
 
 def order(ranker: Ranker, cands: Candidates) -> tuple[np.ndarray, np.ndarray]:

@@ -189,3 +189,16 @@ def real_neo4j():
     s.wipe()
     yield s
     s.close()
+
+
+@pytest.fixture
+def gold(pg_url):
+    """The hand-made silver fixture (``tests.gold_fixture``) built into gold: (connection, fixture ids)."""
+    from etl.gold import build_gold
+    from tests.gold_fixture import fill_silver
+
+    with psycopg.connect(pg_url) as conn:
+        fx = fill_silver(conn)
+        build_gold(conn)
+        conn.commit()
+        yield conn, fx

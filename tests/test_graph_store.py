@@ -7,27 +7,16 @@ import math
 import os
 from itertools import pairwise
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.gold import build_gold
 from graphsvc import harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.base import GraphStore
-from tests.gold_fixture import TRACKS, fill_silver
+from tests.gold_fixture import TRACKS
 
 UNKNOWN = 12345
-
-
-@pytest.fixture
-def gold(pg_url):
-    with psycopg.connect(pg_url) as conn:
-        fx = fill_silver(conn)
-        build_gold(conn)
-        conn.commit()
-        yield conn, fx
 
 
 @pytest.fixture(params=["embedded", "neo4j"])

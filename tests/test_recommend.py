@@ -25,15 +25,6 @@ from graphsvc.recommend.train import fit_ranker, fit_weights, rolling_cuts
 from tests.gold_fixture import fill_silver
 
 
-@pytest.fixture
-def fixture_gold(pg_url):
-    with psycopg.connect(pg_url) as conn:
-        fx = fill_silver(conn)
-        build_gold(conn)
-        conn.commit()
-        yield conn, fx
-
-
 def _rec(store, track, **kw):
     return recommend(store, kw.pop("ranker", Ranker.prior()), track, **kw)
 
@@ -152,8 +143,8 @@ def test_constraints_are_hard_filters_only_on_known_data():
 
 
 # --- the served answers -------------------------------------------------------------------------------
-def test_recommendations_carry_evidence_and_a_sentence(fixture_gold):
-    conn, fx = fixture_gold
+def test_recommendations_carry_evidence_and_a_sentence(gold):
+    conn, fx = gold
     store = EmbeddedStore.from_gold(conn)
     got = _rec(store, fx.track["src"], limit=10)
     first = got.items[0]
@@ -168,10 +159,10 @@ def test_recommendations_carry_evidence_and_a_sentence(fixture_gold):
     assert [r.utility for r in got.items] == sorted((r.utility for r in got.items), reverse=True)
 
 
-def test_cold_start_tracks_still_get_recommendations(fixture_gold):
+def test_cold_start_tracks_still_get_recommendations(gold):
     """'far' was never played in a set, 's8' has no key, BPM or set either: artists, label, collaborators
     and key/BPM still give ranked recommendations, and the answer says why it is thin."""
-    conn, fx = fixture_gold
+    conn, fx = gold
     store = EmbeddedStore.from_gold(conn)
     # at 140 BPM nothing of Maceo Plex's (124 BPM) is within the default 6 %: empty, and it says why
     far = _rec(store, fx.track["far"], limit=20)
@@ -190,8 +181,8 @@ def test_cold_start_tracks_still_get_recommendations(fixture_gold):
     assert any("BPM is unknown" in w for w in s8.warnings)
 
 
-def test_an_impossible_constraint_explains_the_empty_answer(fixture_gold):
-    conn, fx = fixture_gold
+def test_an_impossible_constraint_explains_the_empty_answer(gold):
+    conn, fx = gold
     store = EmbeddedStore.from_gold(conn)
     got = _rec(store, fx.track["half"], constraints=Constraints(strictness="strict", bpm_window_pct=0.0,
                                                                  half_double=False), limit=10)
@@ -237,8 +228,8 @@ def test_pipeline_fits_the_ranker_once_and_the_fit_is_deterministic(real_gold):
     assert json.loads(json.dumps(refit.fitted_on)) == fitted_on
 
 
-def test_too_little_history_keeps_the_prior(fixture_gold):
-    conn, _ = fixture_gold
+def test_too_little_history_keeps_the_prior(gold):
+    conn, _ = gold
     got = fit_ranker(EmbeddedStore.from_gold(conn))
     assert got.source == "prior" and got.weights == PRIOR_WEIGHTS and "note" in got.fitted_on
 

@@ -12,22 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.gold import build_gold
 from etl.pipeline import Inputs, run_pipeline
 from graphsvc import harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.embedded import EmbeddedStore
 from graphsvc.setbuilder import SetRequest, artist_keys, build_set, energy_targets
-from tests.gold_fixture import fill_silver
 
 
 @pytest.fixture
-def fixture_store(pg_url):
-    with psycopg.connect(pg_url) as conn:
-        fx = fill_silver(conn)
-        build_gold(conn)
-        conn.commit()
-        store = EmbeddedStore.from_gold(conn)
+def fixture_store(gold):
+    conn, fx = gold
+    store = EmbeddedStore.from_gold(conn)
     store.fx = fx
     yield store
     store.close()

@@ -9,12 +9,17 @@ Hard constraints (checked on every hop of every returned set, see ``check_set``)
 - ``max_total_bpm_drift_pct``: every track's ``bpm_distance_pct(start, track)`` <= the drift;
 - ``artist_gap`` k: an artist appears at most once in any k consecutive tracks (artists are the
   ``&``/``,``/``feat.`` separated names of ``Track.artists``, compared by ``name_key``).
-Soft objectives (ranking only): the mean hop score (``harmonic.transition_score`` through the store's
-ranking), minus a penalty for energy far from the energy curve and for missing the target duration.
+Soft objectives (ranking only): the mean hop score, minus a penalty for energy far from the energy curve
+and for missing the target duration.
 
-Candidates come only from ``GraphStore.next_tracks`` (the shared candidate primitive), so both
-backends build the same sets. Reachability to the next waypoint/end is pruned with an exact lower
-bound on the hops needed (key-wheel distance under the strictness; tempo distance under the BPM step).
+The next tracks come from the served recommender (``graphsvc.recommend.service.rank``, the ranking that
+``GET /v1/tracks/{id}/recommendations`` returns and ``etl eval`` measures), under the set's strictness and
+BPM step; of them the set may use those whose key and BPM are both known. A hop's score says how close
+the recommender puts it to its first choice after the same track: 1 - (top utility - utility) /
+``LOG_ODDS_SPAN``, at least 0 (utilities are log-odds of a DJ's choice). Each hop of a built set carries
+the recommender's evidence and sentence. Both backends gather the same evidence, so they build the same
+sets. Reachability to the next waypoint/end is pruned with an exact lower bound on the hops needed
+(key-wheel distance under the strictness; tempo distance under the BPM step).
 
 When nothing satisfies the constraints, ``SetResult.diagnosis`` names the binding constraint: data
 and reachability first, then each other constraint relaxed one at a time.
@@ -30,11 +35,15 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from graphsvc import deadline, harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.base import Candidate, GraphStore, bounded
-from graphsvc.graph.ranking import score_candidate
 from graphsvc.names import name_key
+from graphsvc.recommend.features import Constraints, Fit
+from graphsvc.recommend.model import Ranker
+from graphsvc.recommend.service import Ranked, rank, rank_one
 
 ENERGY_TEMPLATES: dict[str, tuple[float, ...]] = {
     # anchors spread evenly over the set, linearly interpolated in between
@@ -47,9 +56,16 @@ ENERGY_WEIGHT = 0.5  # objective penalty per unit |energy - target| (mean over t
 UNKNOWN_ENERGY_DEVIATION = 0.25  # deviation assumed for a track without energy when a curve is asked
 DURATION_WEIGHT = 0.5  # objective penalty per unit relative duration miss
 DEFAULT_TRACK_MIN = 6.0  # minutes assumed for a track without duration_s
-PREFIX_POOL = 12  # asked first; the full pool only when the prefix cannot decide the beam (see _prefix_suffices)
-POOL = 40  # candidates asked per expansion (after the no-repeat/artist filters a beam needs only a few)
+PREFIX_POOL = 12  # tried first; the full pool only when the prefix cannot decide the beam (see _prefix_suffices)
+POOL = 40  # candidates tried per expansion (after the no-repeat/artist filters a beam needs only a few)
 WIDE_POOL = 200  # ... when the set must make progress toward a target now (no slack)
+# A hop's score falls linearly with how much less likely the recommender finds it than its first choice
+# after the same track, in log-odds (utility) units: 1 for the first choice, 0.75 for one e (2.7) times less
+# likely, 0 from e^4 (55) times less likely on. Within that span the energy curve and the duration can
+# trade a little likelihood for a better fit (one 0.3 energy miss in a 12-track set weighs as a hop
+# 1.7 times less likely); beyond it the recommender's evidence decides.
+LOG_ODDS_SPAN = 4.0
+PRUNE_PARENTS = True  # skip the expansion of beam states none of whose children can enter the beam (exact)
 DIAGNOSIS_BEAM = 24  # beam width of the relaxed searches that find the binding constraint
 
 _ARTIST_SEP = re.compile(r"\s*(?:&|,|\+|/)\s*|\s+(?:feat\.?|ft\.|featuring|vs\.?|x|and)\s+", re.IGNORECASE)
@@ -271,11 +287,17 @@ class _State:
 
 
 class _Search:
-    def __init__(self, store: GraphStore, req: SetRequest) -> None:
+    def __init__(self, store: GraphStore, req: SetRequest, ranker: Ranker) -> None:
         self.store = store
         self.req = req
+        self.ranker = ranker
+        self.constraints = Constraints(strictness=req.strictness,  # type: ignore[arg-type]
+                                       bpm_window_pct=req.max_bpm_step_pct, half_double=True)
         self.targets = list(req.waypoints) + ([req.end_track_id] if req.end_track_id is not None else [])
-        self.pools: dict[tuple[int, int], list[Candidate]] = {}
+        # track -> (its mixable next tracks as hops so far, their rows in the ranking), in served order
+        self.pools: dict[int, tuple[list[Candidate], np.ndarray]] = {}
+        self.ranked: dict[int, Ranked] = {}  # track -> the recommender's ranking after it
+        self.rows: dict[tuple[int, int], tuple[Ranked, int]] = {}  # (from, to) -> where the hop's row is
         self.props: dict[int, dict[str, Any]] = {}
         self.seen: dict[int, dict[str, Any]] = {}  # candidate-derived properties
         self.expansions = 0
@@ -297,16 +319,41 @@ class _Search:
         return self.seen.get(tid) or self.track(tid)
 
     def pool(self, tid: int, size: int) -> list[Candidate]:
-        got = self.pools.get((tid, size))
+        """The first ``size`` tracks that may follow ``tid`` (key and BPM known, within the strictness and
+        the BPM step), in the recommender's order; converted to hops only as far as asked."""
+        got = self.pools.get(tid)
         if got is None:
-            wide = self.pools.get((tid, WIDE_POOL))
-            if wide is not None:
-                return wide[:size]
             deadline.check()
             self.expansions += 1
-            got = self.pools[(tid, size)] = self.store.next_tracks(
-                tid, strictness=self.req.strictness, bpm_window_pct=self.req.max_bpm_step_pct, limit=size)
-        return got
+            r = self.ranked[tid] = rank(self.store, self.ranker, tid, self.constraints)
+            mixable = (r.cands.move >= 0) & ~np.isnan(r.cands.pct)
+            got = self.pools[tid] = ([], r.order[mixable[r.order]][:WIDE_POOL])
+        hops, rows = got
+        if len(hops) < min(size, len(rows)):
+            r = self.ranked[tid]
+            more = rows[len(hops):size]
+            hops.extend(self._hop(tid, r, i, ft) for i, ft in zip(more.tolist(), r.cands.fits_at(more), strict=True))
+        return hops[:size]
+
+    def _hop(self, src: int, r: Ranked, i: int, ft: Fit, top: float | None = None) -> Candidate:
+        """Row ``i`` of ``r`` (its fit ``ft``) as a hop from ``src``: score 1 - (``top`` - utility) /
+        LOG_ODDS_SPAN, at least 0; ``top`` the utility of the recommender's first choice after ``src`` (by
+        default ``r``'s own)."""
+        cands = r.cands
+        cid = cands.ids[i]
+        f = cands.facts[cid]
+        u = float(r.u[i])
+        top = max(float(r.u[r.order[0]]) if top is None else top, u)
+        out = r.ctx.out.get(cid)
+        self.rows[src, cid] = (r, i)
+        score = max(0.0, 1.0 - (top - u) / LOG_ODDS_SPAN)
+        return Candidate(
+            track_id=cid, title=f["title"], artists=f["artists"], bpm=f["bpm"], camelot=f["camelot"],
+            energy=f["energy"], move=None if ft.move is None else ft.move.value, bpm_pct=ft.bpm_pct, pitch_shift=0,
+            transitions=out[0] if out else 0, score=score,
+            breakdown={"score": round(score, 4), "utility": round(u, 6), "top_utility": round(top, 6),
+                       "energy_delta": None if ft.energy_delta is None else round(ft.energy_delta, 4),
+                       "ranker": self.ranker.source})
 
     def lb_chain(self, tid: int, target_index: int) -> int:
         """Lower bound on hops from track tid through the remaining targets."""
@@ -318,18 +365,23 @@ class _Search:
         return total
 
     def hop_to(self, cur: int, target: int, pool: list[Candidate]) -> Candidate | None:
-        """The hop cur -> target when it is valid: from the store's candidates when they hold it, else
-        scored here (a target beyond the candidate list has no real-transition evidence in view)."""
+        """The hop cur -> target when it is valid: from the recommender's ranking when it reached the target,
+        else ranked here from the same evidence (a fixed target no signal reached from ``cur``)."""
         for c in pool:
-            if c.track_id == target:
-                return c
-        for c in self.pool(cur, WIDE_POOL):
             if c.track_id == target:
                 return c
         a, b = self.track(cur), self.track(target)
         if hop_violations(a, b, self.req):
             return None
-        return score_candidate(a, {**b, "track_id": target, "transitions": 0})
+        self.pool(cur, 0)
+        r = self.ranked[cur]
+        if target in r.cands.facts:  # ranked after cur (it passed the same constraints)
+            i = r.cands.ids.index(target)
+            return self._hop(cur, r, i, r.cands.fit_at(i))
+        one = rank_one(self.store, self.ranker, r, target)
+        if one is None:
+            return None
+        return self._hop(cur, one, 0, one.cands.fit_at(0), top=float(r.u[r.order[0]]) if len(r.order) else None)
 
     def _energy_dev(self, position: int, energy: float | None) -> float:
         if self.energy is None:
@@ -408,6 +460,22 @@ class _Search:
         objectives = sorted(-c[0] for c in children)
         return objectives[-need] > bound
 
+    @staticmethod
+    def _bound(st: _State) -> float:
+        """No child of ``st`` has a higher objective: a hop scores at most 1, and the energy deviation and
+        the duration penalty only lower it (the float operations of ``_State.objective``, monotone)."""
+        return (st.hop_sum + 1.0) / max(1, len(st.hops) + 1) - ENERGY_WEIGHT * st.dev_sum / (len(st.ids) + 1)
+
+    def _cannot_enter(self, children: list, firsts: list[float], bound: float) -> bool:
+        """True when no child with objective <= ``bound`` can be selected into the beam: ``_select`` first
+        takes the best child of max(1, width // 2) parents by objective, then fills up to width from all
+        children by objective, so ``width`` children and as many parents' best children strictly above the
+        bound leave it no place."""
+        width = self.req.beam_width
+        if sum(1 for f in firsts if f > bound) < max(1, width // 2):
+            return False
+        return sum(1 for c in children if -c[0] > bound) >= width
+
     def run(self) -> list[_State]:
         req = self.req
         start = self.track(req.start_track_id)
@@ -427,7 +495,15 @@ class _Search:
         for i in range(1, req.length):
             remaining = last - i  # hops still to make after placing position i
             children: list[tuple[float, tuple[int, ...], int, _State]] = []
-            for parent_no, st in enumerate(beam):
+            # parents by the best objective a child of theirs could have: once the children found so far
+            # fill the beam above that bound, no later parent can place a child (see _cannot_enter), and
+            # its expansion (one recommender ranking) is skipped
+            bounds = [self._bound(st) for st in beam]
+            firsts: list[float] = []  # objective of each expanded parent's best child
+            for parent_no in sorted(range(len(beam)), key=lambda k: (-bounds[k], k)):
+                st = beam[parent_no]
+                if PRUNE_PARENTS and self._cannot_enter(children, firsts, bounds[parent_no]):
+                    break
                 deadline.check()  # a request that timed out stops here (graphsvc.deadline)
                 cur = st.ids[-1]
                 slack = (remaining + 1) - self.lb_chain(cur, st.target)
@@ -439,8 +515,13 @@ class _Search:
                     mine = self._children(st, parent_no, i, prefix, start)
                     if len(prefix) < self.prefix_size or self._prefix_suffices(st, mine, prefix[-1].score):
                         children += mine
+                        if mine:
+                            firsts.append(-min(c[0] for c in mine))
                         continue
-                children += self._children(st, parent_no, i, self.pool(cur, size), start)
+                mine = self._children(st, parent_no, i, self.pool(cur, size), start)
+                children += mine
+                if mine:
+                    firsts.append(-min(c[0] for c in mine))
             if not children:
                 break
             children.sort(key=lambda x: (x[0], x[1]))
@@ -493,11 +574,15 @@ def _built(search: _Search, st: _State) -> BuiltSet:
         })
     transitions = []
     for a, c in zip(tracks, st.hops, strict=False):  # n tracks, n - 1 hops: the last track has none
+        r, row = search.rows[a["id"], c.track_id]
+        why = r.explained(search.ranker, np.array([row]))[0]
         transitions.append({
             "from": a["id"], "to": c.track_id, "key_move": f"{a['camelot']} -> {c.camelot}", "move": c.move,
             "bpm_pct": None if c.bpm_pct is None else round(c.bpm_pct, 2),
             "energy_delta": c.breakdown.get("energy_delta"),
-            "real_transitions": c.transitions, "score": round(c.score, 4), "breakdown": c.breakdown,
+            "real_transitions": c.transitions, "score": round(c.score, 4), "explanation": why.explanation,
+            "breakdown": {**c.breakdown, "evidence": why.evidence, "contributions": why.contributions,
+                          "reached_by": why.reached_by},
         })
     known = [abs(t["energy"] - t["target_energy"]) for t in tracks
              if t["energy"] is not None and t["target_energy"] is not None]
@@ -510,15 +595,17 @@ def _built(search: _Search, st: _State) -> BuiltSet:
     )
 
 
-def _attempt(store: GraphStore, req: SetRequest) -> tuple[_Search, list[_State]]:
-    search = _Search(store, req)
+def _attempt(store: GraphStore, req: SetRequest, ranker: Ranker) -> tuple[_Search, list[_State]]:
+    search = _Search(store, req, ranker)
     return search, search.run()
 
 
-def build_set(store: GraphStore, request: SetRequest) -> SetResult:
-    """Build up to ``request.alternatives`` sets, best first; or no set and a diagnosis."""
+def build_set(store: GraphStore, request: SetRequest, ranker: Ranker | None = None) -> SetResult:
+    """Build up to ``request.alternatives`` sets, best first; or no set and a diagnosis. ``ranker``: the
+    served recommender's (the API passes its fitted one; the prior when None)."""
     req = request.validated()
-    search = _Search(store, req)
+    ranker = ranker if ranker is not None else Ranker.prior()
+    search = _Search(store, req, ranker)
     for t in [req.start_track_id, *search.targets]:
         search.track(t)  # NotFound for unknown ids
     states = search.run()
@@ -528,11 +615,12 @@ def build_set(store: GraphStore, request: SetRequest) -> SetResult:
         if req.energy_curve is not None and all(s.energy_deviation is None for s in result.sets):
             result.warnings.append("energy curve could not be followed: no track of the built sets has a known energy")
         return result
-    result.binding, result.diagnosis = _diagnose(store, req, search, result)
+    result.binding, result.diagnosis = _diagnose(store, req, search, result, ranker)
     return result
 
 
-def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetResult) -> tuple[str, str]:
+def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetResult,
+              ranker: Ranker) -> tuple[str, str]:
     """The binding constraint: data and reachability first, then one constraint relaxed at a time."""
     start = search.track(req.start_track_id)
     missing = [w for w, f in (("key", "camelot"), ("BPM", "bpm")) if start.get(f) is None]
@@ -567,7 +655,7 @@ def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetRe
     bare = replace(req, artist_gap=0, max_total_bpm_drift_pct=None, exclude_track_ids=frozenset(),
                    target_duration_min=None, energy_curve=None, beam_width=max(req.beam_width, DIAGNOSIS_BEAM),
                    alternatives=1)
-    s, found = _attempt(store, bare)
+    s, found = _attempt(store, bare, ranker)
     result.expansions += s.expansions
     if not found:
         if req.end_track_id is not None and not req.waypoints:
@@ -598,7 +686,7 @@ def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetRe
     ]
     active = [r for r in relaxations if getattr(req, r[0]) not in (0, None, frozenset())]
     for name, change, message in active:
-        s, found = _attempt(store, replace(req, **change, alternatives=1))
+        s, found = _attempt(store, replace(req, **change, alternatives=1), ranker)
         result.expansions += s.expansions
         if found:
             return name, f"{message}: a set exists without it (other constraints kept)"

@@ -16,6 +16,9 @@ from etl.pipeline import Inputs, run_pipeline
 from graphsvc import harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.embedded import EmbeddedStore
+from graphsvc.recommend.features import Constraints
+from graphsvc.recommend.model import Ranker
+from graphsvc.recommend.service import recommend
 from graphsvc.setbuilder import SetRequest, artist_keys, build_set, energy_targets
 
 
@@ -85,7 +88,9 @@ def test_open_set_obeys_constraints_and_is_explained(fixture_store, pg_url):
         assert [h["to"] for h in s.transitions] == s.track_ids[1:]
         hop = s.transitions[0]
         assert set(hop) >= {"key_move", "move", "bpm_pct", "energy_delta", "real_transitions", "score", "breakdown"}
-        assert hop["breakdown"]["axes"]["key"]["value"] == harmonic.MOVES[harmonic.Move(hop["move"])]
+        # explained as the served recommender explains a recommendation
+        assert hop["explanation"] and hop["breakdown"]["evidence"]["key"]["move"] == hop["move"]
+        assert 0.0 <= hop["score"] <= 1.0 and hop["breakdown"]["utility"] <= hop["breakdown"]["top_utility"]
     assert len({tuple(s.track_ids) for s in res.sets}) == len(res.sets)  # distinct alternatives
     scores = [s.total_score for s in res.sets]
     assert scores == sorted(scores, reverse=True)
@@ -164,12 +169,35 @@ def test_energy_curve_shapes_the_choice(fixture_store):
     t = fixture_store.fx.track
     assert energy_targets("build", 3) == [0.4, 0.65, 0.9]
     assert energy_targets((0.2, 0.8), 4) == pytest.approx([0.2, 0.4, 0.6, 0.8])
-    up = build_set(fixture_store, SetRequest(t["src"], length=3, energy_curve=(0.6, 0.9, 0.9), strictness="relaxed"))
-    down = build_set(fixture_store, SetRequest(t["src"], length=3, energy_curve=(0.6, 0.3, 0.3), strictness="relaxed"))
-    assert up.sets and down.sets
-    assert up.sets[0].tracks[1]["energy"] > down.sets[0].tracks[1]["energy"]
-    assert up.sets[0].tracks[1]["target_energy"] == 0.9
-    assert up.sets[0].energy_deviation is not None
+
+    def second(start: str, curve: tuple[float, ...]) -> dict:
+        res = build_set(fixture_store, SetRequest(t[start], length=3, energy_curve=curve, strictness="relaxed"))
+        assert res.sets and res.sets[0].energy_deviation is not None
+        return res.sets[0].tracks[1]
+
+    # after "c5" the recommender finds several next tracks about equally likely: the curve decides
+    up, down = second("c5", (0.6, 0.9, 0.9)), second("c5", (0.6, 0.3, 0.3))
+    assert up["energy"] > down["energy"] and up["target_energy"] == 0.9
+    # after "src" DJs played "ev" three times: that evidence outweighs the curve either way
+    assert second("src", (0.6, 0.9, 0.9))["id"] == second("src", (0.6, 0.3, 0.3))["id"] == t["ev"]
+
+
+def test_the_set_follows_the_served_recommender(fixture_store):
+    """Each hop of a greedy set (beam 1, no curve) is the recommender's first choice among the next tracks
+    that mix, under the set's strictness and BPM step: the ranking of GET /v1/tracks/{id}/recommendations."""
+    t = fixture_store.fx.track
+    ranker = Ranker.prior()
+    res = build_set(fixture_store, SetRequest(t["c7"], length=4, beam_width=1, alternatives=1), ranker)
+    ids = res.sets[0].track_ids
+    con = Constraints(strictness="normal", bpm_window_pct=6.0)
+    for a, b in pairwise(ids):
+        recs = recommend(fixture_store, ranker, a, constraints=con, limit=50)
+        mixable = [r.track["id"] for r in recs.items if not r.flags and r.track["id"] not in ids[:ids.index(b)]]
+        assert mixable[0] == b
+    hop = res.sets[0].transitions[0]
+    first = next(r for r in recommend(fixture_store, ranker, ids[0], constraints=con, limit=50).items
+                 if r.track["id"] == ids[1])
+    assert hop["explanation"] == first.explanation and hop["score"] == 1.0
 
 
 def test_target_duration_stops_early(fixture_store):
@@ -250,20 +278,20 @@ def synthetic_store(synthetic_store_factory):
 
 def test_prefix_pools_build_the_same_sets(synthetic_store, monkeypatch):
     """Expanding from the best few candidates first (full pool only when the prefix cannot decide the
-    beam) builds exactly the sets of always asking for the full pool, with fewer candidates asked."""
+    beam) builds exactly the sets of always expanding the full pool, from fewer candidates examined."""
     import random
 
     import graphsvc.setbuilder as sb
 
     store = synthetic_store
     calls: list[int] = []
-    real = store.next_tracks
+    real = sb._Search._children
 
-    def counting(tid, **kw):
-        calls.append(kw["limit"])
-        return real(tid, **kw)
+    def counting(self, st, parent_no, i, pool, start):
+        calls.append(len(pool))
+        return real(self, st, parent_no, i, pool, start)
 
-    monkeypatch.setattr(store, "next_tracks", counting)
+    monkeypatch.setattr(sb._Search, "_children", counting)
     rng = random.Random(3)
     tids = [t.id for t in store.tracks.values() if t.key is not None and t.bpm is not None]
     requests = [SetRequest(rng.choice(tids), length=rng.choice([5, 12, 20]), beam_width=rng.choice([1, 2, 4, 8]),

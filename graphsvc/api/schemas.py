@@ -414,8 +414,11 @@ class SetTransitionOut(BaseModel):
     bpm_pct: float | None = Field(default=None, description="BPM change of the hop, percent")
     energy_delta: float | None = None
     real_transitions: int = Field(default=0, description="Times DJs played this pair in this order")
-    score: float
-    breakdown: dict[str, Any] = {}
+    score: float = Field(description="How close the recommender puts this hop to its first choice after the same "
+                                     "track: 1 - (top utility - utility) / 4, at least 0 (utilities are log-odds)")
+    explanation: str | None = Field(default=None, description="Why, in one sentence (as a recommendation says it)")
+    breakdown: dict[str, Any] = Field(default={}, description="The recommender's utility and top utility, its "
+                                      "evidence, per-feature contributions and which signals reached the track")
 
 
 class BuiltSetOut(BaseModel):

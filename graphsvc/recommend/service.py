@@ -21,7 +21,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, static_block
+from graphsvc.recommend.features import Candidates, Constraints, Fit, StaticBlock, featurize_blocks, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -119,44 +119,98 @@ def rank_ids(store: Any, ranker: Ranker, track_id: int, *, constraints: Constrai
              limit: int = DEFAULT_LIMIT, caps: Caps = CAPS) -> list[int]:
     """Only the ids :func:`recommend` returns, in order (no explanations): what the evaluation ranks."""
     bounded("limit", limit)
-    _, cands = candidates(store, track_id, constraints.validated(), caps)
-    idx, _ = order(ranker, cands)
-    return [cands.ids[i] for i in idx[:int(limit)]]
+    r = rank(store, ranker, track_id, constraints, caps)
+    return [r.cands.ids[i] for i in r.order[:int(limit)]]
+
+
+@dataclass
+class Ranked:
+    """The served ranking of one source's candidates under the user's constraints: what :func:`recommend`
+    returns the head of, and what the set builder walks (``graphsvc.setbuilder``)."""
+
+    ctx: Context
+    cands: Candidates
+    con: Constraints
+    order: np.ndarray  # row indexes of ``cands`` in served order (utility desc, id asc)
+    u: np.ndarray  # utility per row
+
+    def explained(self, ranker: Ranker, rows: np.ndarray) -> list[Explained]:
+        """The evidence, per-feature contributions, sentence, reach and flags of the candidates in ``rows``
+        (the request-independent part kept per source in ``Context.memo``)."""
+        ctx, cands, con = self.ctx, self.cands, self.con
+        static = ctx.memo.setdefault("evidence", {})  # per candidate: its static evidence and sentence clauses
+        if len(static) > _EVIDENCE_KEPT:  # windows of many different requests on one source: start again
+            static.clear()
+        window = set(ctx.window)
+        out = []
+        for i, contrib, ft in zip(rows.tolist(), ranker.contributions_of(cands.X[rows]), cands.fits_at(rows),
+                                  strict=True):
+            cid = cands.ids[i]
+            c = cands.facts[cid]
+            kept = static.get(cid)
+            if kept is None:
+                st = explain.static_evidence(ctx, c)
+                kept = static[cid] = (st, explain.evidence_facts(st), ctx.reached_by(cid, with_window=False))
+            st, clauses, reached = kept
+            ev = explain.evidence(ctx, c, ft, con.half_double, static=st)
+            flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None))
+                     if unknown]
+            out.append(Explained(i, ft, explain.sentence(ev, clauses), ev, contrib,
+                                 ctx.with_window(reached, cid in window), flags))
+        return out
+
+
+@dataclass
+class Explained:
+    row: int
+    fit: Fit
+    explanation: str
+    evidence: dict[str, Any]
+    contributions: dict[str, float]
+    reached_by: list[str]
+    flags: list[str]
+
+
+def rank(store: Any, ranker: Ranker, track_id: int, constraints: Constraints = DEFAULTS,
+         caps: Caps = CAPS) -> Ranked:
+    """Every candidate of ``track_id`` that passes the constraints, in served order (NotFound when the
+    track does not exist)."""
+    con = constraints.validated()
+    ctx, cands = candidates(store, track_id, con, caps)
+    idx, u = order(ranker, cands)
+    return Ranked(ctx, cands, con, idx, u)
+
+
+def rank_one(store: Any, ranker: Ranker, r: Ranked, cid: int) -> Ranked | None:
+    """``cid`` ranked after ``r``'s source as if the source's evidence had reached it (its features from the
+    same context): a candidate no signal reached, such as a set's end track. None when the constraints
+    drop it or it does not exist."""
+    facts = store.track_facts([cid])
+    if cid not in facts:
+        return None
+    cands = featurize_blocks(r.ctx, static_block(r.ctx, facts, [cid]), None, r.con)
+    if not cands.ids:
+        return None
+    return Ranked(r.ctx, cands, r.con, np.zeros(1, dtype=np.int64), ranker.utilities(cands.X))
 
 
 def recommend(store: Any, ranker: Ranker, track_id: int, *, constraints: Constraints = DEFAULTS,
               limit: int = DEFAULT_LIMIT, caps: Caps = CAPS) -> Recommendations:
     """The next tracks after ``track_id``: best first, each with its evidence and explanation."""
     bounded("limit", limit)
-    con = constraints.validated()
-    ctx, cands = candidates(store, track_id, con, caps)
-    idx, u = order(ranker, cands)
+    r = rank(store, ranker, track_id, constraints, caps)
+    cands, u = r.cands, r.u
     probs = Ranker.probabilities(u)
     items = []
-    top = idx[:int(limit)]
-    contributions = ranker.contributions_of(cands.X[top])
-    static = ctx.memo.setdefault("evidence", {})  # per candidate: its static evidence and sentence clauses
-    if len(static) > _EVIDENCE_KEPT:  # windows of many different requests on one source: start again
-        static.clear()
-    window = set(ctx.window)
-    fits = cands.fits_at(top)
-    for rank, (i, contrib, ft) in enumerate(zip(top.tolist(), contributions, fits, strict=True), start=1):
-        cid = cands.ids[i]
-        c = cands.facts[cid]
-        kept = static.get(cid)
-        if kept is None:
-            st = explain.static_evidence(ctx, c)
-            kept = static[cid] = (st, explain.evidence_facts(st), ctx.reached_by(cid, with_window=False))
-        st, clauses, reached = kept
-        ev = explain.evidence(ctx, c, ft, con.half_double, static=st)
-        flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None)) if unknown]
+    for n, e in enumerate(r.explained(ranker, r.order[:int(limit)]), start=1):
+        c = cands.facts[cands.ids[e.row]]
         items.append(Recommendation(
-            track={k: c[k] for k in _TRACK_FIELDS}, rank=rank, score=round(float(probs[i]), 6),
-            utility=round(float(u[i]), 6), explanation=explain.sentence(ev, clauses), evidence=ev,
-            contributions=contrib, reached_by=ctx.with_window(reached, cid in window), flags=flags))
-    src = {k: ctx.source[k] for k in _TRACK_FIELDS}
-    out = Recommendations(src, items, con, cands.considered, len(cands.ids), cands.dropped, ranker.source)
-    out.warnings = diagnose(out, ctx)
+            track={k: c[k] for k in _TRACK_FIELDS}, rank=n, score=round(float(probs[e.row]), 6),
+            utility=round(float(u[e.row]), 6), explanation=e.explanation, evidence=e.evidence,
+            contributions=e.contributions, reached_by=e.reached_by, flags=e.flags))
+    src = {k: r.ctx.source[k] for k in _TRACK_FIELDS}
+    out = Recommendations(src, items, r.con, cands.considered, len(cands.ids), cands.dropped, ranker.source)
+    out.warnings = diagnose(out, r.ctx)
     return out
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from graphsvc.api.deps import ConnDep, SettingsDep, StateDep, StoreDep, run_graph
+from graphsvc.api.deps import ConnDep, RankerDep, SettingsDep, StateDep, StoreDep, run_graph
 from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.ids import Id
 from graphsvc.api.routes import COMMON, NOT_FOUND
@@ -63,7 +63,8 @@ def _exported(conn: Any, track_ids: list[int], fmt: str, name: str, library: str
              response_model=SetResultOut,
              responses={**NOT_FOUND, **_EXPORTED,
                         501: {"model": ErrorOut, "description": "Set builder not installed"}})
-async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep, state: StateDep,
+async def build_set(request: SetRequest, store: StoreDep, ranker: RankerDep, settings: SettingsDep,
+                    state: StateDep,
                     format: Annotated[ExportFormat | None, Query(  # the public parameter name
                         description="Return the best set as a playlist file instead of JSON")] = None,
                     library: Annotated[str | None, Query(max_length=100, description="With `format`: prefer this DJ "
@@ -75,7 +76,7 @@ async def build_set(request: SetRequest, store: StoreDep, settings: SettingsDep,
     data = request.model_dump()
     req_type = getattr(module, "SetRequest", None)
     req = req_type(**data) if req_type is not None else request
-    result = await run_graph(settings, module.build_set, store, req)
+    result = await run_graph(settings, module.build_set, store, req, ranker)
     out = _plain(result)
     if format is None:
         return out

@@ -315,3 +315,7 @@ def test_prefix_pools_build_the_same_sets(synthetic_store, monkeypatch):
     assert with_prefix == full
     assert any(s for s, _, _ in full)  # sets were built, not only diagnoses
     assert asked_prefix < asked_full
+    # ... and skipping the parents whose children cannot enter the beam changes no set either
+    monkeypatch.setattr(sb, "PRUNE_PARENTS", False)
+    every_parent, asked_every = run()
+    assert every_parent == full and asked_every > asked_full

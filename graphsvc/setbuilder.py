@@ -165,6 +165,7 @@ def energy_targets(curve: str | Sequence[float] | None, length: int) -> list[flo
     return out
 
 
+@lru_cache(maxsize=65_536)
 def artist_keys(artists: str | None) -> frozenset[str]:
     """Normalized artist names of a ``Track.artists`` display string."""
     if not artists:

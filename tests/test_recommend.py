@@ -12,6 +12,8 @@ from datetime import date
 import numpy as np
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from etl.gold import RECENT_DAYS, SCENE_GENRES, build_gold
 from etl.ranker import refresh_ranker
@@ -383,3 +385,15 @@ def test_a_kept_source_answers_as_if_computed_afresh(database_factory):
         warm.close()
         fresh.close()
     assert windows_added > 10  # the per-request window path was really exercised
+
+
+@given(st.dictionaries(st.integers(-(2**62), 2**62), st.sampled_from([0.0, 0.5, 1.0, math.log1p(3), 2.25]),
+                       max_size=300), st.integers(0, 400))
+def test_the_top_of_a_merged_repertoire_is_the_sorted_top(d, n):
+    """gather's NumPy top-n (used past 64 items) keeps exactly the order of the Python sort it replaces:
+    value desc, then id asc (ties are the rule: log1p of small counts)."""
+    from graphsvc.recommend.gather import _top
+
+    want = dict(sorted(d.items(), key=lambda p: (-p[1], p[0]))[:n])
+    got = _top(d, n)
+    assert list(got.items()) == list(want.items())

@@ -16,6 +16,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, Protocol
 
+import numpy as np
+
 from graphsvc.deadline import check
 from graphsvc.recommend.context import Caps, Context
 
@@ -60,6 +62,16 @@ class Evidence(Protocol):
     def window(self, a: int, constraints: Any, n: int) -> list[int]:
         """Graph rule 3's harmonic window candidates of ``a`` under the constraints (tracks DJs did not
         play right after it), at most ``n``, in rule-3 order."""
+
+
+def _top(d: dict[int, float], n: int) -> dict[int, float]:
+    """The ``n`` items of ``d`` with the largest values, ties by the smaller key, in that order. A DJ
+    repertoire merges thousands of tracks: there one NumPy lexsort replaces a Python sort with a key."""
+    if len(d) <= 64:
+        return dict(sorted(d.items(), key=lambda p: (-p[1], p[0]))[:n])
+    keys, vals = list(d), list(d.values())
+    idx = np.lexsort((np.array(keys, dtype=np.int64), -np.array(vals, dtype=np.float64)))[:n]
+    return {keys[i]: vals[i] for i in idx.tolist()}
 
 
 def _date_key(d: date | None) -> int:
@@ -147,8 +159,8 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
         n_djs = len(dj_ids)
         support = {y: v / n_djs for y, v in support.items()}
         rep = {t: v / n_djs for t, v in rep.items()}
-    ctx.support = dict(sorted(support.items(), key=lambda p: (-p[1], p[0]))[:caps.support_artists])
-    ctx.repertoire = dict(sorted(rep.items(), key=lambda p: (-p[1], p[0]))[:caps.repertoire])
+    ctx.support = _top(support, caps.support_artists)
+    ctx.repertoire = _top(rep, caps.repertoire)
     ctx.repertoire_top = sorted({t for dj in dj_ids[:caps.repertoire_djs]
                                  for t, _ in repertoire.get(dj, ())[:caps.repertoire_tracks + 1] if t != a})
 

@@ -147,3 +147,26 @@ def test_admin_job_times_are_iso_8601(client):
     assert isinstance(started, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", started)
     runs = client.get("/v1/pipeline/runs").json()["runs"]
     assert all(isinstance(run["started_at"], str) for run in runs)
+
+
+def test_one_slow_inline_call_does_not_send_a_route_to_the_pool():
+    """A single call over the inline CPU budget is usually the machine (a descheduled virtual CPU), so the
+    route stays on the event loop; repeated overruns, or one far over the budget, send it to the pool
+    (where the graph timeout applies) for the cooldown."""
+    from graphsvc.api.deps import InlinePolicy
+
+    p = InlinePolicy(budget_s=0.025, cooldown_s=60.0, strikes=3, window_s=10.0, hard_factor=4.0)
+    p.record("recs", 0.030)
+    p.record("recs", 0.010)
+    p.record("recs", 0.031)
+    assert p.allowed("recs")
+    p.record("recs", 0.040)  # the third overrun within 10 s
+    assert not p.allowed("recs") and p.allowed("paths")
+    p.record("paths", 0.150)  # 6x the budget: at once
+    assert not p.allowed("paths")
+    q = InlinePolicy(budget_s=0.025, cooldown_s=0.0)
+    q.record("recs", 0.2)
+    assert q.allowed("recs")  # the cooldown is over
+    r = InlinePolicy(budget_s=0.025)
+    r.record("recs", 0.03, timeout_s=0.005)  # a graph timeout under the budget is the budget: 6x over
+    assert not r.allowed("recs")

@@ -320,6 +320,9 @@ def test_explorer_in_chromium_offline(demo_server, browser, tmp_path):
     page.click("#build-set")
     page.wait_for_selector('[data-testid="set-result"]')
     assert page.locator('[data-testid="set-result"] tr').count() == 9  # header + 8 tracks
+    # each hop says why in the recommender's words (the start track has none)
+    whys = page.locator('[data-testid="hop-why"]').all_inner_texts()
+    assert len(whys) == 8 and whys[0] == "" and all(w.strip() for w in whys[1:])
     assert page.locator('[data-testid="set-chart"] svg path.bpm').count() == 1
     page.screenshot(path=str(shots / "explorer-set.png"))
     page.click('.tabs button[data-tab="wheel"]')

@@ -444,12 +444,13 @@ function renderSets(res, index) {
     ...res.warnings.map((w) => h("div.diagnosis", {}, w)),
     chart,
     h("table.settable", { "data-testid": "set-result" },
-      h("tr", {}, h("th", {}, "#"), h("th", {}, "Track"), h("th", {}, "Key"), h("th", {}, "BPM"), h("th", {}, "Move in")),
+      h("tr", {}, h("th", {}, "#"), h("th", {}, "Track"), h("th", {}, "Key"), h("th", {}, "BPM"), h("th", {}, "Move in"), h("th", {}, "Why")),
       ...s.tracks.map((t, i) => {
         const tr = s.transitions[i - 1];
         return h("tr", {}, h("td", {}, t.position), h("td", {}, h("button.linklike", { onclick: () => openTrack(t.id) }, trackName(t))),
           h("td", {}, t.camelot || "?"), h("td", {}, t.bpm ?? "?"),
-          h("td", {}, tr ? `${tr.key_move} ${MOVE_WORDS[tr.move] || tr.move || ""}, ${tr.bpm_pct > 0 ? "+" : ""}${tr.bpm_pct} %` : "start"));
+          h("td", {}, tr ? `${tr.key_move} ${MOVE_WORDS[tr.move] || tr.move || ""}, ${tr.bpm_pct > 0 ? "+" : ""}${tr.bpm_pct} %` : "start"),
+          h("td.why", { "data-testid": "hop-why" }, tr ? tr.explanation || "" : ""));
       })),
   );
   drawSetChart(chart, s);

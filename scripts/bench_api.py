@@ -164,8 +164,9 @@ async def run_load(base: str, paths: list[str], connections: int, total: int, ma
 
 # wrk's Lua side: each thread walks the path list with a stride (no path is sent twice while the list lasts,
 # so an "uncached" scenario stays uncached; past its end the walk wraps and says how often), and with
-# session N asks the server to close the connection after every N requests of the thread (wrk then
-# reconnects: many clients, not 32 connections held for the whole run)
+# session N asks the server to close the connection with a chance of 1/N per request (wrk has no
+# per-connection state in Lua; each connection then lives ~N requests and wrk reconnects: many clients,
+# not 32 connections held for the whole run)
 _WRK_LUA = r"""
 local threads = {}
 function setup(thread)
@@ -180,6 +181,7 @@ function init(args)
   idx = tid + 1
   sent = 0
   wrapped = 0
+  math.randomseed(tid + 1)
 end
 function request()
   if idx > #paths then
@@ -189,7 +191,7 @@ function request()
   local p = paths[idx]
   idx = idx + stride
   sent = sent + 1
-  if session > 0 and sent % session == 0 then
+  if session > 0 and math.random() < 1.0 / session then
     return wrk.format("GET", p, {["Connection"] = "close", ["Accept"] = "application/json"})
   end
   return wrk.format("GET", p, {["Accept"] = "application/json"})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from graphsvc.api import lineage as lineage_q
 from graphsvc.api.answers import JSONBytes, cached_answer, json_bytes
-from graphsvc.api.deps import AnswersDep, DbDep, SettingsDep, StateDep, StoreDep, run_graph, run_graph_cheap
+from graphsvc.api.deps import AnswersDep, DbDep, RankerDep, SettingsDep, StoreDep, run_graph, run_graph_cheap
 from graphsvc.api.examples import EXAMPLES, demo_example
 from graphsvc.api.formats import render
 from graphsvc.api.ids import Id
@@ -115,7 +115,7 @@ async def track_neighbourhood(
 @router.get("/{track_id}/recommendations", response_model=RecommendationsOut, responses=NOT_FOUND,
             summary="Next tracks after this one, best first, each with its evidence and why")
 async def recommendations(
-    track_id: TrackId, state: StateDep,
+    track_id: TrackId, store: StoreDep, ranker: RankerDep, settings: SettingsDep, answers: AnswersDep,
     strictness: StrictnessQ = DEFAULTS.strictness,
     bpm_window_pct: BpmWindow = DEFAULTS.bpm_window_pct,
     half_double: Annotated[bool, Query(description="Allow half/double-time matches (87 BPM after 174)")] = True,
@@ -128,8 +128,6 @@ async def recommendations(
     collaborators, DJs, key/BPM windows, popular in the scene), ranked by weights fitted on the graph's own
     history. ``strictness`` and ``bpm_window_pct`` are hard filters where both tracks carry a key / tempo;
     candidates without one are kept and flagged, never rewarded for it."""
-    # one dependency for the four objects: FastAPI's dependency solving was half of a cached answer's CPU
-    store, ranker, settings, answers = state.store, state.ranker, state.settings, state.answers
     key = answers.key(store, "recommendations", id(ranker), track_id, strictness, bpm_window_pct, half_double,
                       max_pitch_shift, limit)
     con = Constraints(strictness=strictness, bpm_window_pct=bpm_window_pct, half_double=half_double,

@@ -1,5 +1,6 @@
-"""The next-track recommender as served: ``GET /v1/tracks/{id}/recommendations``, ``etl eval`` and the set
-builder all call :func:`recommend` (one code path, one set of defaults).
+"""The next-track recommender as served: ``GET /v1/tracks/{id}/recommendations`` calls :func:`recommend`,
+``etl eval`` :func:`rank_ids` and the set builder :func:`rank` with ``Ranked.explained``; ``recommend`` is
+those two steps, so all three rank on one code path with one set of defaults.
 
 1. The backend gathers the evidence around the source (``GraphStore.recommendation_context``) and the
    facts of the reached candidates (``GraphStore.track_facts``).

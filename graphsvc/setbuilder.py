@@ -295,9 +295,9 @@ class _Search:
         self.constraints = Constraints(strictness=req.strictness,  # type: ignore[arg-type]
                                        bpm_window_pct=req.max_bpm_step_pct, half_double=True)
         self.targets = list(req.waypoints) + ([req.end_track_id] if req.end_track_id is not None else [])
-        # track -> (its mixable next tracks as hops so far, their rows in the ranking), in served order
-        self.pools: dict[int, tuple[list[Candidate], np.ndarray]] = {}
-        self.ranked: dict[int, Ranked] = {}  # track -> the recommender's ranking after it
+        # track -> (the recommender's ranking after it, its mixable next tracks as hops so far, their rows in
+        # the ranking in served order)
+        self.pools: dict[int, tuple[Ranked, list[Candidate], np.ndarray]] = {}
         self.rows: dict[tuple[int, int], tuple[Ranked, int]] = {}  # (from, to) -> where the hop's row is
         self.props: dict[int, dict[str, Any]] = {}
         self.seen: dict[int, dict[str, Any]] = {}  # candidate-derived properties
@@ -326,12 +326,11 @@ class _Search:
         if got is None:
             deadline.check()
             self.expansions += 1
-            r = self.ranked[tid] = rank(self.store, self.ranker, tid, self.constraints)
+            r = rank(self.store, self.ranker, tid, self.constraints)
             mixable = (r.cands.move >= 0) & ~np.isnan(r.cands.pct)
-            got = self.pools[tid] = ([], r.order[mixable[r.order]][:WIDE_POOL])
-        hops, rows = got
+            got = self.pools[tid] = (r, [], r.order[mixable[r.order]][:WIDE_POOL])
+        r, hops, rows = got
         if len(hops) < min(size, len(rows)):
-            r = self.ranked[tid]
             more = rows[len(hops):size]
             hops.extend(self._hop(tid, r, i, ft) for i, ft in zip(more.tolist(), r.cands.fits_at(more), strict=True))
         return hops[:size]
@@ -375,7 +374,7 @@ class _Search:
         if hop_violations(a, b, self.req):
             return None
         self.pool(cur, 0)
-        r = self.ranked[cur]
+        r = self.pools[cur][0]
         if target in r.cands.facts:  # ranked after cur (it passed the same constraints)
             i = r.cands.ids.index(target)
             return self._hop(cur, r, i, r.cands.fit_at(i))
@@ -514,12 +513,10 @@ class _Search:
                     # when a child from beyond that prefix could still be selected into the beam
                     prefix = self.pool(cur, self.prefix_size)
                     mine = self._children(st, parent_no, i, prefix, start)
-                    if len(prefix) < self.prefix_size or self._prefix_suffices(st, mine, prefix[-1].score):
-                        children += mine
-                        if mine:
-                            firsts.append(-min(c[0] for c in mine))
-                        continue
-                mine = self._children(st, parent_no, i, self.pool(cur, size), start)
+                    if not (len(prefix) < self.prefix_size or self._prefix_suffices(st, mine, prefix[-1].score)):
+                        mine = self._children(st, parent_no, i, self.pool(cur, size), start)
+                else:
+                    mine = self._children(st, parent_no, i, self.pool(cur, size), start)
                 children += mine
                 if mine:
                     firsts.append(-min(c[0] for c in mine))
@@ -671,8 +668,7 @@ def _diagnose(store: GraphStore, req: SetRequest, search: _Search, result: SetRe
             return ("end_track_id" if t == req.end_track_id else "waypoints"), (
                 f"{names[t]} {t} is not reachable within {req.length} tracks with {where}"
                 + (f" through waypoints {list(req.waypoints)}" if req.waypoints and t == req.end_track_id else ""))
-        first = s.pool(req.start_track_id, POOL)
-        if not [c for c in first if c.move is not None and c.bpm_pct is not None]:
+        if not s.pool(req.start_track_id, POOL):  # (the pool holds only hops whose key move and BPM step fit)
             return "start_track", f"no track can follow start track {start['id']} with {where}"
         return "length", (f"no chain of {req.length} distinct tracks starts at track {start['id']} with {where}; "
                           "try a shorter set, a looser strictness or a larger BPM step")

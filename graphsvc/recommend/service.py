@@ -22,7 +22,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, Fit, StaticBlock, featurize_blocks, static_block
+from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -156,15 +156,14 @@ class Ranked:
             ev = explain.evidence(ctx, c, ft, con.half_double, static=st)
             flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None))
                      if unknown]
-            out.append(Explained(i, ft, explain.sentence(ev, clauses), ev, contrib,
+            out.append(Explained(i, explain.sentence(ev, clauses), ev, contrib,
                                  ctx.with_window(reached, cid in window), flags))
         return out
 
 
 @dataclass
 class Explained:
-    row: int
-    fit: Fit
+    row: int  # in ``Ranked.cands``
     explanation: str
     evidence: dict[str, Any]
     contributions: dict[str, float]

@@ -15,8 +15,8 @@ and for missing the target duration.
 The next tracks come from the served recommender (``graphsvc.recommend.service.rank``, the ranking that
 ``GET /v1/tracks/{id}/recommendations`` returns and ``etl eval`` measures), under the set's strictness and
 BPM step; of them the set may use those whose key and BPM are both known. A hop's score says how close
-the recommender puts it to its first choice after the same track: 1 - (top utility - utility) /
-``LOG_ODDS_SPAN``, at least 0 (utilities are log-odds of a DJ's choice). Each hop of a built set carries
+the recommender puts it to its first choice after the same track (``graphsvc.recommend.hops``: 1 - (top
+utility - utility) / 4, at least 0; utilities are log-odds of a DJ's choice). Each hop of a built set carries
 the recommender's evidence and sentence. Both backends gather the same evidence, so they build the same
 sets. Reachability to the next waypoint/end is pruned with an exact lower bound on the hops needed
 (key-wheel distance under the strictness; tempo distance under the BPM step).
@@ -41,9 +41,10 @@ from graphsvc import deadline, harmonic
 from graphsvc.errors import InvalidValue, NotFound
 from graphsvc.graph.base import Candidate, GraphStore, bounded
 from graphsvc.names import name_key
+from graphsvc.recommend import hops
 from graphsvc.recommend.features import Constraints, Fit
 from graphsvc.recommend.model import Ranker
-from graphsvc.recommend.service import Ranked, rank, rank_one
+from graphsvc.recommend.service import Ranked, rank
 
 ENERGY_TEMPLATES: dict[str, tuple[float, ...]] = {
     # anchors spread evenly over the set, linearly interpolated in between
@@ -59,12 +60,10 @@ DEFAULT_TRACK_MIN = 6.0  # minutes assumed for a track without duration_s
 PREFIX_POOL = 12  # tried first; the full pool only when the prefix cannot decide the beam (see _prefix_suffices)
 POOL = 40  # candidates tried per expansion (after the no-repeat/artist filters a beam needs only a few)
 WIDE_POOL = 200  # ... when the set must make progress toward a target now (no slack)
-# A hop's score falls linearly with how much less likely the recommender finds it than its first choice
-# after the same track, in log-odds (utility) units: 1 for the first choice, 0.75 for one e (2.7) times less
-# likely, 0 from e^4 (55) times less likely on. Within that span the energy curve and the duration can
-# trade a little likelihood for a better fit (one 0.3 energy miss in a 12-track set weighs as a hop
-# 1.7 times less likely); beyond it the recommender's evidence decides.
-LOG_ODDS_SPAN = 4.0
+# A hop's score (``recommend.hops``) falls linearly with how much less likely the recommender finds it than
+# its first choice after the same track, 0 from e^4 (55) times less likely on. Within that span the energy
+# curve and the duration can trade a little likelihood for a better fit (one 0.3 energy miss in a 12-track
+# set weighs as a hop 1.7 times less likely); beyond it the recommender's evidence decides.
 PRUNE_PARENTS = True  # skip the expansion of beam states none of whose children can enter the beam (exact)
 DIAGNOSIS_BEAM = 24  # beam width of the relaxed searches that find the binding constraint
 
@@ -329,31 +328,16 @@ class _Search:
             r = rank(self.store, self.ranker, tid, self.constraints)
             mixable = (r.cands.move >= 0) & ~np.isnan(r.cands.pct)
             got = self.pools[tid] = (r, [], r.order[mixable[r.order]][:WIDE_POOL])
-        r, hops, rows = got
-        if len(hops) < min(size, len(rows)):
-            more = rows[len(hops):size]
-            hops.extend(self._hop(tid, r, i, ft) for i, ft in zip(more.tolist(), r.cands.fits_at(more), strict=True))
-        return hops[:size]
+        r, made, rows = got
+        if len(made) < min(size, len(rows)):
+            more = rows[len(made):size]
+            made.extend(self._hop(tid, r, i, ft) for i, ft in zip(more.tolist(), r.cands.fits_at(more), strict=True))
+        return made[:size]
 
     def _hop(self, src: int, r: Ranked, i: int, ft: Fit, top: float | None = None) -> Candidate:
-        """Row ``i`` of ``r`` (its fit ``ft``) as a hop from ``src``: score 1 - (``top`` - utility) /
-        LOG_ODDS_SPAN, at least 0; ``top`` the utility of the recommender's first choice after ``src`` (by
-        default ``r``'s own)."""
-        cands = r.cands
-        cid = cands.ids[i]
-        f = cands.facts[cid]
-        u = float(r.u[i])
-        top = max(float(r.u[r.order[0]]) if top is None else top, u)
-        out = r.ctx.out.get(cid)
-        self.rows[src, cid] = (r, i)
-        score = max(0.0, 1.0 - (top - u) / LOG_ODDS_SPAN)
-        return Candidate(
-            track_id=cid, title=f["title"], artists=f["artists"], bpm=f["bpm"], camelot=f["camelot"],
-            energy=f["energy"], move=None if ft.move is None else ft.move.value, bpm_pct=ft.bpm_pct, pitch_shift=0,
-            transitions=out[0] if out else 0, score=score,
-            breakdown={"score": round(score, 4), "utility": round(u, 6), "top_utility": round(top, 6),
-                       "energy_delta": None if ft.energy_delta is None else round(ft.energy_delta, 4),
-                       "ranker": self.ranker.source})
+        """Row ``i`` of ``r`` as a hop from ``src`` (``recommend.hops.candidate``), noted for its explanation."""
+        self.rows[src, r.cands.ids[i]] = (r, i)
+        return hops.candidate(r, i, ft, self.ranker.source, top)
 
     def lb_chain(self, tid: int, target_index: int) -> int:
         """Lower bound on hops from track tid through the remaining targets."""
@@ -375,13 +359,11 @@ class _Search:
             return None
         self.pool(cur, 0)
         r = self.pools[cur][0]
-        if target in r.cands.facts:  # ranked after cur (it passed the same constraints)
-            i = r.cands.ids.index(target)
-            return self._hop(cur, r, i, r.cands.fit_at(i))
-        one = rank_one(self.store, self.ranker, r, target)
-        if one is None:
+        got = hops.locate(self.store, self.ranker, r, target)
+        if got is None:
             return None
-        return self._hop(cur, one, 0, one.cands.fit_at(0), top=float(r.u[r.order[0]]) if len(r.order) else None)
+        where, i = got
+        return self._hop(cur, where, i, where.cands.fit_at(i), top=hops.top_utility(r))
 
     def _energy_dev(self, position: int, energy: float | None) -> float:
         if self.energy is None:

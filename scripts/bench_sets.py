@@ -1,10 +1,18 @@
-"""Set builder on the graph the pipeline built (``DATABASE_URL`` or the embedded default): latency of
-20-track sets from random keyed start tracks, tracks expanded per set, and how many hops of the best
-set are transitions DJs actually played (``real_transitions`` > 0: evidence the builder's ranking did
-not invent). Load the real data first (README, "Real data"), e.g. every shared library and feature
-table, so that tracks carry keys and tempos.
+"""Set builder and harmonic paths on the graph the pipeline built (``DATABASE_URL`` or the embedded
+default). Load the real data first (README, "Real data"), e.g. every shared library and feature table, so
+that tracks carry keys and tempos.
 
-    .venv/bin/python scripts/bench_sets.py [--sets 60] [--seed 7] [--strictness relaxed] [--step 8]
+Sets: latency of 20-track sets from random keyed start tracks, tracks expanded per set, and how many hops
+of the best set are transitions DJs actually played (``real_transitions`` > 0: evidence the builder's
+ranking did not invent).
+
+Paths: pairs (a, b) of keyed tracks 2-5 places apart in one DJ's set ("how do I get from a to b?"),
+``GET /v1/tracks/{a}/harmonic-path/{b}``'s defaults but the strictness and step below; the best path as
+the path search orders it (rule-3 hop scores) and as the API serves it (the recommender,
+``graphsvc.recommend.ranked_paths``): latency, paths found, how often the first path differs, and the
+share of hops DJs played.
+
+    .venv/bin/python scripts/bench_sets.py [--sets 60] [--paths 60] [--seed 7] [--strictness relaxed] [--step 8]
 """
 
 from __future__ import annotations
@@ -23,12 +31,14 @@ import psycopg  # noqa: E402
 from graphsvc.graph.embedded import EmbeddedStore  # noqa: E402
 from graphsvc.pg import database_url  # noqa: E402
 from graphsvc.recommend.model import load_ranker  # noqa: E402
+from graphsvc.recommend.ranked_paths import ranked_paths  # noqa: E402
 from graphsvc.setbuilder import SetRequest, build_set  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", type=int, default=60)
+    ap.add_argument("--paths", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--strictness", default="relaxed")
     ap.add_argument("--step", type=float, default=8.0, help="max BPM step per hop, percent")
@@ -53,13 +63,52 @@ def main() -> None:
             for h in res.sets[0].transitions:
                 hops += 1
                 played += h["real_transitions"] > 0
-    ms.sort()
     print(f"{len(keyed):,} keyed tracks of {len(store.tracks):,}; ranker {ranker.source}")
-    print(f"20-track sets (beam 4, 2 alternatives, {args.strictness}, {args.step:g} % step): {built} of {len(starts)} "
-          f"built; p50 {ms[len(ms) // 2]:.1f} ms  p95 {ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]:.1f} ms; "
-          f"{expansions / len(starts):.1f} tracks expanded per set; hops DJs played: {played} of {hops} "
-          f"({played / max(hops, 1):.1%})")
+    if starts:
+        print(f"20-track sets (beam 4, 2 alternatives, {args.strictness}, {args.step:g} % step): {built} of "
+              f"{len(starts)} built; p50 {pct(ms, .5):.1f} ms  p95 {pct(ms, .95):.1f} ms; "
+              f"{expansions / len(starts):.1f} tracks expanded per set; hops DJs played: {played} of {hops} "
+              f"({played / max(hops, 1):.1%})")
+    paths(store, ranker, rng, args)
     store.close()
+
+
+def pct(ms: list[float], q: float) -> float:
+    ms = sorted(ms)
+    return ms[min(len(ms) - 1, round(q * (len(ms) - 1)))]
+
+
+def paths(store: EmbeddedStore, ranker, rng: random.Random, args: argparse.Namespace) -> None:
+    tracks = store.tracks
+    pairs = []
+    for sid in sorted(store.set_entries):
+        keyed = [t for _, t in store.set_entries[sid] if tracks[t].camelot is not None and tracks[t].bpm is not None]
+        pairs += [(a, b) for i, a in enumerate(keyed) for b in keyed[i + 2:i + 6] if a != b]
+    if not pairs:
+        return
+    picks = rng.sample(pairs, min(args.paths, len(pairs)))
+    kw = {"k": 3, "max_len": 6, "strictness": args.strictness, "bpm_window_pct": args.step}
+    old_ms, new_ms, found, differ, hops = [], [], 0, 0, 0
+    played = {"rule 3": 0, "recommender": 0}
+    for a, b in picks:
+        t0 = time.perf_counter()
+        old = store.harmonic_paths(a, b, **kw)
+        old_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        new, _ = ranked_paths(store, ranker, a, b, **kw)
+        new_ms.append((time.perf_counter() - t0) * 1000)
+        if not new:
+            continue
+        found += 1
+        differ += [c.track_id for c in old[0]] != new[0].track_ids
+        hops += len(new[0].hops)
+        played["rule 3"] += sum(c.transitions > 0 for c in old[0][1:])
+        played["recommender"] += sum(h.hop.transitions > 0 for h in new[0].hops)
+    print(f"harmonic paths (k 3, max_len 6, {args.strictness}, {args.step:g} % step) between tracks 2-5 places apart "
+          f"in one set: {found} of {len(picks)} pairs linked; first path differs in {differ}; hops DJs played "
+          f"(best path, {hops} hops): rule 3 {played['rule 3']}, recommender {played['recommender']}")
+    print(f"  path search alone  p50 {pct(old_ms, .5):7.1f} ms  p95 {pct(old_ms, .95):7.1f} ms")
+    print(f"  ordered by the recommender (served)  p50 {pct(new_ms, .5):7.1f} ms  p95 {pct(new_ms, .95):7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,11 @@ def test_harmonic_paths_obey_constraints(store):
     for p in paths:
         _assert_hops(store, p, "normal", 6.0)
     assert store.harmonic_paths(t["src"], t["dest"], k=3, max_len=3) == []
+    # pool: more candidate paths for a caller that orders them (the recommender), the same search
+    ids = [[c.track_id for c in p] for p in paths]
+    assert [[c.track_id for c in p] for p in store.harmonic_paths(t["src"], t["dest"], k=1, max_len=6, pool=3)] == ids
+    with pytest.raises(InvalidValue, match="pool"):
+        store.harmonic_paths(t["src"], t["dest"], k=3, max_len=6, pool=2)
 
 
 def _assert_hops(store, path, strictness, window):

@@ -327,11 +327,19 @@ class ChartsOut(BaseModel):
     trending_artists: list[ChartArtistOut]
 
 
+class PathTrackOut(CandidateOut):
+    explanation: str | None = Field(default=None, description="The recommender's sentence for the hop into "
+                                                              "this track (null for the start track)")
+
+
 class HarmonicPath(BaseModel):
     hops: int
-    total_score: float = Field(description="Sum of the hop scores")
-    tracks: list[CandidateOut] = Field(description="Start track first; each later entry scored against the one "
-                                                   "before it")
+    total_score: float = Field(description="Sum of the hop scores: each 1 - (top utility - utility) / 4, at least "
+                                           "0, where top utility is the recommender's first choice after the "
+                                           "track before")
+    tracks: list[PathTrackOut] = Field(description="Start track first; each later entry scored as a hop from the "
+                                                   "one before it (breakdown: utility, top_utility, evidence, "
+                                                   "contributions, reached_by, rule3_score)")
 
 
 class HarmonicPathsOut(BaseModel):

@@ -137,6 +137,7 @@ class GraphStore(Protocol):
         max_len: int = 6,
         strictness: str = "normal",
         bpm_window_pct: float = 6.0,
+        pool: int | None = None,  # up to this many paths, for a caller that orders them (graph/paths.py)
     ) -> PathList: ...
     def neighbourhood(self, kind: str, node_id: int, depth: int = 1, limit: int = 100) -> Subgraph: ...
     # the next-track recommender's evidence (graphsvc.recommend.gather); None when the track does not exist

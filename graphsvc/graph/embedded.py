@@ -898,7 +898,7 @@ class EmbeddedStore:
         return embedded_charts(self, genre, window, limit)
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
-                       bpm_window_pct: float = 6.0) -> _paths.PathList:
+                       bpm_window_pct: float = 6.0, pool: int | None = None) -> _paths.PathList:
         """Graph rule 4 (see graphsvc.graph.paths); BPM windows allow half/double time."""
         bounded("k", k)
         bounded("max_len", max_len)
@@ -911,6 +911,7 @@ class EmbeddedStore:
             neighbours=lambda x: self.raw_candidates(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                                      strict_only=True),
             source=lambda x: self.tracks[x].props(), strictness=strictness, bpm_window_pct=bpm_window_pct,
+            pool=pool,
         )
 
     # --- neighbourhood ---------------------------------------------------------------------------

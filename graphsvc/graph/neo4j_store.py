@@ -543,7 +543,7 @@ class Neo4jStore:
                 "as_of": from_neo4j(a[0]["as_of"])}
 
     def harmonic_paths(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
-                       bpm_window_pct: float = 6.0) -> list[list[Candidate]]:
+                       bpm_window_pct: float = 6.0, pool: int | None = None) -> list[list[Candidate]]:
         """Shared search (graphsvc.graph.paths) over this backend's strict rule-3(b) neighbours, so both
         backends agree. (One Cypher QPP cannot express it: each hop x -IN_KEY-> key -COMPATIBLE-> key
         <-IN_KEY- y reuses the IN_KEY of the track in the middle, and Cypher 5 never traverses a
@@ -574,7 +574,7 @@ class Neo4jStore:
             return [c for c in raw if c["move"] is not None and c["bpm_pct"] is not None]
 
         return paths.harmonic_paths(a, b, k=k, max_len=max_len, neighbours=neighbours, source=source,
-                                    strictness=strictness, bpm_window_pct=bpm_window_pct)
+                                    strictness=strictness, bpm_window_pct=bpm_window_pct, pool=pool)
 
     def harmonic_path_ids(self, a: int, b: int, *, k: int = 3, max_len: int = 6, strictness: str = "normal",
                           bpm_window_pct: float = 6.0) -> list[list[int]]:

@@ -37,6 +37,7 @@ from graphsvc.graph.ranking import score_candidate
 #: covers the 5-hop corridor of the demo's 2A @ 122 -> 10B @ 129.5 BPM (282 expansions, ~1 s on 2 busy cores),
 #: within the API's graph_timeout_s, which stops the search in any case (graphsvc.deadline).
 DEFAULT_BUDGET = 400
+MAX_POOL = 30  # most paths a caller may ask to order its own way (``pool``)
 
 
 class PathList(list):
@@ -118,12 +119,19 @@ def harmonic_paths(
     budget: int = DEFAULT_BUDGET,
     strictness: str | None = None,
     bpm_window_pct: float | None = None,
+    pool: int | None = None,
 ) -> PathList:
+    """The best ``k`` paths; with ``pool`` (k <= pool <= MAX_POOL) up to ``pool`` paths, for a caller that
+    orders them its own way (``graphsvc.recommend.ranked_paths``): the k-best programme keeps ``pool`` per
+    track, while longer paths are still searched only while fewer than ``k`` were found."""
     bounded("k", k)
     bounded("max_len", max_len)
     if a == b:
         raise InvalidValue("a harmonic path needs two different tracks")
     k, max_hops = int(k), int(max_len) - 1
+    keep = k if pool is None else int(pool)
+    if not k <= keep <= MAX_POOL:
+        raise InvalidValue(f"pool must be between k ({k}) and {MAX_POOL}, got {pool}")
     expand = _Expander(neighbours, budget)
     start_props, goal = source(a), source(b)
     if not _mixable(start_props) or not _mixable(goal):
@@ -191,7 +199,7 @@ def harmonic_paths(
                 for s, path in best[x]
             ]
             opts.sort(key=lambda o: (-o[0], o[1]))
-            best[y] = opts[:k]
+            best[y] = opts[:keep]
         found = list(best[b])
         shortest: int | None = depth[b]
     else:
@@ -212,7 +220,7 @@ def harmonic_paths(
 
     found.sort(key=lambda o: (len(o[1]), -o[0], o[1]))
     result = PathList()
-    for _, path in found[:k]:
+    for _, path in found[:keep]:
         src = source(path[0])
         start = Candidate(
             track_id=path[0], title=src["title"], artists=src["artists"], bpm=src.get("bpm"),

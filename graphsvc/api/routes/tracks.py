@@ -27,6 +27,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import BOUNDS
 from graphsvc.graph.paths import diagnose as harmonic_diagnose
 from graphsvc.recommend.features import Constraints
+from graphsvc.recommend.ranked_paths import ranked_paths
 from graphsvc.recommend.service import DEFAULT_LIMIT, DEFAULTS, recommend
 from graphsvc.recommend.service import payload as rec_payload
 
@@ -142,28 +143,35 @@ async def recommendations(
 
 
 @router.get("/{a}/harmonic-path/{b}", response_model=HarmonicPathsOut, responses=NOT_FOUND,
-            summary="Harmonic-mixing paths from track a to track b (every hop mixes)")
+            summary="Harmonic-mixing paths from track a to track b (every hop mixes), ordered by the recommender")
 async def harmonic_path(
-    a: TrackId, b: OtherTrackId, store: StoreDep, settings: SettingsDep,
+    a: TrackId, b: OtherTrackId, store: StoreDep, ranker: RankerDep, settings: SettingsDep,
     k: Annotated[int, Query(description="Most paths", **_bi("k"))] = 3,
     max_len: Annotated[int, Query(description="Most tracks per path, ends included", **_bi("max_len"))] = 6,
     strictness: StrictnessQ = "normal",
     bpm_window_pct: BpmWindow = 6.0,
 ) -> dict:
-    def work() -> tuple[Any, str | None, list[str]]:
-        found = store.harmonic_paths(a, b, k=k, max_len=max_len, strictness=strictness,
-                                     bpm_window_pct=bpm_window_pct)
+    """The fewest hops first; among paths of as many hops, those whose hops the recommender of
+    ``/recommendations`` ranks closest to its first choice (``graphsvc.recommend.ranked_paths``). Each hop
+    carries the recommender's sentence."""
+    def work() -> tuple[Any, Any, str | None, list[str]]:
+        paths, found = ranked_paths(store, ranker, a, b, k=k, max_len=max_len, strictness=strictness,
+                                    bpm_window_pct=bpm_window_pct)
         diagnosis, warnings = harmonic_diagnose(found, _track(store, a), _track(store, b), k=k, max_len=max_len,
                                                 strictness=strictness, bpm_window_pct=bpm_window_pct)
-        return found, diagnosis, warnings
+        return paths, found, diagnosis, warnings
 
-    paths, diagnosis, warnings = await run_graph(settings, work)
+    paths, found, diagnosis, warnings = await run_graph(settings, work)
     return {
         "from_id": a, "to_id": b,
         "parameters": {"k": k, "max_len": max_len, "strictness": strictness, "bpm_window_pct": bpm_window_pct},
-        "paths": [{"hops": len(p) - 1, "total_score": sum(c.score for c in p[1:]), "tracks": [_cand(c) for c in p]}
+        "paths": [{"hops": len(p.hops), "total_score": round(p.total_score, 6),
+                   "tracks": [{**_cand(p.start), "explanation": None}] + [
+                       {**_cand(h.hop), "explanation": h.explanation,
+                        "breakdown": {**h.hop.breakdown, "evidence": h.evidence, "contributions": h.contributions,
+                                      "reached_by": h.reached_by}} for h in p.hops]}
                   for p in paths],
-        "budget_exhausted": bool(getattr(paths, "budget_exhausted", False)),
+        "budget_exhausted": bool(getattr(found, "budget_exhausted", False)),
         "diagnosis": diagnosis, "warnings": warnings,
     }
 

@@ -145,6 +145,10 @@ class _RawColumns(Sequence[dict[str, Any]]):
         t = self.store.tracks[int(self.ids[j])]
         return self.store._raw(t, self.moves[self.move_code[j]], float(self.pct[j]), 0, False, 0)
 
+    def track_ids(self) -> list[int]:
+        """The candidates' track ids in order, without building their records."""
+        return [int(r["track_id"]) for r in self.evidence] + self.ids.tolist()
+
     def bounds(self, source: Any) -> np.ndarray:
         """Upper bounds of the transition scores (see ranking.column_bounds), aligned with the items."""
         head = dict_bounds(source, self.evidence)
@@ -908,10 +912,10 @@ class EmbeddedStore:
         self._track(b)
         return _paths.harmonic_paths(
             a, b, k=k, max_len=max_len,
-            neighbours=lambda x: self.raw_candidates(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
-                                                     strict_only=True),
+            neighbours=lambda x: self._raw_sequence(x, strictness=strictness, bpm_window_pct=bpm_window_pct,
+                                                    strict_only=True),
             source=lambda x: self.tracks[x].props(), strictness=strictness, bpm_window_pct=bpm_window_pct,
-            pool=pool,
+            pool=pool, key_bpm=lambda y: (self.tracks[y].camelot, self.tracks[y].bpm),
         )
 
     # --- neighbourhood ---------------------------------------------------------------------------

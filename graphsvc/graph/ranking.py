@@ -44,6 +44,18 @@ def score_candidate(source: Any, raw: Any) -> Candidate:
     return _candidate(raw, *_score(harmonic.TransitionScorer(src), src, raw))
 
 
+class SourceScorer:
+    """``score_candidate(source, raw).score`` for many candidates after one source, without building the
+    Candidate (its explanation is the costly part): what a search needs before it picks its answer."""
+
+    def __init__(self, source: Any) -> None:
+        self._src = _side(source)
+        self._scorer = harmonic.TransitionScorer(self._src)
+
+    def score(self, raw: Any) -> float:
+        return _score(self._scorer, self._src, raw)[0].score
+
+
 def _getter(obj: Any):
     if type(obj) is dict:
         return obj.get

@@ -9,8 +9,8 @@ ranking did not invent).
 Paths: pairs (a, b) of keyed tracks 2-5 places apart in one DJ's set ("how do I get from a to b?"),
 ``GET /v1/tracks/{a}/harmonic-path/{b}``'s defaults but the strictness and step below; the best path as
 the path search orders it (rule-3 hop scores) and as the API serves it (the recommender,
-``graphsvc.recommend.ranked_paths``): latency, paths found, how often the first path differs, and the
-share of hops DJs played.
+``graphsvc.recommend.ranked_paths``): latency, paths found, how often the first path differs, the hops
+DJs played, and the inner tracks of the first path that the DJ played in that set.
 
     .venv/bin/python scripts/bench_sets.py [--sets 60] [--paths 60] [--seed 7] [--strictness relaxed] [--step 8]
 """
@@ -83,14 +83,16 @@ def paths(store: EmbeddedStore, ranker, rng: random.Random, args: argparse.Names
     pairs = []
     for sid in sorted(store.set_entries):
         keyed = [t for _, t in store.set_entries[sid] if tracks[t].camelot is not None and tracks[t].bpm is not None]
-        pairs += [(a, b) for i, a in enumerate(keyed) for b in keyed[i + 2:i + 6] if a != b]
+        pairs += [(a, b, sid) for i, a in enumerate(keyed) for b in keyed[i + 2:i + 6] if a != b]
     if not pairs:
         return
     picks = rng.sample(pairs, min(args.paths, len(pairs)))
     kw = {"k": 3, "max_len": 6, "strictness": args.strictness, "bpm_window_pct": args.step}
     old_ms, new_ms, found, differ, hops = [], [], 0, 0, 0
     played = {"rule 3": 0, "recommender": 0}
-    for a, b in picks:
+    in_set = {"rule 3": 0, "recommender": 0}  # inner tracks of the best path that the same set played
+    inner = 0
+    for a, b, sid in picks:
         t0 = time.perf_counter()
         old = store.harmonic_paths(a, b, **kw)
         old_ms.append((time.perf_counter() - t0) * 1000)
@@ -104,9 +106,14 @@ def paths(store: EmbeddedStore, ranker, rng: random.Random, args: argparse.Names
         hops += len(new[0].hops)
         played["rule 3"] += sum(c.transitions > 0 for c in old[0][1:])
         played["recommender"] += sum(h.hop.transitions > 0 for h in new[0].hops)
+        dj = {t for _, t in store.set_entries[sid]}
+        inner += len(new[0].hops) - 1
+        in_set["rule 3"] += sum(c.track_id in dj for c in old[0][1:-1])
+        in_set["recommender"] += sum(t in dj for t in new[0].track_ids[1:-1])
     print(f"harmonic paths (k 3, max_len 6, {args.strictness}, {args.step:g} % step) between tracks 2-5 places apart "
           f"in one set: {found} of {len(picks)} pairs linked; first path differs in {differ}; hops DJs played "
-          f"(best path, {hops} hops): rule 3 {played['rule 3']}, recommender {played['recommender']}")
+          f"(best path, {hops} hops): rule 3 {played['rule 3']}, recommender {played['recommender']}; inner tracks "
+          f"the same set played (of {inner}): rule 3 {in_set['rule 3']}, recommender {in_set['recommender']}")
     print(f"  path search alone  p50 {pct(old_ms, .5):7.1f} ms  p95 {pct(old_ms, .95):7.1f} ms")
     print(f"  ordered by the recommender (served)  p50 {pct(new_ms, .5):7.1f} ms  p95 {pct(new_ms, .95):7.1f} ms")
 

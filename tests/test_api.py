@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -235,12 +236,14 @@ def test_harmonic_path(client, ids):
         assert all(t["move"] in allowed and t["bpm_pct"] <= 6.0 + 1e-9 for t in tracks[1:])
         # each hop explained and scored by the recommender of /recommendations
         assert tracks[0]["explanation"] is None and all(t["explanation"] for t in tracks[1:])
-        assert all(0 <= t["score"] <= 1 and "utility" in t["breakdown"] for t in tracks[1:])
+        assert all(0 < t["score"] <= 1 and "utility" in t["breakdown"] for t in tracks[1:])
         assert path["total_score"] == pytest.approx(sum(t["score"] for t in tracks[1:]), abs=1e-5)
+        assert path["log_likelihood"] == pytest.approx(sum(math.log(t["score"]) for t in tracks[1:]), abs=1e-4)
     # the target mixes right after the source: the best path is that one hop, explained as recommended
     assert body["paths"][0]["hops"] == 1
     rec = next(c for c in recs if c["track"]["id"] == target)
     assert body["paths"][0]["tracks"][1]["explanation"] == rec["explanation"]
+    assert body["paths"][0]["tracks"][1]["score"] == pytest.approx(rec["score"], abs=1e-6)
     assert client.get(f"/v1/tracks/{ids['track']}/harmonic-path/{target}", params={"max_len": 13}).status_code == 422
     r = client.get(f"/v1/tracks/{ids['track']}/harmonic-path/{ids['track']}")
     assert r.status_code == 422 and "different" in r.json()["detail"]

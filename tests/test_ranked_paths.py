@@ -3,6 +3,8 @@ fixture: each hop scored and explained as ``GET /v1/tracks/{id}/recommendations`
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from graphsvc import harmonic
@@ -34,17 +36,18 @@ def test_each_hop_is_scored_and_explained_by_the_recommender(fixture_store):
         assert p.track_ids[0] == t["src"] and p.track_ids[-1] == t["dest"]
         for x, h in zip(p.track_ids, p.hops, strict=False):
             recs = recommend(fixture_store, ranker, x, constraints=con, limit=50)
-            top = recs.items[0].utility
             item = next(r for r in recs.items if r.track["id"] == h.hop.track_id)
             assert h.explanation == item.explanation and h.contributions == item.contributions
-            assert h.hop.score == pytest.approx(max(0.0, 1 - (top - item.utility) / 4), abs=1e-5)
+            assert h.hop.score == pytest.approx(item.score, abs=1e-6)  # the probability /recommendations gives
+            assert h.log_p == pytest.approx(math.log(h.hop.score))
             assert h.hop.move in {m.value for m in harmonic.STRICTNESS["normal"]} and h.hop.bpm_pct <= 6.0
             checked += 1
     assert checked == 9
-    totals = [p.total_score for p in paths]
-    assert totals == sorted(totals, reverse=True)
+    likelihoods = [p.log_likelihood for p in paths]
+    assert likelihoods == sorted(likelihoods, reverse=True)
     # DJs played src -> ev three times: the recommender's first choice after src, so its path leads
-    assert paths[0].track_ids[1] == t["ev"] and paths[0].hops[0].hop.score == 1.0
+    first = recommend(fixture_store, ranker, t["src"], constraints=con, limit=1).items[0]
+    assert paths[0].track_ids[1] == t["ev"] == first.track["id"]
     assert "played it right after this one 3 times" in paths[0].hops[0].explanation
     assert {tuple(p.track_ids) for p in paths} <= {tuple(c.track_id for c in p) for p in found}
 

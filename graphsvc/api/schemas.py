@@ -334,11 +334,12 @@ class PathTrackOut(CandidateOut):
 
 class HarmonicPath(BaseModel):
     hops: int
-    total_score: float = Field(description="Sum of the hop scores: each 1 - (top utility - utility) / 4, at least "
-                                           "0, where top utility is the recommender's first choice after the "
-                                           "track before")
+    log_likelihood: float = Field(description="Sum of the log hop scores: how likely the recommender finds the "
+                                              "whole path; paths of as many hops come most likely first")
+    total_score: float = Field(description="Sum of the hop scores (each the probability the recommender gives the "
+                                           "track after the one before, as the score of /recommendations)")
     tracks: list[PathTrackOut] = Field(description="Start track first; each later entry scored as a hop from the "
-                                                   "one before it (breakdown: utility, top_utility, evidence, "
+                                                   "one before it (breakdown: utility, top_utility, log_p, evidence, "
                                                    "contributions, reached_by, rule3_score)")
 
 

@@ -1,14 +1,19 @@
-"""A hop x -> y as the served recommender scores it: what the set builder chains and harmonic paths
+"""A hop x -> y as the served recommender ranks it: what the set builder chains and harmonic paths
 order by (``graphsvc.setbuilder``, ``graphsvc.recommend.ranked_paths``).
 
-A hop's score says how close the recommender puts y to its first choice after x: 1 - (top utility -
-utility) / ``LOG_ODDS_SPAN``, at least 0. Utilities are log-odds of a DJ's choice, so the score is 1 for
-the first choice, 0.75 for a track one e (2.7) times less likely, and 0 from e^4 (55) times less likely on.
+The set builder's hop score says how close the recommender puts y to its first choice after x: 1 - (top
+utility - utility) / ``LOG_ODDS_SPAN``, at least 0. Utilities are log-odds of a DJ's choice, so the score
+is 1 for the first choice, 0.75 for a track one e (2.7) times less likely, and 0 from e^4 (55) times less
+likely on. Harmonic paths use the probability itself (``log_normalizer``): a path's hops are forced by
+the wheel, so most of them are far from the first choice, where the clipped score no longer tells them
+apart.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from graphsvc.graph.base import Candidate
 from graphsvc.recommend.features import Fit
@@ -37,9 +42,20 @@ def locate(store: Any, ranker: Ranker, r: Ranked, target: int) -> tuple[Ranked, 
     return None if one is None else (one, 0)
 
 
-def candidate(r: Ranked, i: int, ft: Fit, ranker_source: str, top: float | None = None) -> Candidate:
+def log_normalizer(r: Ranked) -> float:
+    """log of the sum of exp(utility) over ``r``'s candidates: log P(y | source) = u_y - this (the
+    softmax of ``Ranker.probabilities``, the ``score`` of ``/recommendations``)."""
+    if not len(r.u):
+        return float("-inf")
+    m = float(r.u.max())
+    return m + float(np.log(np.exp(r.u - m).sum()))
+
+
+def candidate(r: Ranked, i: int, ft: Fit, ranker_source: str, top: float | None = None,
+              score: float | None = None) -> Candidate:
     """Row ``i`` of ``r`` (its fit ``ft``) as a hop from ``r``'s source, scored against ``top``, the
-    utility of the recommender's first choice after the same source (by default ``r``'s own)."""
+    utility of the recommender's first choice after the same source (by default ``r``'s own); or with
+    ``score`` when the caller scores hops its own way."""
     cands = r.cands
     cid = cands.ids[i]
     f = cands.facts[cid]
@@ -47,7 +63,7 @@ def candidate(r: Ranked, i: int, ft: Fit, ranker_source: str, top: float | None 
     first = top_utility(r) if top is None else top
     top = u if first is None else max(first, u)
     out = r.ctx.out.get(cid)
-    score = hop_score(top, u)
+    score = hop_score(top, u) if score is None else score
     return Candidate(
         track_id=cid, title=f["title"], artists=f["artists"], bpm=f["bpm"], camelot=f["camelot"],
         energy=f["energy"], move=None if ft.move is None else ft.move.value, bpm_pct=ft.bpm_pct, pitch_shift=0,

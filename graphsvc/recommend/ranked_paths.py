@@ -3,10 +3,11 @@
 1. The graph's path search (``GraphStore.harmonic_paths``, graph rule 4) finds the candidate paths: the
    fewest hops first, every hop mixing under the strictness and BPM step; up to ``POOL_FACTOR`` x k of
    them (at most ``MAX_POOL``), the best by the rule-3 hop score of the search.
-2. Each hop x -> y is scored as the set builder scores it (``graphsvc.recommend.hops``): how close the
-   recommender, ranking the tracks after x under the same constraints, puts y to its first choice. The
-   paths are ordered by (hops, sum of those scores desc, track ids) and the first k returned, each hop
-   with the recommender's sentence, evidence and contributions.
+2. Each hop x -> y is scored by the probability the recommender gives y after x under the same
+   constraints (the ``score`` ``/recommendations`` would give it; a track the recommender did not reach
+   from x is ranked from the same evidence). The paths are ordered by (hops, log-likelihood desc, track
+   ids), the log-likelihood being the sum of the hops' log-probabilities: the path the recommender finds
+   most likely as a whole. Each hop carries the recommender's sentence, evidence and contributions.
 
 The recommender ranks the tracks after each distinct track of the candidate paths once (a path of h hops
 from a shares its first track with every other), so a request costs at most ``MAX_POOL`` x (max_len - 2)
@@ -35,7 +36,8 @@ MAX_POOL = 12
 
 @dataclass
 class RankedHop:
-    hop: Candidate  # score: the recommender's hop score; breakdown: utility, top_utility, ...
+    hop: Candidate  # score: the recommender's probability of the hop; breakdown: utility, top_utility, ...
+    log_p: float
     explanation: str
     evidence: dict[str, Any]
     contributions: dict[str, float]
@@ -52,6 +54,10 @@ class RankedPath:
         return sum(h.hop.score for h in self.hops)
 
     @property
+    def log_likelihood(self) -> float:
+        return sum(h.log_p for h in self.hops)
+
+    @property
     def track_ids(self) -> list[int]:
         return [self.start.track_id, *(h.hop.track_id for h in self.hops)]
 
@@ -64,26 +70,30 @@ def ranked_paths(store: Any, ranker: Ranker, a: int, b: int, *, k: int = 3, max_
     found = store.harmonic_paths(a, b, k=k, max_len=max_len, strictness=strictness, bpm_window_pct=bpm_window_pct,
                                  pool=min(MAX_POOL, max(int(k), POOL_FACTOR * int(k))))
     con = Constraints(strictness=strictness, bpm_window_pct=bpm_window_pct, half_double=True, max_pitch_shift=0)
-    ranked: dict[int, Ranked] = {}
+    ranked: dict[int, tuple[Ranked, float]] = {}  # source -> its ranking and log normalizer
     made: dict[tuple[int, int], RankedHop] = {}
 
     def hop(x: int, y: int, rule3: Candidate) -> RankedHop:
         got = made.get((x, y))
         if got is not None:
             return got
-        r = ranked.get(x)
-        if r is None:
-            r = ranked[x] = rank(store, ranker, x, con)
+        if x not in ranked:
+            r = rank(store, ranker, x, con)
+            ranked[x] = (r, hops.log_normalizer(r))
+        r, lse = ranked[x]
         where = hops.locate(store, ranker, r, y)
         if where is None:  # cannot happen for a hop the search found under the same constraints
             raise RuntimeError(f"hop {x} -> {y} of a harmonic path did not pass the recommender's constraints")
         one, i = where
+        u = float(one.u[i])
+        log_p = u - (lse if one is r else float(np.logaddexp(lse, u)))  # not reached: y joins the softmax
         why = one.explained(ranker, np.array([i]))[0]
-        c = hops.candidate(one, i, one.cands.fit_at(i), ranker.source, top=hops.top_utility(r))
-        c.breakdown["rule3_score"] = round(rule3.score, 4)
-        got = made[x, y] = RankedHop(c, why.explanation, why.evidence, why.contributions, why.reached_by)
+        c = hops.candidate(one, i, one.cands.fit_at(i), ranker.source, top=hops.top_utility(r),
+                           score=float(np.exp(log_p)))
+        c.breakdown.update(score=round(c.score, 6), log_p=round(log_p, 6), rule3_score=round(rule3.score, 4))
+        got = made[x, y] = RankedHop(c, log_p, why.explanation, why.evidence, why.contributions, why.reached_by)
         return got
 
     paths = [RankedPath(p[0], [hop(x.track_id, y.track_id, y) for x, y in pairwise(p)]) for p in found]
-    paths.sort(key=lambda p: (len(p.hops), -p.total_score, p.track_ids))
+    paths.sort(key=lambda p: (len(p.hops), -p.log_likelihood, p.track_ids))
     return paths[:int(k)], found

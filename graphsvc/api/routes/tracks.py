@@ -151,9 +151,9 @@ async def harmonic_path(
     strictness: StrictnessQ = "normal",
     bpm_window_pct: BpmWindow = 6.0,
 ) -> dict:
-    """The fewest hops first; among paths of as many hops, those whose hops the recommender of
-    ``/recommendations`` ranks closest to its first choice (``graphsvc.recommend.ranked_paths``). Each hop
-    carries the recommender's sentence."""
+    """The fewest hops first; among paths of as many hops, the one the recommender of ``/recommendations``
+    finds most likely first (each hop scored with the probability it gives the next track after the one
+    before; ``graphsvc.recommend.ranked_paths``). Each hop carries the recommender's sentence."""
     def work() -> tuple[Any, Any, str | None, list[str]]:
         paths, found = ranked_paths(store, ranker, a, b, k=k, max_len=max_len, strictness=strictness,
                                     bpm_window_pct=bpm_window_pct)
@@ -165,7 +165,8 @@ async def harmonic_path(
     return {
         "from_id": a, "to_id": b,
         "parameters": {"k": k, "max_len": max_len, "strictness": strictness, "bpm_window_pct": bpm_window_pct},
-        "paths": [{"hops": len(p.hops), "total_score": round(p.total_score, 6),
+        "paths": [{"hops": len(p.hops), "log_likelihood": round(p.log_likelihood, 6),
+                   "total_score": round(p.total_score, 6),
                    "tracks": [{**_cand(p.start), "explanation": None}] + [
                        {**_cand(h.hop), "explanation": h.explanation,
                         "breakdown": {**h.hop.breakdown, "evidence": h.evidence, "contributions": h.contributions,

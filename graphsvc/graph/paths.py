@@ -18,10 +18,10 @@ when d + (a lower bound on the hops from y to b: Camelot wheel distance under th
 within the window) exceeds the hops left. The bound never overestimates, so every path of at most
 ``max_len`` tracks survives and the answer is the same; the budget is spent only on tracks that can still
 lead to b (2A @ 122 BPM -> 10B @ 129.5 BPM needs 5 hops: without the bound the budget ran out on layer 2).
-Phase 1 first prunes with the bound itself as the hops left (d + bound > the bound from ``a``), then one
-more hop at a time: on a dense graph the bound is usually the answer, and a layer of 1,000 neighbours
-shrinks to the few hundred that make progress toward b (same routes, fewer expansions; on the real
-graph p50 5.8 s -> 0.4 s, docs/benchmarks.md).
+Phase 1 first allows only as many hops as the bound from ``a`` itself (a track y reached after d hops is
+skipped when d + bound(y) exceeds it), then one more hop at a time: on a dense graph the bound is usually
+the answer, and a layer of 1,000 neighbours shrinks to the few hundred that make progress toward b (same
+routes, fewer expansions; on the real graph p50 5.8 s -> 0.5 s, docs/benchmarks.md).
 
 Costs: the DAG's edges are scored without building their hops (``SourceScorer``); only the returned
 paths' hops are built. A backend may hand lazy neighbour sequences (``track_ids()``) and ``key_bpm``:
@@ -199,12 +199,12 @@ def harmonic_paths(
         lbs[y] = v
         return v
 
-    def hopeless(y: int, hops_so_far: int, limit: int = max_hops) -> bool:
-        """y (reached after hops_so_far hops) cannot reach b within ``limit`` hops."""
+    def hopeless(y: int, hops_so_far: int) -> bool:
+        """y (reached after hops_so_far hops) cannot reach b within max_hops."""
         if lower is None or y == b:
             return False
         v = lb_of(y)
-        return v is not None and hops_so_far + v > limit
+        return v is not None and hops_so_far + v > max_hops
     scores: dict[tuple[int, int], float] = {}
     scorers: dict[int, SourceScorer] = {}
 
@@ -243,7 +243,7 @@ def harmonic_paths(
                         if dy == d + 1:
                             parents[y].append(x)
                         continue
-                    if lower is not None and y != b:  # hopeless(y, d + 1, limit), inlined: a hot loop
+                    if lower is not None and y != b:  # cannot reach b within limit hops (a hot loop)
                         v = lbs[y] if y in lbs else lb_of(y)
                         if v is not None and d + 1 + v > limit:
                             continue

@@ -2,7 +2,7 @@
 
 1. The graph's path search (``GraphStore.harmonic_paths``, graph rule 4) finds the candidate paths: the
    fewest hops first, every hop mixing under the strictness and BPM step; up to ``POOL_FACTOR`` x k of
-   them (at most ``MAX_POOL``), the best by the rule-3 hop score of the search.
+   them (at most ``POOL_CAP``), the best by the rule-3 hop score of the search.
 2. Each hop x -> y is scored by the probability the recommender gives y after x under the same
    constraints (the ``score`` ``/recommendations`` would give it; a track the recommender did not reach
    from x is ranked from the same evidence). The paths are ordered by (hops, log-likelihood desc, track
@@ -10,7 +10,7 @@
    most likely as a whole. Each hop carries the recommender's sentence, evidence and contributions.
 
 The recommender ranks the tracks after each distinct track of the candidate paths once (a path of h hops
-from a shares its first track with every other), so a request costs at most ``MAX_POOL`` x (max_len - 2)
+from a shares its first track with every other), so a request costs at most ``POOL_CAP`` x (max_len - 2)
 + 1 rankings and usually far fewer.
 """
 
@@ -31,7 +31,7 @@ from graphsvc.recommend.model import Ranker
 from graphsvc.recommend.service import Ranked, rank
 
 POOL_FACTOR = 3
-MAX_POOL = 12
+POOL_CAP = 12
 
 
 @dataclass
@@ -68,7 +68,7 @@ def ranked_paths(store: Any, ranker: Ranker, a: int, b: int, *, k: int = 3, max_
     budget and bounds, for ``graph.paths.diagnose``)."""
     bounded("k", k)
     found = store.harmonic_paths(a, b, k=k, max_len=max_len, strictness=strictness, bpm_window_pct=bpm_window_pct,
-                                 pool=min(MAX_POOL, max(int(k), POOL_FACTOR * int(k))))
+                                 pool=min(POOL_CAP, max(int(k), POOL_FACTOR * int(k))))
     con = Constraints(strictness=strictness, bpm_window_pct=bpm_window_pct, half_double=True, max_pitch_shift=0)
     ranked: dict[int, tuple[Ranked, float]] = {}  # source -> its ranking and log normalizer
     made: dict[tuple[int, int], RankedHop] = {}

@@ -202,3 +202,15 @@ def gold(pg_url):
         build_gold(conn)
         conn.commit()
         yield conn, fx
+
+
+@pytest.fixture
+def fixture_store(gold):
+    """The embedded store loaded from the hand-made gold fixture, its ids on ``store.fx``."""
+    from graphsvc.graph.embedded import EmbeddedStore
+
+    conn, fx = gold
+    store = EmbeddedStore.from_gold(conn)
+    store.fx = fx
+    yield store
+    store.close()

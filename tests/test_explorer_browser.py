@@ -312,6 +312,22 @@ def test_explorer_in_chromium_offline(demo_server, browser, tmp_path):
                    "'next tracks for ' + window.__explorer.state.track.title)")
     page.screenshot(path=str(shots / "explorer-track.png"))
 
+    # a harmonic path from the example track to the other one: every hop explained by the recommender
+    other = demo_server.get(f"/v1/tracks/{EXAMPLES.other_track_id}").json()
+    start = json.dumps(EXAMPLES.track_id)
+    page.evaluate(f"window.__explorer.openTrack({start})")
+    _wait_js(page, f"() => window.__explorer.state.track && window.__explorer.state.track.id === {start}")
+    page.fill('[data-testid="path-target"]', other["title"])
+    page.click(f'#track-view .dropdown .item[data-id="{EXAMPLES.other_track_id}"]')
+    page.wait_for_selector('[data-testid="harmonic-path"]')
+    served = demo_server.get(f"/v1/tracks/{EXAMPLES.track_id}/harmonic-path/{EXAMPLES.other_track_id}",
+                             params={"k": 3, "max_len": 6}).json()["paths"]
+    assert page.locator('[data-testid="harmonic-path"]').count() == len(served) > 0
+    whys = page.locator('[data-testid="harmonic-path"] >> nth=0 >> [data-testid="path-hop-why"]').all_inner_texts()
+    assert whys == [t["explanation"] for t in served[0]["tracks"][1:]] and all(w.strip() for w in whys)
+    page.locator('[data-testid="harmonic-paths"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "explorer-path.png"))
+
     # the set builder
     page.click('.tabs button[data-tab="set"]')
     page.fill('[data-testid="pick-start"]', EXAMPLES.track_query)

@@ -8,20 +8,10 @@ import math
 import pytest
 
 from graphsvc import harmonic
-from graphsvc.graph.embedded import EmbeddedStore
 from graphsvc.recommend.features import Constraints
 from graphsvc.recommend.model import Ranker
 from graphsvc.recommend.ranked_paths import ranked_paths
 from graphsvc.recommend.service import recommend
-
-
-@pytest.fixture
-def fixture_store(gold):
-    conn, fx = gold
-    store = EmbeddedStore.from_gold(conn)
-    store.fx = fx
-    yield store
-    store.close()
 
 
 def test_each_hop_is_scored_and_explained_by_the_recommender(fixture_store):

@@ -22,15 +22,6 @@ from graphsvc.recommend.service import recommend
 from graphsvc.setbuilder import SetRequest, artist_keys, build_set, energy_targets
 
 
-@pytest.fixture
-def fixture_store(gold):
-    conn, fx = gold
-    store = EmbeddedStore.from_gold(conn)
-    store.fx = fx
-    yield store
-    store.close()
-
-
 def _codes(store, ids):
     inv = {v: k for k, v in store.fx.track.items()}
     return [inv[i] for i in ids]

@@ -292,6 +292,10 @@ async function loadNeighbourhood(t) {
 function renderTrack(t) {
   const el = $("#track-view");
   el.className = "";
+  const pathTarget = h("input", { type: "search", placeholder: "Harmonic path to… (track title)", "aria-label": "Harmonic path to track",
+    "data-testid": "path-target" });
+  const pathDrop = h("div.dropdown", { hidden: true });
+  const pathOut = h("div", { "data-testid": "harmonic-paths" });
   el.replaceChildren(
     h("h2", { "data-testid": "track-title" }, t.title, t.version ? h("span.move", {}, ` (${t.version})`) : null),
     h("div", {}, t.artists || ""),
@@ -306,10 +310,43 @@ function renderTrack(t) {
       h("button", { onclick: () => addToGrowing(t) }, "Add to my set")),
     h("h3", {}, "Play next"),
     h("div", { id: "recs", "data-testid": "recommendations" }, h("div.hint", {}, "Loading recommendations…")),
+    h("h3", {}, "Harmonic path"),
+    h("div.picker", {}, pathTarget, pathDrop),
+    pathOut,
     h("h3", {}, "My set, as it grows"),
     h("div", { id: "growing" }),
   );
+  searchBox(pathTarget, pathDrop, { artists: false, onPick: (_, other) => showHarmonicPath(t, other, pathOut) });
   renderGrowing();
+}
+
+// a hop's tempo change, signed from the recommender's evidence (bpm_pct is a distance: half/double time folded)
+function bpmChange(evidence, pct) {
+  const c = evidence?.bpm?.change_pct;
+  if (c != null) return `${c > 0 ? "+" : ""}${c.toFixed(1)} % BPM`;
+  return pct == null ? "BPM ?" : `${pct.toFixed(1)} % BPM apart`;
+}
+
+// every hop mixes (key move and BPM step under "normal", 6 %); the recommender orders paths of as many hops
+async function showHarmonicPath(a, b, out) {
+  status(`Finding harmonic paths from ${a.title} to ${b.title}…`);
+  let res;
+  try { res = await api.harmonicPath(a.id, b.id, { k: 3, maxLen: 6 }); } catch (err) { fail("harmonic path")(err); return; }
+  if (state.track !== a) return;
+  if (!res.paths.length) {
+    out.replaceChildren(h("div.diagnosis", { "data-testid": "harmonic-diagnosis" }, res.diagnosis || "No harmonic path."));
+    status("No harmonic path: see why in the panel.");
+    return;
+  }
+  out.replaceChildren(...res.warnings.map((w) => h("div.diagnosis", {}, w)), ...res.paths.map((p, i) =>
+    h("div.rec", { "data-testid": "harmonic-path" },
+      h("div.meta", {}, h("span.chip", {}, `Path ${i + 1}`), h("span.score", { title: "how likely the recommender finds the whole path (log)" },
+        `${p.hops} hop${p.hops === 1 ? "" : "s"} · log-likelihood ${p.log_likelihood.toFixed(1)}`)),
+      h("ol.hops", {}, ...p.tracks.slice(1).map((c, j) => h("li", {},
+        h("button.linklike", { onclick: () => openTrack(c.track_id) }, trackName(c)),
+        h("span.move", {}, ` ${p.tracks[j].camelot} → ${c.camelot} ${MOVE_WORDS[c.move] || c.move || ""}, ${bpmChange(c.breakdown.evidence, c.bpm_pct)}`),
+        h("div.why", { "data-testid": "path-hop-why" }, c.explanation || "")))))));
+  status(`${res.paths.length} harmonic path${res.paths.length === 1 ? "" : "s"} from ${a.title} to ${b.title}.`);
 }
 
 async function loadRecommendations(t) {
@@ -449,7 +486,7 @@ function renderSets(res, index) {
         const tr = s.transitions[i - 1];
         return h("tr", {}, h("td", {}, t.position), h("td", {}, h("button.linklike", { onclick: () => openTrack(t.id) }, trackName(t))),
           h("td", {}, t.camelot || "?"), h("td", {}, t.bpm ?? "?"),
-          h("td", {}, tr ? `${tr.key_move} ${MOVE_WORDS[tr.move] || tr.move || ""}, ${tr.bpm_pct > 0 ? "+" : ""}${tr.bpm_pct} %` : "start"),
+          h("td", {}, tr ? `${tr.key_move} ${MOVE_WORDS[tr.move] || tr.move || ""}, ${bpmChange(tr.breakdown.evidence, tr.bpm_pct)}` : "start"),
           h("td.why", { "data-testid": "hop-why" }, tr ? tr.explanation || "" : ""));
       })),
   );

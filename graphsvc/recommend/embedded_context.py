@@ -104,17 +104,18 @@ class EmbeddedEvidence:
         return [(x, list(s.set_entries.get(x, ())), sorted(s.played_set.get(x, ()))) for x in order]
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
-        """Each artist's collaborators by weight: sorted once per artist and loaded graph (a hub artist of
-        a big graph has thousands, and every track it is on asks again)."""
+        """Each artist's ``n`` strongest collaborators: kept per (artist, n) and loaded graph (a hub artist of
+        a big graph has thousands to sort, and every track it is on asks again; ``n`` is a fixed cap, so
+        the memo holds at most ``n`` per artist)."""
         g = self.store.collab
         out = {}
         for x in artists:
             if x in g:
-                key = ("collaborators", x)
+                key = ("collaborators", x, n)
                 got = self.cache.get(key)
                 if got is None:
-                    got = self.cache[key] = _by_count((y, attrs["weight"]) for y, attrs in g.adj[x].items())
-                out[x] = got[:n]
+                    got = self.cache[key] = _by_count((y, attrs["weight"]) for y, attrs in g.adj[x].items())[:n]
+                out[x] = got
         return out
 
     def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int):

@@ -561,8 +561,7 @@ def _built(search: _Search, st: _State) -> BuiltSet:
             "bpm_pct": None if c.bpm_pct is None else round(c.bpm_pct, 2),
             "energy_delta": c.breakdown.get("energy_delta"),
             "real_transitions": c.transitions, "score": round(c.score, 4), "explanation": why.explanation,
-            "breakdown": {**c.breakdown, "evidence": why.evidence, "contributions": why.contributions,
-                          "reached_by": why.reached_by},
+            "breakdown": hops.explained_breakdown(c, why),
         })
     known = [abs(t["energy"] - t["target_energy"]) for t in tracks
              if t["energy"] is not None and t["target_energy"] is not None]

@@ -18,7 +18,7 @@ import numpy as np
 from graphsvc.graph.base import Candidate
 from graphsvc.recommend.features import Fit
 from graphsvc.recommend.model import Ranker
-from graphsvc.recommend.service import Ranked, rank_one
+from graphsvc.recommend.service import Explained, Ranked, rank_one
 
 LOG_ODDS_SPAN = 4.0
 
@@ -71,3 +71,9 @@ def candidate(r: Ranked, i: int, ft: Fit, ranker_source: str, top: float | None 
         breakdown={"score": round(score, 4), "utility": round(u, 6), "top_utility": round(top, 6),
                    "energy_delta": None if ft.energy_delta is None else round(ft.energy_delta, 4),
                    "ranker": ranker_source})
+
+
+def explained_breakdown(c: Candidate, why: Explained) -> dict[str, Any]:
+    """A hop's breakdown with the recommender's evidence, contributions and reach (as sets and paths
+    answer it)."""
+    return {**c.breakdown, "evidence": why.evidence, "contributions": why.contributions, "reached_by": why.reached_by}

@@ -7,7 +7,8 @@
    constraints (the ``score`` ``/recommendations`` would give it; a track the recommender did not reach
    from x is ranked from the same evidence). The paths are ordered by (hops, log-likelihood desc, track
    ids), the log-likelihood being the sum of the hops' log-probabilities: the path the recommender finds
-   most likely as a whole. Each hop carries the recommender's sentence, evidence and contributions.
+   most likely as a whole. Each hop of the returned paths carries the recommender's sentence, evidence
+   and contributions.
 
 The recommender ranks the tracks after each distinct track of the candidate paths once (a path of h hops
 from a shares its first track with every other), so a request costs at most ``POOL_CAP`` x (max_len - 2)
@@ -28,7 +29,7 @@ from graphsvc.harmonic import Strictness
 from graphsvc.recommend import hops
 from graphsvc.recommend.features import Constraints
 from graphsvc.recommend.model import Ranker
-from graphsvc.recommend.service import Ranked, rank
+from graphsvc.recommend.service import Explained, Ranked, rank
 
 POOL_FACTOR = 3
 POOL_CAP = 12
@@ -38,10 +39,32 @@ POOL_CAP = 12
 class RankedHop:
     hop: Candidate  # score: the recommender's probability of the hop; breakdown: utility, top_utility, ...
     log_p: float
-    explanation: str
-    evidence: dict[str, Any]
-    contributions: dict[str, float]
-    reached_by: list[str]
+    row: tuple[Ranked, int]  # where the recommender ranked it
+    why: Explained | None = None  # its sentence, evidence and contributions: filled for the returned paths
+
+    def _why(self) -> Explained:
+        assert self.why is not None, "explained only on the paths ranked_paths returns"
+        return self.why
+
+    @property
+    def explanation(self) -> str:
+        return self._why().explanation
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return self._why().evidence
+
+    @property
+    def contributions(self) -> dict[str, float]:
+        return self._why().contributions
+
+    @property
+    def reached_by(self) -> list[str]:
+        return self._why().reached_by
+
+    def breakdown(self) -> dict[str, Any]:
+        """The hop's breakdown with the recommender's evidence, as the API answers it."""
+        return hops.explained_breakdown(self.hop, self._why())
 
 
 @dataclass
@@ -87,13 +110,18 @@ def ranked_paths(store: Any, ranker: Ranker, a: int, b: int, *, k: int = 3, max_
         one, i = where
         u = float(one.u[i])
         log_p = u - (lse if one is r else float(np.logaddexp(lse, u)))  # not reached: y joins the softmax
-        why = one.explained(ranker, np.array([i]))[0]
         c = hops.candidate(one, i, one.cands.fit_at(i), ranker.source, top=hops.top_utility(r),
                            score=float(np.exp(log_p)))
         c.breakdown.update(score=round(c.score, 6), log_p=round(log_p, 6), rule3_score=round(rule3.score, 4))
-        got = made[x, y] = RankedHop(c, log_p, why.explanation, why.evidence, why.contributions, why.reached_by)
+        got = made[x, y] = RankedHop(c, log_p, (one, i))
         return got
 
     paths = [RankedPath(p[0], [hop(x.track_id, y.track_id, y) for x, y in pairwise(p)]) for p in found]
     paths.sort(key=lambda p: (len(p.hops), -p.log_likelihood, p.track_ids))
-    return paths[:int(k)], found
+    best = paths[:int(k)]
+    for p in best:  # explained only where returned: the pool's other paths are scored, not shown
+        for h in p.hops:
+            if h.why is None:
+                r, i = h.row
+                h.why = r.explained(ranker, np.array([i]))[0]
+    return best, found

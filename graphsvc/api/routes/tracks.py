@@ -168,9 +168,8 @@ async def harmonic_path(
         "paths": [{"hops": len(p.hops), "log_likelihood": round(p.log_likelihood, 6),
                    "total_score": round(p.total_score, 6),
                    "tracks": [{**_cand(p.start), "explanation": None}] + [
-                       {**_cand(h.hop), "explanation": h.explanation,
-                        "breakdown": {**h.hop.breakdown, "evidence": h.evidence, "contributions": h.contributions,
-                                      "reached_by": h.reached_by}} for h in p.hops]}
+                       {**_cand(h.hop), "explanation": h.explanation, "breakdown": h.breakdown()}
+                       for h in p.hops]}
                   for p in paths],
         "budget_exhausted": bool(getattr(found, "budget_exhausted", False)),
         "diagnosis": diagnosis, "warnings": warnings,

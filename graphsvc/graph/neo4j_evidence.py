@@ -37,13 +37,13 @@ class Neo4jEvidence:
             for k in _PLAIN_FACTS:
                 f[k] = props.get(k)
             for k in _LIST_FACTS:
-                f[k] = list(props.get(k) or [])
+                f[k] = tuple(props.get(k) or ())
             for k in ("plays", "sets", "djs", "plays_recent"):
                 f[k] = int(f[k] or 0)
             f["trend"] = float(f["trend"] or 0.0)
             f["label_id"] = r["label_id"]
-            f["artist_ids"] = sorted(int(a) for a in r["artist_ids"])
-            f["primary_ids"] = sorted(int(a) for a in r["primary_ids"])
+            f["artist_ids"] = tuple(sorted(int(a) for a in r["artist_ids"]))
+            f["primary_ids"] = tuple(sorted(int(a) for a in r["primary_ids"]))
             out[f["id"]] = f
         return out
 

@@ -56,7 +56,7 @@ class Context:
     inn: dict[int, tuple[int, int, date | None]] = field(default_factory=dict)
     two_hop: dict[int, int] = field(default_factory=dict)  # c -> sum over x of n(a->x) * n(x->c)
     # the scanned sets: per candidate the position offsets from the source (c pos - a pos), within +-near
-    offsets: dict[int, list[int]] = field(default_factory=dict)
+    offsets: dict[int, tuple[int, ...]] = field(default_factory=dict)
     shared_sets: dict[int, int] = field(default_factory=dict)  # c -> scanned sets that also contain c
     sets_scanned: int = 0
     collaborators: dict[int, int] = field(default_factory=dict)  # artist -> strongest weight with a source artist

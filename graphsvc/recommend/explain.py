@@ -50,7 +50,7 @@ def static_evidence(ctx: Context, c: dict[str, Any]) -> dict[str, Any]:
     i = ctx.inn.get(cid)
     out["preceded"] = None if i is None else {"times": i[0], "djs": i[1], "last_seen": i[2]}
     out["via_tracks"] = ctx.two_hop.get(cid) or None
-    offs = ctx.offsets.get(cid) or []
+    offs = ctx.offsets.get(cid, ())
     out["same_sets"] = ({"sets": ctx.shared_sets.get(cid, 0), "sets_scanned": ctx.sets_scanned,
                          "positions_after": sorted({d for d in offs if d > 0}),
                          "positions_before": sorted({-d for d in offs if d < 0})}

@@ -131,7 +131,7 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
                     offsets[c].append(off)
         for dj in djs:
             dj_sets[dj] += 1
-    ctx.offsets = {c: sorted(v) for c, v in offsets.items()}
+    ctx.offsets = {c: tuple(sorted(v)) for c, v in offsets.items()}  # tuples: see EmbeddedEvidence.facts
     ctx.shared_sets = dict(shared)
 
     src_artists = list(src["artist_ids"])

@@ -198,6 +198,8 @@ class EmbeddedStore:
         self.trans_in: dict[int, dict[int, tuple]] = defaultdict(dict)
         self.by_track: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
         self.by_artist: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        # per track: (artist ids of any role, primary artist ids), sorted (see _load_rows)
+        self.credit_ids: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self.collab = nx.Graph()
         self.set_entries: dict[int, list[tuple[int, int]]] = defaultdict(list)  # set -> [(pos, track)]
         self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
@@ -327,6 +329,17 @@ class EmbeddedStore:
             if tid in tracks and aid in artists:
                 by_track[tid].append((aid, role, pos))
                 by_artist[aid].append((tid, role, pos))
+        # one shared tuple per distinct value, made before the load's full collection: tuples of ints are
+        # then never tracked by the cyclic GC, nor are the recommender's facts dicts that hold them
+        # (recommend.embedded_context), which keeps its full collections short on a big graph
+        distinct: dict[tuple, tuple] = {}
+        credit_ids = self.credit_ids
+        for tid, credited in by_track.items():
+            every = tuple(sorted({a for a, _, _ in credited}))
+            primary = tuple(sorted({a for a, role, _ in credited if role == "primary"}))
+            pair = (distinct.setdefault(every, every), distinct.setdefault(primary, primary))
+            credit_ids[tid] = distinct.setdefault(pair, pair)
+        del distinct
         self.collab.add_nodes_from(artists)
         self.collab.add_edges_from(
             (a, b, {"weight": w, "first_year": fy, "last_year": ly})

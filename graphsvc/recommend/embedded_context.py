@@ -20,6 +20,7 @@ _FACTS_MEMO = 200_000  # facts dicts kept per loaded graph
 # the narrow-window shortcut is tried only when the source's key holds this many tracks: on a smaller
 # graph it rarely fills the places, and the full window it then falls back to is cheap anyway
 _NARROW_MIN_BAND = 2_000
+_NO_CREDITS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
 def _by_count(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -46,32 +47,22 @@ class EmbeddedEvidence:
     def _interned(self, t: tuple) -> tuple:
         """One shared tuple per distinct value. A tuple of atoms stops being tracked by the garbage
         collector at the first young collection after it is made, and a dict whose values are all
-        untracked is never tracked: the facts dicts of tracks whose genres and credits were seen before
-        are born untracked (see ``facts``)."""
-        interned = self.cache.get(("interned",))
+        untracked is never tracked: the facts dicts of tracks whose genre lists were seen before are born
+        untracked (see ``facts``)."""
+        interned = self.cache.get(("interned",))  # (genre lists: a few hundred distinct)
         if interned is None:
             interned = self.cache[("interned",)] = {}
         return interned.setdefault(t, t)
 
-    def _credits(self, i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(artist ids any role, primary ids), sorted; cached per track (interned tuples: see ``facts``)."""
-        key = ("credits", i)
-        got = self.cache.get(key)
-        if got is None:
-            credits = self.store.by_track.get(i, ())
-            got = self.cache[key] = (self._interned(tuple(sorted({a for a, _, _ in credits}))),
-                                     self._interned(tuple(sorted({a for a, role, _ in credits if role == "primary"}))))
-        return got
-
     def facts(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Facts dicts, built once per track and loaded graph (callers never mutate them); the memo is
         dropped whole past _FACTS_MEMO tracks, so a long-running API on a big graph stays bounded.
-        Every value is atomic or an interned tuple of atoms, so the cyclic garbage collector does not
-        track the dicts (from birth, or after its next full collection): with lists inside, the memo and
-        the kept contexts held ~2M tracked objects at 1M tracks, and each full collection stalled a
-        request for ~1 s."""
+        Every value is atomic or a shared tuple of atoms (the credits made at load, ``store.credit_ids``;
+        genre lists interned), so the cyclic garbage collector does not track the dicts: with lists
+        inside, the memo and the kept contexts held ~2M tracked objects at 1M tracks, and each full
+        collection stalled a request for ~1 s."""
         out = {}
-        tracks = self.store.tracks
+        tracks, credits = self.store.tracks, self.store.credit_ids
         memo = self.cache.get(("facts",))
         if memo is None or len(memo) > _FACTS_MEMO:
             memo = self.cache[("facts",)] = {}
@@ -83,7 +74,7 @@ class EmbeddedEvidence:
             t = tracks.get(i)
             if t is None:
                 continue
-            artist_ids, primary_ids = self._credits(i)
+            artist_ids, primary_ids = credits.get(i, _NO_CREDITS)
             out[i] = memo[i] = {
                 "id": t.id, "title": t.title, "version": t.version, "artists": t.artists, "bpm": t.bpm,
                 "camelot": t.camelot, "energy": t.energy, "genres": self._interned(tuple(t.genres or ())),

@@ -313,6 +313,36 @@ def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_fa
     assert shortcut > 30  # the shortcut was really exercised
 
 
+def test_a_key_filter_read_first_gives_the_whole_blocks_answer(synthetic_store_factory):
+    """A request with a key filter on a source whose candidates were never featurized reads their keys and
+    tempos first and featurizes only those that pass; it must rank exactly as filtering the whole
+    featurized block does (the path taken once a default request has kept that block)."""
+    import random
+
+    from graphsvc.recommend.service import rank
+
+    store = synthetic_store_factory("rec_prefilter", 3000, 13)
+    ranker = Ranker.prior()
+    rng = random.Random(13)
+    known = sorted(t.id for t in store.tracks.values() if t.camelot and t.bpm)
+    dropped_by_key = 0
+    for a in rng.sample(known, 60):
+        con = Constraints(strictness=rng.choice(["strict", "normal", "relaxed"]),
+                          bpm_window_pct=rng.choice([2.0, 6.0, 12.0]), half_double=rng.random() < 0.5,
+                          max_pitch_shift=rng.choice([0, 0, 2]))
+        first = rank(store, ranker, a, con)  # nothing kept for this source: the key filter is read first
+        assert "block" not in first.ctx.memo
+        rank(store, ranker, a, DEFAULTS)  # keeps the whole featurized block
+        again = rank(store, ranker, a, con)
+        assert "block" in again.ctx.memo
+        assert first.cands.ids == again.cands.ids, (a, con)
+        assert first.cands.dropped == again.cands.dropped and first.cands.considered == again.cands.considered
+        assert np.array_equal(first.cands.X, again.cands.X) and np.array_equal(first.u, again.u)
+        assert first.order.tolist() == again.order.tolist()
+        dropped_by_key += first.cands.dropped["key"]
+    assert dropped_by_key > 0  # the filter really dropped candidates
+
+
 def test_a_refreshed_store_forgets_what_it_derived_from_the_old_graph(pg_url):
     """refresh() reloads gold in place: the recommender's cached evidence and the charts must follow."""
     with psycopg.connect(pg_url) as conn:

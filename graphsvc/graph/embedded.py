@@ -908,6 +908,11 @@ class EmbeddedStore:
 
         return EmbeddedEvidence(self).facts(ids)
 
+    def track_tempo_keys(self, ids: Any) -> dict[int, tuple[str | None, float | None]]:
+        """(Camelot key, BPM) of each existing track of ``ids``: what a key filter reads first."""
+        tracks = self.tracks
+        return {i: (t.camelot, t.bpm) for i in ids if (t := tracks.get(i)) is not None}
+
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts), cached per arguments."""
         from graphsvc.charts import embedded_charts

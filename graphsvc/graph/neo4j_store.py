@@ -531,6 +531,10 @@ class Neo4jStore:
 
         return Neo4jEvidence(self).facts(ids)
 
+    def track_tempo_keys(self, ids: Any) -> dict[int, tuple[str | None, float | None]]:
+        """(Camelot key, BPM) of each existing track of ``ids`` (from ``rec_facts``)."""
+        return {i: (f["camelot"], f["bpm"]) for i, f in self.track_facts(ids).items()}
+
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts)."""
         from graphsvc.charts import MIN_RECENT_PLAYS, MIN_RECENT_PLAYS_ARTIST, check

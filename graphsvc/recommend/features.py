@@ -294,20 +294,37 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
     return _constrained(ctx, static_block(ctx, facts, [c for c in all_ids if c in facts]), con, len(all_ids))
 
 
-def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock | None, con: Constraints) -> Candidates:
+def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock | None, con: Constraints,
+                     dropped_before: dict[str, int] | None = None) -> Candidates:
     """:func:`featurize` of a context whose candidates are exactly ``static``'s and ``extra``'s: ``static``
-    kept from an earlier request on the same source, ``extra`` (its harmonic window's others) after it."""
+    kept from an earlier request on the same source, ``extra`` (its harmonic window's others) after it.
+    ``dropped_before``: the candidates :func:`prefilter` already left out of ``static`` (counted as dropped)."""
     block = static if extra is None else _merge(static, extra)
-    return _constrained(ctx, block, con, len(ctx.candidate_ids()))
+    return _constrained(ctx, block, con, len(ctx.candidate_ids()), dropped_before)
 
 
-def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered: int) -> Candidates:
-    """The constraint-dependent columns (key, bpm, energy) and the filter, on a block of candidates."""
-    src = ctx.source
-    cand_ids = block.ids
-    n = len(cand_ids)
+def prefilter(src: dict[str, Any], ids: list[int], tempo_keys: dict[int, tuple[str | None, float | None]],
+              con: Constraints) -> tuple[list[int], dict[str, int]]:
+    """The ``ids`` that pass the constraints after ``src`` from their keys and tempos alone (the same test
+    as :func:`featurize`), and how many were dropped per reason: a request that filters by key need not
+    read the facts of, nor featurize, the candidates it drops (most of them, at strictness normal)."""
+    cb = _col([_nan_if_none(tempo_keys[c][1]) for c in ids])
+    ck = _col([-1 if (k := tempo_keys[c][0]) is None else _KIDX.get(k, -1) for c in ids], np.int64)
+    *_, reject_bpm, reject_key = _fit_columns(src, cb, ck, con)
+    keep = np.flatnonzero(~(reject_bpm | reject_key)).tolist()
+    return [ids[i] for i in keep], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}
+
+
+def _nan_if_none(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+def _fit_columns(src: dict[str, Any], cb: np.ndarray, ck: np.ndarray,
+                 con: Constraints) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(BPM %, pitch shift, key as played, move, rejected by BPM, rejected by key) of candidates with tempos
+    ``cb`` (NaN unknown) and key indexes ``ck`` (-1 unknown) after ``src`` under ``con``."""
+    n = len(cb)
     nan = math.nan
-    cb, ck, ce = block.bpm, block.key, block.energy
     sb = src["bpm"]
     sk = _KIDX.get(src["camelot"], -1) if src["camelot"] is not None else -1
     pct = np.full(n, nan)
@@ -337,6 +354,18 @@ def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered:
         has = eff >= 0
         move = np.where(has, _MOVE_TABLE[sk, np.maximum(eff, 0)], -1)
     reject_key = ~reject_bpm & (move >= 0) & ~_ALLOWED[con.strictness][np.maximum(move, 0)]
+    return pct, semis, eff, move, reject_bpm, reject_key
+
+
+def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered: int,
+                 dropped_before: dict[str, int] | None = None) -> Candidates:
+    """The constraint-dependent columns (key, bpm, energy) and the filter, on a block of candidates."""
+    src = ctx.source
+    cand_ids = block.ids
+    n = len(cand_ids)
+    nan = math.nan
+    ce = block.energy
+    pct, semis, eff, move, reject_bpm, reject_key = _fit_columns(src, block.bpm, block.key, con)
     se = src["energy"]
     delta = ce - se if se is not None else np.full(n, nan)
     X = np.zeros((n, len(FEATURES)))
@@ -349,5 +378,7 @@ def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered:
     idx = np.flatnonzero(keep)
     kept = idx.tolist()
     facts = {cand_ids[i]: block.facts[i] for i in kept}
+    before = dropped_before or {"key": 0, "bpm": 0}
     return Candidates([cand_ids[i] for i in kept], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
-                      delta[idx], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}, considered)
+                      delta[idx], {"key": before["key"] + int(reject_key.sum()),
+                                   "bpm": before["bpm"] + int(reject_bpm.sum())}, considered)

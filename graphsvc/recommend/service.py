@@ -22,7 +22,7 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, static_block
+from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, prefilter, static_block
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -76,14 +76,30 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     if ctx is None:
         raise NotFound(f"track {track_id} does not exist")
     block = ctx.memo.get("block")
-    if block is None:
+    dropped_before = None
+    if block is not None:
+        static: Any = block.positions
+    elif con.strictness != "any":
+        # a key filter drops most candidates: read the keys and tempos first and featurize only the rest
+        # (the same rows and counts as filtering the whole block); kept for this source and constraints
+        # (a set builder or a path search asks one source once per search, the API's default never)
+        got = ctx.memo.get("constrained_block")
+        if got is None or got[0] != con:
+            ids = ctx.static_candidate_ids()
+            tempo_keys = store.track_tempo_keys(ids)
+            kept, dropped = prefilter(ctx.source, [c for c in ids if c in tempo_keys], tempo_keys, con)
+            facts = store.track_facts(kept)
+            got = ctx.memo["constrained_block"] = (
+                con, static_block(ctx, facts, [c for c in kept if c in facts]), dropped, set(ids))
+        _, block, dropped_before, static = got
+    else:
         ids = ctx.static_candidate_ids()
         facts = store.track_facts(ids)
         block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
-    have = block.positions
+        static = block.positions
     src = ctx.source["id"]
-    extra_ids = sorted({c for c in ctx.window if c not in have and c != src})
-    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con)
+    extra_ids = sorted({c for c in ctx.window if c not in static and c != src})
+    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, dropped_before)
 
 
 def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:

@@ -272,10 +272,8 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
                 j = memo[key] = len(src_scene & cs) / len(src_scene | cs) - 0.5
             col15.append(j)
         X[:, 15] = col15
-    return StaticBlock(
-        ids, fl, X, _col([nan if f["bpm"] is None else f["bpm"] for f in fl]),
-        _col([_KIDX.get(f["camelot"], -1) if f["camelot"] is not None else -1 for f in fl], np.int64),
-        _col([nan if f["energy"] is None else f["energy"] for f in fl]))
+    bpm_col, key_col = _tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
+    return StaticBlock(ids, fl, X, bpm_col, key_col, _col([nan if f["energy"] is None else f["energy"] for f in fl]))
 
 
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
@@ -308,15 +306,17 @@ def prefilter(src: dict[str, Any], ids: list[int], tempo_keys: dict[int, tuple[s
     """The ``ids`` that pass the constraints after ``src`` from their keys and tempos alone (the same test
     as :func:`featurize`), and how many were dropped per reason: a request that filters by key need not
     read the facts of, nor featurize, the candidates it drops (most of them, at strictness normal)."""
-    cb = _col([_nan_if_none(tempo_keys[c][1]) for c in ids])
-    ck = _col([-1 if (k := tempo_keys[c][0]) is None else _KIDX.get(k, -1) for c in ids], np.int64)
-    *_, reject_bpm, reject_key = _fit_columns(src, cb, ck, con)
+    *_, reject_bpm, reject_key = _fit_columns(src, *_tempo_key_columns([tempo_keys[c] for c in ids]), con)
     keep = np.flatnonzero(~(reject_bpm | reject_key)).tolist()
     return [ids[i] for i in keep], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}
 
 
-def _nan_if_none(x: float | None) -> float:
-    return math.nan if x is None else x
+def _tempo_key_columns(pairs: list[tuple[str | None, float | None]]) -> tuple[np.ndarray, np.ndarray]:
+    """(BPM column, NaN unknown; key index column, -1 unknown) of (Camelot key, BPM) pairs: what
+    :func:`_fit_columns` tests, built the same way for a featurized block and for :func:`prefilter`."""
+    nan = math.nan
+    return (_col([nan if b is None else b for _, b in pairs]),
+            _col([-1 if k is None else _KIDX.get(k, -1) for k, _ in pairs], np.int64))
 
 
 def _fit_columns(src: dict[str, Any], cb: np.ndarray, ck: np.ndarray,

@@ -290,10 +290,9 @@ def test_vectorized_fit_equals_the_one_candidate_reference():
 
 
 def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_factory):
-    """EmbeddedEvidence.window answers from a quarter of the BPM window when the best key group alone
-    fills it; on a graph big enough for the shortcut it must equal the full window's answer."""
+    """EmbeddedEvidence.window answers from the tempo-nearest tracks of the best key group when they alone
+    fill it; on a graph big enough for the shortcut it must equal the full window's answer."""
     import random
-    from dataclasses import replace
 
     from graphsvc.recommend.embedded_context import EmbeddedEvidence
 
@@ -305,11 +304,11 @@ def test_narrow_window_shortcut_gives_the_full_windows_answer(synthetic_store_fa
     for _ in range(150):
         a = rng.choice(known)
         con = Constraints(strictness=rng.choice(["strict", "normal", "relaxed"]),
-                          bpm_window_pct=rng.choice([2.0, 6.0, 12.0]), half_double=rng.random() < 0.5)
+                          bpm_window_pct=rng.choice([0.5, 2.0, 6.0, 12.0]), half_double=rng.random() < 0.5)
+        n = rng.choice([1, 20, 60, 400])
         trans = store.trans_out.get(a, {})
-        assert ev.window(a, con, 60) == ev._window_ids(a, con, 60, trans), (a, con)
-        narrow = replace(con, bpm_window_pct=con.bpm_window_pct / 4)
-        shortcut += ev._window_ids(a, narrow, 60, trans, best_group_only=True) is not None
+        assert ev.window(a, con, n) == ev._window_ids(a, con, n, trans), (a, con, n)
+        shortcut += ev._best_group(a, con, n, trans) is not None
     assert shortcut > 30  # the shortcut was really exercised
 
 

@@ -7,9 +7,10 @@ store (they depend only on the loaded graph, which is replaced as a whole on ref
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graphsvc.graph.embedded import EmbeddedStore
@@ -169,48 +170,66 @@ class EmbeddedEvidence:
 
     def window(self, a: int, constraints: Any, n: int) -> list[int]:
         """Rule 3's window candidates in rule-3 order (move-score group, then BPM distance, then id). Exact
-        shortcut: the best group's tracks within a quarter of the BPM window are a prefix of that group
-        within the whole window, so when they alone fill the ``n`` places the answer is the same as the
-        full window's (a big graph answers from a narrow BPM band; otherwise the full window is cut)."""
-        from dataclasses import replace
-
+        shortcut on a big graph (``_best_group``): when the best group's tracks nearest in tempo alone fill
+        the ``n`` places, they are the answer; otherwise the full window is cut."""
         s = self.store
         trans = s.trans_out.get(a, {})
         c = constraints
-        key = s.tracks[a].camelot if a in s.tracks else None
-        band = len(s.by_key.get(key, ((), ()))[0]) if key is not None else 0
+        t = s.tracks.get(a)
+        band = len(s.by_key.get(t.camelot, ((), ()))[0]) if t is not None and t.camelot is not None else 0
         if c.max_pitch_shift == 0 and c.bpm_window_pct > 0 and band >= _NARROW_MIN_BAND:
-            got = self._window_ids(a, replace(c, bpm_window_pct=c.bpm_window_pct / 4), n, trans, best_group_only=True)
+            got = self._best_group(a, c, n, trans)
             if got is not None:
                 return got
         return self._window_ids(a, c, n, trans)
 
-    @overload
-    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: Literal[False] = False) -> list[int]:
-        ...
+    def _best_group(self, a: int, c: Any, n: int, trans: dict) -> list[int] | None:
+        """The ``n`` first window candidates when the best move-score group alone fills them, else None.
 
-    @overload
-    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: bool) -> list[int] | None:
-        ...
-
-    def _window_ids(self, a: int, c: Any, n: int, trans: dict, best_group_only: bool = False) -> list[int] | None:
-        """The window's ids; with ``best_group_only``, those of the best move-score group when they alone
-        fill the ``n`` places, else None (the shortcut does not apply)."""
+        Every track of a key within ``r`` % of the source's tempo (at any of the half/double factors) lies
+        in that key's bisected tempo ranges of radius ``r``, and every track outside them is further than
+        ``r``. So the smallest radius (``w`` / 64, doubled up to ``w``) whose ranges hold ``n`` tracks besides
+        the source and its successors (which the window excludes) is counted with bisect alone, and when
+        that radius does fill the ``n`` places, the nearest ``n`` within it are the nearest ``n`` within
+        ``w``: the same answer as the full window's first ``n``, from a few hundred tracks instead of every
+        track of the compatible keys."""
         from graphsvc import harmonic
+
+        s = self.store
+        t = s.tracks[a]
+        if t.key is None or t.bpm is None or n <= 0:
+            return None
+        compat = harmonic.compatible_keys(t.key, c.strictness)
+        best = [k for k in compat if k[2] == compat[0][2]]
+        factors = (1.0, 2.0, 0.5) if c.half_double else (1.0,)
+        need = n + len(trans) + 1
+        w = float(c.bpm_window_pct)
+        r = w / 64
+        while True:
+            held = 0
+            for key, _, _ in best:
+                bpms = s.by_key.get(key.camelot, ((), ()))[0]
+                for f in factors:
+                    centre = t.bpm / f
+                    held += (bisect_right(bpms, centre * (1 + r / 100 + 1e-9))
+                             - bisect_left(bpms, centre * (1 - r / 100 - 1e-9)))
+            if held >= need or r >= w:
+                break
+            r = min(2 * r, w)
+        skip = {a, *trans}
+        cols = s._window_columns(best, t.bpm, r, c.half_double, skip, n)
+        if cols is None:
+            return None
+        ids = cols[0].tolist()
+        return ids if len(ids) == n else None
+
+    def _window_ids(self, a: int, c: Any, n: int, trans: dict) -> list[int]:
+        """The full window's first ``n`` ids, the source's successors left out."""
         from graphsvc.graph.embedded import _RawColumns
 
         s = self.store
         raw = s._raw_sequence(a, strictness=c.strictness, bpm_window_pct=c.bpm_window_pct,
                               half_double=c.half_double, max_pitch_shift=c.max_pitch_shift, cap=len(trans) + n)
-        if best_group_only:
-            key = s.tracks[a].key
-            if not isinstance(raw, _RawColumns) or key is None:
-                return None
-            best = harmonic.compatible_keys(key, c.strictness)[0][2]
-            ids, scores = raw.ids.tolist(), raw.move_score.tolist()
-            picked = [t for t, sc in zip(ids, scores, strict=True) if sc == best and t not in trans][:n]
-            firsts = [t for t in ids if t not in trans][:n]
-            return picked if len(picked) == n and picked == firsts else None
         if isinstance(raw, _RawColumns):
             order = [int(r["track_id"]) for r in raw.evidence] + raw.ids.tolist()
         else:

@@ -457,3 +457,59 @@ def test_kept_evidence_stays_out_of_the_garbage_collectors_scans(gold):
     assert fresh
     got_fresh = store.track_facts(fresh)
     assert got_fresh and [i for i, f in got_fresh.items() if gc.is_tracked(f)] == []
+
+
+def test_embedded_evidence_lists_follow_the_documented_orders(database_factory):
+    """The embedded store loads its transitions, supports and per-artist/label track lists in the orders
+    the recommender caps by (``recommend.context``), and answers the Evidence primitives with prefixes of
+    them: checked against the same orders read from gold with SQL, on a graph full of ties (counts of 1,
+    equal plays), with the lists cut where ties fall."""
+    import random
+
+    from graphsvc.graph.synthetic import generate_gold
+    from graphsvc.recommend.embedded_context import EmbeddedEvidence
+
+    with psycopg.connect(database_factory("rec_orders")) as conn:
+        generate_gold(conn, 4_000, 11)
+        conn.commit()
+        store = EmbeddedStore.from_gold(conn)
+        ev = EmbeddedEvidence(store)
+        rng = random.Random(11)
+
+        def ids(sql: str, *args: object) -> list[int]:
+            return [r[0] for r in conn.execute(sql, args).fetchall()]
+
+        busy = ids("SELECT from_id FROM gold.transitions_to GROUP BY from_id ORDER BY count(*) DESC, from_id LIMIT 40")
+        for a in busy + rng.sample(sorted(store.tracks), 40):
+            for n in (1, 3, 200):
+                out, inn = ev.transitions(a, n)
+                assert [c for c, *_ in out] == ids("SELECT to_id FROM gold.transitions_to WHERE from_id = %s "
+                                                   "ORDER BY count DESC, to_id LIMIT %s", a, n)
+                assert [c for c, *_ in inn] == ids("SELECT from_id FROM gold.transitions_to WHERE to_id = %s "
+                                                   "ORDER BY count DESC, from_id LIMIT %s", a, n)
+            want: dict[int, int] = {}
+            for x, n1 in conn.execute("SELECT to_id, count FROM gold.transitions_to WHERE from_id = %s "
+                                      "ORDER BY count DESC, to_id LIMIT 5", (a,)).fetchall():
+                for c, n2 in conn.execute("SELECT to_id, count FROM gold.transitions_to WHERE from_id = %s "
+                                          "ORDER BY count DESC, to_id LIMIT 4", (x,)).fetchall():
+                    if c != a:
+                        want[c] = want.get(c, 0) + n1 * n2
+            assert ev.two_hop(a, 5, 4) == want
+        artists = ids("SELECT artist_id FROM gold.by GROUP BY artist_id ORDER BY count(*) DESC, artist_id LIMIT 60")
+        for primary in (False, True):
+            got = ev.artist_tracks(artists, 7, primary)
+            for x in artists:
+                assert got[x] == ids(
+                    "SELECT t.id FROM gold.track t WHERE EXISTS (SELECT 1 FROM gold.by b WHERE b.track_id = t.id "
+                    "AND b.artist_id = %s AND (b.role = 'primary' OR NOT %s)) ORDER BY t.plays DESC, t.id LIMIT 7",
+                    x, primary), (x, primary)
+        for lab in ids("SELECT id FROM gold.label ORDER BY id LIMIT 30"):
+            assert ev.label_tracks(lab, 9) == ids("SELECT id FROM gold.track WHERE label_id = %s "
+                                                  "ORDER BY plays DESC, id LIMIT 9", lab)
+        djs = ids("SELECT dj_id FROM gold.supports GROUP BY dj_id ORDER BY count(*) DESC, dj_id LIMIT 30")
+        supported, _ = ev.dj_lists(djs, 6, 5)
+        for dj in djs:
+            assert supported[dj] == [tuple(r) for r in conn.execute(
+                "SELECT artist_id, count FROM gold.supports WHERE dj_id = %s ORDER BY count DESC, artist_id LIMIT 6",
+                (dj,)).fetchall()]
+    store.close()

@@ -169,6 +169,18 @@ def _tagged(window: Iterable[tuple[float, int]], move: harmonic.Move,
     return ((p, i, move, pitched) for p, i in window)
 
 
+_NO_CREDITS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+def _most_played_first(t: _Track) -> tuple[int, int]:
+    return -(t.plays or 0), t.id
+
+
+def _count_first(row: tuple[int, int, tuple]) -> tuple[int, int, int]:
+    """Sort key of (from, to, (count, ...)) relationship rows: count desc, from, to."""
+    return -row[2][0], row[0], row[1]
+
+
 def _pct(sb: float, tb: float, half_double: bool) -> float:
     # the expression of harmonic.bpm_distance_pct, inlined for the hot loop (same float result)
     if half_double:
@@ -200,6 +212,10 @@ class EmbeddedStore:
         self.by_artist: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
         # per track: (artist ids of any role, primary artist ids), sorted (see _load_rows)
         self.credit_ids: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        # per artist its tracks (any role; primary only) most played first: (plays desc, id asc), as
+        # label_tracks per label (what the recommender's artist and label candidates are prefixes of)
+        self.artist_top: dict[int, list[int]] = defaultdict(list)
+        self.artist_top_primary: dict[int, list[int]] = defaultdict(list)
         self.collab = nx.Graph()
         self.set_entries: dict[int, list[tuple[int, int]]] = defaultdict(list)  # set -> [(pos, track)]
         self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
@@ -287,8 +303,6 @@ class EmbeddedStore:
                 self.key_tracks[t.camelot].append(t.id)
                 if t.bpm is not None:
                     per_key[t.camelot].append((t.bpm, t.id))
-            if t.label_id is not None and t.label_id in labels:
-                self.label_tracks[t.label_id].append(t.id)
         genre_code: dict[Any, int] = {}
         cat_bpm: list[float] = []
         cat_ids: list[int] = []
@@ -340,6 +354,15 @@ class EmbeddedStore:
             pair = (distinct.setdefault(every, every), distinct.setdefault(primary, primary))
             credit_ids[tid] = distinct.setdefault(pair, pair)
         del distinct
+        label_tracks, artist_top, artist_top_primary = self.label_tracks, self.artist_top, self.artist_top_primary
+        for t in sorted(tracks.values(), key=_most_played_first):
+            if t.label_id is not None and t.label_id in labels:
+                label_tracks[t.label_id].append(t.id)
+            every, primary = credit_ids.get(t.id, _NO_CREDITS)
+            for a in every:
+                artist_top[a].append(t.id)
+            for a in primary:
+                artist_top_primary[a].append(t.id)
         self.collab.add_nodes_from(artists)
         self.collab.add_edges_from(
             (a, b, {"weight": w, "first_year": fy, "last_year": ly})
@@ -348,11 +371,16 @@ class EmbeddedStore:
         )
         self._collab_csr()
         trans_out, trans_in = self.trans_out, self.trans_in
-        for f, t, n, djs, last in tables["transitions_to"]:
-            if f in tracks and t in tracks:
-                v = (n, djs, shared.setdefault(last, last))
-                trans_out[f][t] = v
-                trans_in[t][f] = v
+        # inserted in the recommender's order (count desc, then id): every track's successors and
+        # predecessors are then listed best first, and its top lists are prefixes, not sorts
+        # (recommend.embedded_context; the other readers of these dicts do not depend on their order)
+        trans = [(f, t, (n, djs, shared.setdefault(last, last))) for f, t, n, djs, last in tables["transitions_to"]
+                 if f in tracks and t in tracks]
+        trans.sort(key=_count_first)
+        for f, t, v in trans:
+            trans_out[f][t] = v
+            trans_in[t][f] = v
+        del trans
         set_entries, track_sets = self.set_entries, self.track_sets
         for sid, tid, pos in tables["contains"]:
             if sid in sets and tid in tracks:
@@ -362,10 +390,12 @@ class EmbeddedStore:
             if aid in artists and sid in sets:
                 self.played_set[sid].append(aid)
                 self.played_artist[aid].append(sid)
-        for dj, aid, n in tables["supports"]:
-            if dj in artists and aid in artists:
-                self.sup_out[dj][aid] = n
-                self.sup_in[aid][dj] = n
+        sup = [(dj, aid, (n,)) for dj, aid, n in tables["supports"] if dj in artists and aid in artists]
+        sup.sort(key=_count_first)  # (as the transitions: each DJ's supported artists best first)
+        for dj, aid, (n,) in sup:
+            self.sup_out[dj][aid] = n
+            self.sup_in[aid][dj] = n
+        del sup
         # millions of long-lived index objects: keep them out of the cyclic GC's generations so its
         # collections (triggered by per-request allocations) do not rescan them (p95 latency)
         gc.collect()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,13 +38,6 @@ class EmbeddedEvidence:
         if cache is None:
             cache = store.__dict__[_CACHE_ATTR] = {}
         self.cache: dict[tuple, Any] = cache
-
-    def _sorted_tracks(self, key: tuple, ids: Iterable[int]) -> list[int]:
-        got = self.cache.get(key)
-        if got is None:
-            tracks = self.store.tracks
-            got = self.cache[key] = sorted(set(ids), key=lambda t: (-tracks[t].plays, t))
-        return got
 
     def _interned(self, t: tuple) -> tuple:
         """One shared tuple per distinct value. A tuple of atoms stops being tracked by the garbage
@@ -87,17 +81,17 @@ class EmbeddedEvidence:
         return out
 
     def transitions(self, a: int, n: int):
+        """The first ``n`` of the store's successor and predecessor dicts: the load inserts them in
+        (count desc, id asc) order (``EmbeddedStore._load_rows``)."""
         s = self.store
-        out = _by_count((c, v[0]) for c, v in s.trans_out.get(a, {}).items())[:n]
-        inn = _by_count((c, v[0]) for c, v in s.trans_in.get(a, {}).items())[:n]
-        to, ti = s.trans_out.get(a, {}), s.trans_in.get(a, {})
-        return ([(c, *to[c]) for c, _ in out], [(c, *ti[c]) for c, _ in inn])
+        return ([(c, *v) for c, v in islice(s.trans_out.get(a, {}).items(), n)],
+                [(c, *v) for c, v in islice(s.trans_in.get(a, {}).items(), n)])
 
     def two_hop(self, a: int, via: int, per_via: int) -> dict[int, int]:
-        s = self.store
+        trans_out = self.store.trans_out
         two: dict[int, int] = defaultdict(int)
-        for x, n1 in _by_count((x, v[0]) for x, v in s.trans_out.get(a, {}).items())[:via]:
-            for c, n2 in _by_count((c, v[0]) for c, v in s.trans_out.get(x, {}).items())[:per_via]:
+        for x, (n1, _, _) in islice(trans_out.get(a, {}).items(), via):
+            for c, (n2, _, _) in islice(trans_out.get(x, {}).items(), per_via):
                 if c != a:
                     two[c] += n1 * n2
         return dict(two)
@@ -129,11 +123,7 @@ class EmbeddedEvidence:
         s = self.store
         supported, repertoire = {}, {}
         for dj in djs:
-            key = ("support", dj)
-            got = self.cache.get(key)
-            if got is None:
-                got = self.cache[key] = _by_count(s.sup_out.get(dj, {}).items())
-            supported[dj] = got[:n_support]
+            supported[dj] = list(islice(s.sup_out.get(dj, {}).items(), n_support))  # (load order: count desc)
             key = ("repertoire", dj)
             got = self.cache.get(key)
             if got is None:
@@ -146,14 +136,11 @@ class EmbeddedEvidence:
         return supported, repertoire
 
     def artist_tracks(self, artists: list[int], n: int, primary_only: bool) -> dict[int, list[int]]:
-        by_artist = self.store.by_artist
-        return {x: self._sorted_tracks(("artist", x, primary_only),
-                                       (t for t, role, _ in by_artist.get(x, ())
-                                        if not primary_only or role == "primary"))[:n]
-                for x in artists}
+        top = self.store.artist_top_primary if primary_only else self.store.artist_top  # (plays desc, id asc)
+        return {x: top.get(x, [])[:n] for x in artists}
 
     def label_tracks(self, label: int, n: int) -> list[int]:
-        return self._sorted_tracks(("label", label), self.store.label_tracks.get(label, ()))[:n]
+        return self.store.label_tracks.get(label, [])[:n]  # (loaded most played first)
 
     def genre_tracks(self, genre: str, n: int) -> list[int]:
         idx = self.cache.get(("genres",))

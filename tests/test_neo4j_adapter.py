@@ -530,7 +530,8 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
                     for a, lst in ev.collaborators(p["artists"], p["n"]).items()]
         if name == "rec_dj_lists":
             sup, rep = ev.dj_lists(p["djs"], p["n_support"], p["n_repertoire"])
-            return [{"dj": d, "supported": [list(x) for x in sup[d]], "repertoire": [list(x) for x in rep[d]]}
+            return [{"dj": d, "supported": [list(x) for x in zip(*(a.tolist() for a in sup[d]), strict=True)],
+                     "repertoire": [list(x) for x in zip(*(a.tolist() for a in rep[d]), strict=True)]}
                     for d in p["djs"]]
         if name == "rec_artist_tracks":
             return [{"artist": a, "tracks": ts}

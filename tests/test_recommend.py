@@ -416,16 +416,25 @@ def test_a_kept_source_answers_as_if_computed_afresh(database_factory):
     assert windows_added > 10  # the per-request window path was really exercised
 
 
-@given(st.dictionaries(st.integers(-(2**62), 2**62), st.sampled_from([0.0, 0.5, 1.0, math.log1p(3), 2.25]),
-                       max_size=300), st.integers(0, 400))
-def test_the_top_of_a_merged_repertoire_is_the_sorted_top(d, n):
-    """gather's NumPy top-n (used past 64 items) keeps exactly the order of the Python sort it replaces:
-    value desc, then id asc (ties are the rule: log1p of small counts)."""
-    from graphsvc.recommend.gather import _top
+@given(st.lists(st.lists(st.tuples(st.integers(-(2**62), 2**62) | st.integers(0, 40),
+                                   st.integers(0, 6) | st.integers(1, 10**6)), max_size=80), max_size=20),
+       st.sampled_from([None, 0, 3]), st.integers(0, 400))
+def test_the_merged_top_of_dj_lists_is_the_python_merge(lists, exclude, n):
+    """gather's NumPy merge of the DJs' support and repertoire lists gives what summing log1p(count) per id
+    in list order, dividing by the number of DJs and sorting (value desc, then id asc) gives: the same ids,
+    order and float values (ties are the rule: log1p of small counts, ids in several lists)."""
+    from collections import defaultdict
 
-    want = dict(sorted(d.items(), key=lambda p: (-p[1], p[0]))[:n])
-    got = _top(d, n)
-    assert list(got.items()) == list(want.items())
+    from graphsvc.recommend.gather import _merged_top, ranked
+
+    sums: dict[int, float] = defaultdict(float)
+    for lst in lists:
+        for t, c in lst:
+            if t != exclude:
+                sums[t] += math.log1p(c)
+    n_djs = len(lists) + 1  # (one DJ without a list: it counts in the mean)
+    want = sorted(((t, v / n_djs) for t, v in sums.items()), key=lambda p: (-p[1], p[0]))[:n]
+    assert list(_merged_top([ranked(lst) for lst in lists], n_djs, exclude, n).items()) == want
 
 
 def test_kept_evidence_stays_out_of_the_garbage_collectors_scans(gold):
@@ -460,14 +469,16 @@ def test_kept_evidence_stays_out_of_the_garbage_collectors_scans(gold):
 
 
 def test_embedded_evidence_lists_follow_the_documented_orders(database_factory):
-    """The embedded store loads its transitions, supports and per-artist/label track lists in the orders
-    the recommender caps by (``recommend.context``), and answers the Evidence primitives with prefixes of
-    them: checked against the same orders read from gold with SQL, on a graph full of ties (counts of 1,
-    equal plays), with the lists cut where ties fall."""
+    """The embedded store loads its transitions, supports, sets and per-artist/label track lists in the
+    orders the recommender caps by (``recommend.context``), and answers the Evidence primitives with
+    prefixes of them: checked against the same orders read from gold with SQL, on a graph full of ties
+    (counts of 1, equal plays), with the lists cut where ties fall; so are the same-set offsets and
+    co-occurrence ``gather`` derives from the sets."""
     import random
 
     from graphsvc.graph.synthetic import generate_gold
     from graphsvc.recommend.embedded_context import EmbeddedEvidence
+    from graphsvc.recommend.gather import gather_static
 
     with psycopg.connect(database_factory("rec_orders")) as conn:
         generate_gold(conn, 4_000, 11)
@@ -495,6 +506,22 @@ def test_embedded_evidence_lists_follow_the_documented_orders(database_factory):
                     if c != a:
                         want[c] = want.get(c, 0) + n1 * n2
             assert ev.two_hop(a, 5, 4) == want
+        for a in busy[:15] + rng.sample(sorted(store.track_sets), 15):
+            ctx = gather_static(ev, a, CAPS)
+            assert ctx is not None
+            recent = ("SELECT id FROM gold.set WHERE id IN (SELECT set_id FROM gold.contains WHERE track_id = %(a)s) "
+                      "ORDER BY date IS NULL, date DESC, id DESC LIMIT %(n)s")
+            shared = conn.execute(f"SELECT track_id, count(DISTINCT set_id) FROM gold.contains WHERE set_id IN "
+                                  f"({recent}) AND track_id <> %(a)s GROUP BY track_id", {"a": a, "n": CAPS.sets})
+            assert ctx.shared_sets == dict(shared.fetchall())
+            offsets: dict[int, list[int]] = {}
+            for c, off in conn.execute(
+                    f"SELECT x.track_id, x.position - y.position FROM gold.contains x JOIN gold.contains y "
+                    f"ON y.set_id = x.set_id AND y.track_id = %(a)s WHERE x.set_id IN ({recent}) "
+                    f"AND x.track_id <> %(a)s AND abs(x.position - y.position) <= %(near)s",
+                    {"a": a, "n": CAPS.sets, "near": CAPS.near}).fetchall():
+                offsets.setdefault(c, []).append(off)
+            assert ctx.offsets == {c: tuple(sorted(v)) for c, v in offsets.items()}
         artists = ids("SELECT artist_id FROM gold.by GROUP BY artist_id ORDER BY count(*) DESC, artist_id LIMIT 60")
         for primary in (False, True):
             got = ev.artist_tracks(artists, 7, primary)
@@ -509,7 +536,7 @@ def test_embedded_evidence_lists_follow_the_documented_orders(database_factory):
         djs = ids("SELECT dj_id FROM gold.supports GROUP BY dj_id ORDER BY count(*) DESC, dj_id LIMIT 30")
         supported, _ = ev.dj_lists(djs, 6, 5)
         for dj in djs:
-            assert supported[dj] == [tuple(r) for r in conn.execute(
+            assert list(zip(*(a.tolist() for a in supported[dj]), strict=True)) == [tuple(r) for r in conn.execute(
                 "SELECT artist_id, count FROM gold.supports WHERE dj_id = %s ORDER BY count DESC, artist_id LIMIT 6",
                 (dj,)).fetchall()]
     store.close()

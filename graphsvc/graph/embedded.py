@@ -221,6 +221,7 @@ class EmbeddedStore:
         self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
         self.played_set: dict[int, list[int]] = defaultdict(list)  # set -> djs
         self.played_artist: dict[int, list[int]] = defaultdict(list)  # artist -> sets
+        self.set_rank: dict[int, int] = {}  # set -> its place by (date desc, undated last, id desc)
         self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
         self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
         self.watermark: int = -1
@@ -390,6 +391,15 @@ class EmbeddedStore:
             if aid in artists and sid in sets:
                 self.played_set[sid].append(aid)
                 self.played_artist[aid].append(sid)
+        # a set's entries by position and DJs by id, and every set's place in the recommender's order of a
+        # track's sets (date desc, undated last, id desc): what recommend.embedded_context reads as is
+        for entries in set_entries.values():
+            entries.sort()
+        for djs in self.played_set.values():
+            djs.sort()
+        recent_first = sorted(sets, key=lambda x: (sets[x]["date"] is None,
+                                                   -(sets[x]["date"].toordinal() if sets[x]["date"] else 0), -x))
+        self.set_rank = {sid: i for i, sid in enumerate(recent_first)}
         sup = [(dj, aid, (n,)) for dj, aid, n in tables["supports"] if dj in artists and aid in artists]
         sup.sort(key=_count_first)  # (as the transitions: each DJ's supported artists best first)
         for dj, aid, (n,) in sup:

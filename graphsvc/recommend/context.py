@@ -84,6 +84,13 @@ class Context:
         """:meth:`candidate_ids` but the harmonic window's (those depend on the request's constraints)."""
         return sorted(self._candidates(with_window=False))
 
+    def reaches_fewer_than(self, n: int) -> bool:
+        """Whether fewer than ``n`` candidates were reached, window included (a hub reaches thousands:
+        one of its evidence dicts alone tells, without their union)."""
+        if any(len(d) > n for d in (self.out, self.inn, self.two_hop, self.offsets, self.shared_sets)):
+            return False  # (> n: a dict may hold the source itself, which is no candidate)
+        return len(self._candidates(with_window=True)) < n
+
     def _candidates(self, with_window: bool) -> set[int]:
         ids: set[int] = set(self.out) | set(self.inn) | set(self.two_hop) | set(self.offsets) | set(self.shared_sets)
         for lst in (self.artist_top, self.label_top, self.collaborator_top, self.support_top, self.repertoire_top,

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from graphsvc.recommend.gather import Ranked
+
 if TYPE_CHECKING:
     from graphsvc.graph.embedded import EmbeddedStore
 
@@ -97,12 +101,11 @@ class EmbeddedEvidence:
         return dict(two)
 
     def sets(self, a: int, n: int):
+        """The store's own entry and DJ lists (loaded by position and by id; callers do not mutate them)."""
         s = self.store
-        sets = s.sets
-        ids = {sid for sid, _ in s.track_sets.get(a, ())}
-        order = sorted(ids, key=lambda x: (sets[x]["date"] is None,
-                                           -(sets[x]["date"].toordinal() if sets[x]["date"] else 0), -x))[:n]
-        return [(x, list(s.set_entries.get(x, ())), sorted(s.played_set.get(x, ()))) for x in order]
+        order = sorted({sid for sid, _ in s.track_sets.get(a, ())}, key=s.set_rank.__getitem__)[:n]
+        entries, djs = s.set_entries, s.played_set
+        return [(x, entries.get(x, []), djs.get(x, [])) for x in order]
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         """Each artist's ``n`` strongest collaborators: kept per (artist, n) and loaded graph (a hub artist of
@@ -119,20 +122,30 @@ class EmbeddedEvidence:
                 out[x] = got
         return out
 
-    def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int):
+    def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int
+                 ) -> tuple[dict[int, Ranked], dict[int, Ranked]]:
+        """Kept per DJ and loaded graph: its supported artists (the load's order, count desc) and its
+        repertoire (every entry of its sets counted), as arrays cut by views."""
         s = self.store
         supported, repertoire = {}, {}
         for dj in djs:
-            supported[dj] = list(islice(s.sup_out.get(dj, {}).items(), n_support))  # (load order: count desc)
+            key = ("support", dj)
+            got = self.cache.get(key)
+            if got is None:
+                sup = s.sup_out.get(dj, {})
+                got = self.cache[key] = (np.fromiter(sup.keys(), np.int64, len(sup)),
+                                         np.fromiter(sup.values(), np.int64, len(sup)))
+            supported[dj] = (got[0][:n_support], got[1][:n_support])
             key = ("repertoire", dj)
             got = self.cache.get(key)
             if got is None:
-                counts: dict[int, int] = defaultdict(int)
-                for sid in s.played_artist.get(dj, ()):
-                    for _, t in s.set_entries.get(sid, ()):
-                        counts[t] += 1
-                got = self.cache[key] = _by_count(counts.items())
-            repertoire[dj] = got[:n_repertoire]
+                entries = s.set_entries
+                played = np.array([t for sid in s.played_artist.get(dj, ()) for _, t in entries.get(sid, ())],
+                                  dtype=np.int64)
+                ids, counts = np.unique(played, return_counts=True)
+                order = np.lexsort((ids, -counts))
+                got = self.cache[key] = (ids[order], counts[order].astype(np.int64))
+            repertoire[dj] = (got[0][:n_repertoire], got[1][:n_repertoire])
         return supported, repertoire
 
     def artist_tracks(self, artists: list[int], n: int, primary_only: bool) -> dict[int, list[int]]:

@@ -218,21 +218,17 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
             X[i, 0], X[i, 1] = k, djs
     X[:, 0] = np.log1p(X[:, 0])
     X[:, 1] = np.log1p(X[:, 1])
-    for col, d in ((2, {c: v[0] for c, v in ctx.inn.items()}), (3, ctx.two_hop)):
-        for c, v in d.items():
-            i = pos.get(c)
-            if i is not None:
-                X[i, col] = math.log1p(v)
-    for c, offs in ctx.offsets.items():
-        i = pos.get(c)
-        if i is not None:
-            X[i, 4] = sum(1.0 / o for o in offs if o >= 2)
-            X[i, 5] = sum(1.0 / -o for o in offs if o <= -2)
+    for i, (v, _, _) in _common(ctx.inn, pos):
+        X[i, 2] = math.log1p(v)
+    for i, v in _common(ctx.two_hop, pos):
+        X[i, 3] = math.log1p(v)
+    for i, offs in _common(ctx.offsets, pos):
+        X[i, 4] = sum(1.0 / o for o in offs if o >= 2)
+        X[i, 5] = sum(1.0 / -o for o in offs if o <= -2)
     scanned = ctx.sets_scanned
     if scanned:
-        for c, sh in ctx.shared_sets.items():
-            i = pos.get(c)
-            if i is not None and fl[i]["sets"]:
+        for i, sh in _common(ctx.shared_sets, pos):
+            if fl[i]["sets"]:
                 X[i, 6] = sh / math.sqrt(scanned * fl[i]["sets"])
     src_artists = set(src["artist_ids"])
     if src_artists:
@@ -249,10 +245,8 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
         support_keys = support.keys()
         X[:, 10] = [max(support[y] for y in common) if (common := support_keys & set(f["primary_ids"])) else 0.0
                     for f in fl]
-    for c, repertoire in ctx.repertoire.items():
-        i = pos.get(c)
-        if i is not None:
-            X[i, 11] = repertoire
+    for i, repertoire in _common(ctx.repertoire, pos):
+        X[i, 11] = repertoire
     X[:, 12] = np.log1p(_col([f["plays"] or 0 for f in fl]))
     X[:, 13] = np.log1p(_col([f["djs"] or 0 for f in fl]))
     X[:, 14] = np.maximum(_col([f["trend"] or 0.0 for f in fl]), 0.0)
@@ -274,6 +268,14 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
         X[:, 15] = col15
     bpm_col, key_col = _tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
     return StaticBlock(ids, fl, X, bpm_col, key_col, _col([nan if f["energy"] is None else f["energy"] for f in fl]))
+
+
+def _common(d: dict[int, Any], pos: dict[int, int]) -> list[tuple[int, Any]]:
+    """(row, value) of every candidate of ``d`` that has a row in ``pos``, walking the smaller of the two
+    (a key filter keeps a few hundred of a hub's thousands of co-occurring tracks)."""
+    if len(d) <= len(pos):
+        return [(i, v) for c, v in d.items() if (i := pos.get(c)) is not None]
+    return [(i, v) for c, i in pos.items() if (v := d.get(c)) is not None]
 
 
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:

@@ -10,7 +10,7 @@ primitives alike give equal contexts, and so equal recommendations.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -22,6 +22,16 @@ from graphsvc.deadline import check
 from graphsvc.recommend.context import Caps, Context
 
 WINDOW_STRICTNESS = "normal"  # the keys harmonic-window candidates come from when the user filters none
+
+
+Ranked = tuple[np.ndarray, np.ndarray]  # (ids, counts), both int64, in a documented order
+
+
+def ranked(pairs: Iterable[tuple[int, int]]) -> Ranked:
+    """(ids, counts) arrays of (id, count) pairs."""
+    flat = [x for pair in pairs for x in pair]
+    got = np.array(flat, dtype=np.int64).reshape(-1, 2)
+    return got[:, 0].copy(), got[:, 1].copy()
 
 
 class Evidence(Protocol):
@@ -40,15 +50,15 @@ class Evidence(Protocol):
 
     def sets(self, a: int, n: int) -> list[tuple[int, list[tuple[int, int]], list[int]]]:
         """The ``n`` most recent sets holding ``a`` (date desc, undated last, id desc) as
-        (set id, [(position, track)] by position, [DJ artist ids] ascending)."""
+        (set id, [(position, track)] by position (one entry per position), [DJ artist ids] ascending)."""
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         """Per artist its top ``n`` collaborators as (artist, weight), (weight desc, id asc)."""
 
     def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int
-                 ) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int]]]]:
-        """Per DJ: its top ``n_support`` SUPPORTS (artist, count) and its ``n_repertoire`` most played
-        tracks (track, set entries), both (count desc, id asc)."""
+                 ) -> tuple[dict[int, Ranked], dict[int, Ranked]]:
+        """Per DJ: its top ``n_support`` SUPPORTS (artists, counts) and its ``n_repertoire`` most played
+        tracks (tracks, set entries), both (count desc, id asc)."""
 
     def artist_tracks(self, artists: list[int], n: int, primary_only: bool) -> dict[int, list[int]]:
         """Per artist its ``n`` most played tracks (any role, or primary only), (plays desc, id asc)."""
@@ -64,14 +74,31 @@ class Evidence(Protocol):
         play right after it), at most ``n``, in rule-3 order."""
 
 
-def _top(d: dict[int, float], n: int) -> dict[int, float]:
-    """The ``n`` items of ``d`` with the largest values, ties by the smaller key, in that order. A DJ
-    repertoire merges thousands of tracks: there one NumPy lexsort replaces a Python sort with a key."""
-    if len(d) <= 64:
-        return dict(sorted(d.items(), key=lambda p: (-p[1], p[0]))[:n])
-    keys, vals = list(d), list(d.values())
-    idx = np.lexsort((np.array(keys, dtype=np.int64), -np.array(vals, dtype=np.float64)))[:n]
-    return {keys[i]: vals[i] for i in idx.tolist()}
+_LOG1P = np.array([math.log1p(c) for c in range(4096)])
+
+
+def _merged_top(lists: list[Ranked], n_lists: int, exclude: int | None, n: int) -> dict[int, float]:
+    """The ``n`` ids with the largest sum of log1p(count) over ``lists`` divided by ``n_lists`` (a list
+    without the id adds 0), ties by the smaller id, in that order; ``exclude`` left out. The DJs' support
+    and repertoire: 20 lists of up to 300, merged by one NumPy sort instead of a Python loop over every
+    pair (the sums add in list order, as that loop did, so the values are the same floats)."""
+    if not lists:
+        return {}
+    idx = np.concatenate([ids for ids, _ in lists])
+    if not len(idx):
+        return {}
+    counts = np.concatenate([c for _, c in lists])
+    vals = _LOG1P[np.minimum(counts, len(_LOG1P) - 1)]  # (math.log1p's values: NumPy's differ in the last bit)
+    big = np.flatnonzero(counts >= len(_LOG1P))
+    if len(big):
+        vals[big] = [math.log1p(c) for c in counts[big].tolist()]
+    if exclude is not None:
+        keep = idx != exclude
+        idx, vals = idx[keep], vals[keep]
+    uniq, inv = np.unique(idx, return_inverse=True)
+    sums = np.bincount(inv, weights=vals, minlength=len(uniq)) / n_lists
+    order = np.lexsort((uniq, -sums))[:n]
+    return dict(zip(uniq[order].tolist(), sums[order].tolist(), strict=True))
 
 
 def _date_key(d: date | None) -> int:
@@ -113,24 +140,27 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
     scanned = ev.sets(a, caps.sets)
     ctx.sets_scanned = len(scanned)
     offsets: dict[int, list[int]] = defaultdict(list)
-    shared: dict[int, int] = defaultdict(int)
-    dj_sets: dict[int, int] = defaultdict(int)
+    shared: Counter[int] = Counter()
+    dj_sets: Counter[int] = Counter()
     near = caps.near
     for _, entries, djs in scanned:
-        mine = [pos for pos, t in entries if t == a]
-        seen: set[int] = set()
-        for pos, c in entries:
-            if c == a:
-                continue
-            if c not in seen:
-                seen.add(c)
-                shared[c] += 1
-            for p in mine:
-                off = pos - p
-                if -near <= off <= near:
-                    offsets[c].append(off)
-        for dj in djs:
-            dj_sets[dj] += 1
+        tracks = [c for _, c in entries]
+        others = set(tracks)
+        others.discard(a)
+        shared.update(others)
+        dj_sets.update(djs)
+        # entries come by position, one per position (Evidence.sets), so those within +-near positions of
+        # the source's are within +-near places of it
+        i = -1
+        while True:
+            try:
+                i = tracks.index(a, i + 1)
+            except ValueError:
+                break
+            p = entries[i][0]
+            for pos, c in entries[max(0, i - near):i + near + 1]:
+                if c != a and -near <= pos - p <= near:
+                    offsets[c].append(pos - p)
     ctx.offsets = {c: tuple(sorted(v)) for c, v in offsets.items()}  # tuples: see EmbeddedEvidence.facts
     ctx.shared_sets = dict(shared)
 
@@ -147,22 +177,11 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
     djs_top = sorted(dj_sets.items(), key=lambda p: (-p[1], p[0]))[:caps.djs]
     dj_ids = [dj for dj, _ in djs_top]
     supported, repertoire = ev.dj_lists(dj_ids, caps.support_artists, caps.repertoire) if dj_ids else ({}, {})
-    support: dict[int, float] = defaultdict(float)
-    rep: dict[int, float] = defaultdict(float)
-    for dj in dj_ids:
-        for y, cnt in supported.get(dj, ()):
-            support[y] += math.log1p(cnt)
-        for t, cnt in repertoire.get(dj, ()):
-            if t != a:
-                rep[t] += math.log1p(cnt)
-    if dj_ids:
-        n_djs = len(dj_ids)
-        support = {y: v / n_djs for y, v in support.items()}
-        rep = {t: v / n_djs for t, v in rep.items()}
-    ctx.support = _top(support, caps.support_artists)
-    ctx.repertoire = _top(rep, caps.repertoire)
-    ctx.repertoire_top = sorted({t for dj in dj_ids[:caps.repertoire_djs]
-                                 for t, _ in repertoire.get(dj, ())[:caps.repertoire_tracks + 1] if t != a})
+    n_djs = len(dj_ids)
+    ctx.support = _merged_top([supported[dj] for dj in dj_ids if dj in supported], n_djs, None, caps.support_artists)
+    ctx.repertoire = _merged_top([repertoire[dj] for dj in dj_ids if dj in repertoire], n_djs, a, caps.repertoire)
+    ctx.repertoire_top = sorted({t for dj in dj_ids[:caps.repertoire_djs] if dj in repertoire
+                                 for t in repertoire[dj][0][:caps.repertoire_tracks + 1].tolist() if t != a})
 
     collab_order = [y for y, _ in sorted(collab.items(), key=lambda p: (-p[1], p[0]))]
     support_order = list(ctx.support)[:caps.support_candidates]
@@ -177,6 +196,6 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
         ctx.support_top = [t for y in support_order for t in got.get(y, ())]
     if src["label_id"] is not None:
         ctx.label_top = ev.label_tracks(src["label_id"], caps.label_tracks)
-    if len(ctx.candidate_ids()) < caps.popular and src["scene_genres"]:
+    if src["scene_genres"] and ctx.reaches_fewer_than(caps.popular):
         ctx.popular = ev.genre_tracks(src["scene_genres"][0], caps.popular)
     return ctx

@@ -515,6 +515,9 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
                 out.append({"id": f["id"], "props": props, "label_id": f["label_id"],
                             "artist_ids": list(reversed(f["artist_ids"])), "primary_ids": f["primary_ids"]})
             return out
+        if name == "rec_tempo_keys":
+            return [{"id": i, "camelot": ref.tracks[i].camelot, "bpm": ref.tracks[i].bpm}
+                    for i in p["ids"] if i in ref.tracks]
         if name == "rec_transitions":
             if p["id"] not in ref.tracks:
                 return []
@@ -558,7 +561,8 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
             assert rank_ids(s, Ranker.prior(), tid, constraints=con, limit=50) == \
                 rank_ids(ref, Ranker.prior(), tid, constraints=con, limit=50)
     reads = [e for e in d.log if e[0] == "execute_query"]
-    assert {e[1] for e in reads} >= {"rec_facts", "rec_transitions", "rec_two_hop", "rec_sets", "rec_collaborators",
-                                     "rec_dj_lists", "rec_artist_tracks", "rec_label_tracks", "next_track_candidates"}
+    assert {e[1] for e in reads} >= {"rec_facts", "rec_tempo_keys", "rec_transitions", "rec_two_hop", "rec_sets",
+                                     "rec_collaborators", "rec_dj_lists", "rec_artist_tracks", "rec_label_tracks",
+                                     "next_track_candidates"}
     assert all(e[3] == {"database_": "music", "routing_": RoutingControl.READ} for e in reads)
     assert s.recommendation_context(987654321, DEFAULTS, CAPS) is None

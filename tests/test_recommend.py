@@ -340,6 +340,16 @@ def test_a_key_filter_read_first_gives_the_whole_blocks_answer(synthetic_store_f
         assert first.order.tolist() == again.order.tolist()
         dropped_by_key += first.cands.dropped["key"]
     assert dropped_by_key > 0  # the filter really dropped candidates
+    # the columns read first are those a featurized block builds from the facts (unknowns and missing ids too)
+    from graphsvc.recommend.features import tempo_key_columns
+
+    ids = [-5, *sorted(rng.sample(sorted(store.tracks), 800)), 10**15]
+    have, bpm, key = store.tempo_key_columns(ids)
+    facts = store.track_facts(ids)
+    assert have == [i for i in ids if i in facts] and len(have) == 800
+    want_bpm, want_key = tempo_key_columns([(facts[i]["camelot"], facts[i]["bpm"]) for i in have])
+    assert np.array_equal(bpm, want_bpm, equal_nan=True) and key.tolist() == want_key.tolist()
+    assert (key == -1).any()  # (keys unknown among them; every synthetic track has a BPM)
 
 
 def test_a_refreshed_store_forgets_what_it_derived_from_the_old_graph(pg_url):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from graphsvc.errors import InvalidValue
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from graphsvc.graph.paths import PathList  # (paths imports Candidate from here)
 
 # bounds: (min, max) for everything a request can ask for
@@ -143,7 +145,9 @@ class GraphStore(Protocol):
     # the next-track recommender's evidence (graphsvc.recommend.gather); None when the track does not exist
     def recommendation_context(self, track_id: int, constraints: Any, caps: Any) -> Any: ...
     def track_facts(self, ids: Any) -> dict[int, dict[str, Any]]: ...
-    def track_tempo_keys(self, ids: Any) -> dict[int, tuple[str | None, float | None]]: ...  # (camelot, bpm)
+    # (the existing tracks of ids, in order; their BPMs, NaN unknown; their keys as indexes into
+    # harmonic.ALL_KEYS, -1 unknown): what a key filter reads first (recommend.features.prefilter)
+    def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]: ...
     # top / trending track and artist ids (graphsvc.charts)
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]: ...
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None: ...

@@ -221,6 +221,9 @@ class EmbeddedStore:
         self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
         self.played_set: dict[int, list[int]] = defaultdict(list)  # set -> djs
         self.played_artist: dict[int, list[int]] = defaultdict(list)  # artist -> sets
+        # every track's (id, BPM, key index) as columns sorted by id (tempo_key_columns)
+        self._tempo_keys: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8))
         self.set_rank: dict[int, int] = {}  # set -> its place by (date desc, undated last, id desc)
         self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
         self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
@@ -298,6 +301,13 @@ class EmbeddedStore:
         for row in tables["label"]:
             self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row, strict=True))
         labels = self.labels
+        t_ids = np.fromiter(tracks, np.int64, len(tracks))
+        order = np.argsort(t_ids)
+        kidx = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
+        t_bpm = np.fromiter((math.nan if t.bpm is None else t.bpm for t in tracks.values()), np.float64, len(tracks))
+        t_key = np.fromiter((-1 if t.camelot is None else kidx.get(t.camelot, -1) for t in tracks.values()), np.int8,
+                            len(tracks))
+        self._tempo_keys = (t_ids[order], t_bpm[order], t_key[order])
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for t in tracks.values():
             if t.camelot is not None and t.camelot in keys:
@@ -948,10 +958,17 @@ class EmbeddedStore:
 
         return EmbeddedEvidence(self).facts(ids)
 
-    def track_tempo_keys(self, ids: Any) -> dict[int, tuple[str | None, float | None]]:
-        """(Camelot key, BPM) of each existing track of ``ids``: what a key filter reads first."""
-        tracks = self.tracks
-        return {i: (t.camelot, t.bpm) for i in ids if (t := tracks.get(i)) is not None}
+    def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Keys and BPMs of the existing tracks of ``ids``, gathered from the columns made at load: a
+        hub's thousands of candidates in a few NumPy calls instead of a dict lookup each."""
+        t_ids, t_bpm, t_key = self._tempo_keys
+        q = np.fromiter(ids, np.int64, len(ids))
+        if not len(t_ids) or not len(q):
+            return [], np.empty(0), np.empty(0, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
+        found = t_ids[pos] == q
+        rows = pos[found]
+        return q[found].tolist(), t_bpm[rows], t_key[rows].astype(np.int64)
 
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts), cached per arguments."""

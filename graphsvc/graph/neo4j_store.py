@@ -29,6 +29,7 @@ from typing import Any
 
 import neo4j
 import neo4j.time
+import numpy as np
 from neo4j import GraphDatabase, RoutingControl
 
 import cypher
@@ -531,9 +532,15 @@ class Neo4jStore:
 
         return Neo4jEvidence(self).facts(ids)
 
-    def track_tempo_keys(self, ids: Any) -> dict[int, tuple[str | None, float | None]]:
-        """(Camelot key, BPM) of each existing track of ``ids`` (from ``rec_facts``)."""
-        return {i: (f["camelot"], f["bpm"]) for i, f in self.track_facts(ids).items()}
+    def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Keys and BPMs of the existing tracks of ``ids`` (``rec_tempo_keys``: two properties of each, not
+        their facts), in the order of ``ids``."""
+        from graphsvc.recommend.features import tempo_key_columns
+
+        got = {int(r["id"]): (r["camelot"], None if r["bpm"] is None else float(r["bpm"]))
+               for r in self._read("rec_tempo_keys", ids=sorted({int(i) for i in ids}))}
+        have = [int(i) for i in ids if int(i) in got]
+        return (have, *tempo_key_columns([got[i] for i in have]))
 
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts)."""

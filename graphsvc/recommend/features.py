@@ -266,7 +266,7 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
                 j = memo[key] = len(src_scene & cs) / len(src_scene | cs) - 0.5
             col15.append(j)
         X[:, 15] = col15
-    bpm_col, key_col = _tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
+    bpm_col, key_col = tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
     return StaticBlock(ids, fl, X, bpm_col, key_col, _col([nan if f["energy"] is None else f["energy"] for f in fl]))
 
 
@@ -303,19 +303,21 @@ def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock | Non
     return _constrained(ctx, block, con, len(ctx.candidate_ids()), dropped_before)
 
 
-def prefilter(src: dict[str, Any], ids: list[int], tempo_keys: dict[int, tuple[str | None, float | None]],
+def prefilter(src: dict[str, Any], ids: list[int], bpm: np.ndarray, key: np.ndarray,
               con: Constraints) -> tuple[list[int], dict[str, int]]:
-    """The ``ids`` that pass the constraints after ``src`` from their keys and tempos alone (the same test
-    as :func:`featurize`), and how many were dropped per reason: a request that filters by key need not
-    read the facts of, nor featurize, the candidates it drops (most of them, at strictness normal)."""
-    *_, reject_bpm, reject_key = _fit_columns(src, *_tempo_key_columns([tempo_keys[c] for c in ids]), con)
+    """The ``ids`` that pass the constraints after ``src`` from their tempos ``bpm`` (NaN unknown) and key
+    indexes ``key`` (-1 unknown; ``tempo_key_columns``) alone (the same test as :func:`featurize`), and how
+    many were dropped per reason: a request that filters by key need not read the facts of, nor featurize,
+    the candidates it drops (most of them, at strictness normal)."""
+    *_, reject_bpm, reject_key = _fit_columns(src, bpm, key, con)
     keep = np.flatnonzero(~(reject_bpm | reject_key)).tolist()
     return [ids[i] for i in keep], {"key": int(reject_key.sum()), "bpm": int(reject_bpm.sum())}
 
 
-def _tempo_key_columns(pairs: list[tuple[str | None, float | None]]) -> tuple[np.ndarray, np.ndarray]:
-    """(BPM column, NaN unknown; key index column, -1 unknown) of (Camelot key, BPM) pairs: what
-    :func:`_fit_columns` tests, built the same way for a featurized block and for :func:`prefilter`."""
+def tempo_key_columns(pairs: list[tuple[str | None, float | None]]) -> tuple[np.ndarray, np.ndarray]:
+    """(BPM column, NaN unknown; key index column, an index into ``harmonic.ALL_KEYS``, -1 unknown) of
+    (Camelot key, BPM) pairs: what :func:`_fit_columns` tests, built the same way for a featurized block
+    and for :func:`prefilter`."""
     nan = math.nan
     return (_col([nan if b is None else b for _, b in pairs]),
             _col([-1 if k is None else _KIDX.get(k, -1) for k, _ in pairs], np.int64))

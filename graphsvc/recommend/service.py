@@ -86,8 +86,8 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
         got = ctx.memo.get("constrained_block")
         if got is None or got[0] != con:
             ids = ctx.static_candidate_ids()
-            tempo_keys = store.track_tempo_keys(ids)
-            kept, dropped = prefilter(ctx.source, [c for c in ids if c in tempo_keys], tempo_keys, con)
+            have, bpm, key = store.tempo_key_columns(ids)
+            kept, dropped = prefilter(ctx.source, have, bpm, key, con)
             facts = store.track_facts(kept)
             got = ctx.memo["constrained_block"] = (
                 con, static_block(ctx, facts, [c for c in kept if c in facts]), dropped, set(ids))

@@ -172,13 +172,10 @@ def _tagged(window: Iterable[tuple[float, int]], move: harmonic.Move,
 _NO_CREDITS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
-def _most_played_first(t: _Track) -> tuple[int, int]:
-    return -(t.plays or 0), t.id
-
-
-def _count_first(row: tuple[int, int, tuple]) -> tuple[int, int, int]:
-    """Sort key of (from, to, (count, ...)) relationship rows: count desc, from, to."""
-    return -row[2][0], row[0], row[1]
+def _count_first(item: tuple[int, Any]) -> tuple[int, int]:
+    """Sort key of a (neighbour, count or (count, ...)) item: count desc, then neighbour id."""
+    v = item[1]
+    return -(v if isinstance(v, int) else v[0]), item[0]
 
 
 def _pct(sb: float, tb: float, half_double: bool) -> float:
@@ -366,7 +363,10 @@ class EmbeddedStore:
             credit_ids[tid] = distinct.setdefault(pair, pair)
         del distinct
         label_tracks, artist_top, artist_top_primary = self.label_tracks, self.artist_top, self.artist_top_primary
-        for t in sorted(tracks.values(), key=_most_played_first):
+        everything = list(tracks.values())
+        plays = np.fromiter((t.plays or 0 for t in everything), np.int64, len(everything))
+        for i in np.lexsort((t_ids, -plays)).tolist():  # (plays desc, id asc)
+            t = everything[i]
             if t.label_id is not None and t.label_id in labels:
                 label_tracks[t.label_id].append(t.id)
             every, primary = credit_ids.get(t.id, _NO_CREDITS)
@@ -374,6 +374,7 @@ class EmbeddedStore:
                 artist_top[a].append(t.id)
             for a in primary:
                 artist_top_primary[a].append(t.id)
+        del everything, plays
         self.collab.add_nodes_from(artists)
         self.collab.add_edges_from(
             (a, b, {"weight": w, "first_year": fy, "last_year": ly})
@@ -385,13 +386,15 @@ class EmbeddedStore:
         # inserted in the recommender's order (count desc, then id): every track's successors and
         # predecessors are then listed best first, and its top lists are prefixes, not sorts
         # (recommend.embedded_context; the other readers of these dicts do not depend on their order)
-        trans = [(f, t, (n, djs, shared.setdefault(last, last))) for f, t, n, djs, last in tables["transitions_to"]
-                 if f in tracks and t in tracks]
-        trans.sort(key=_count_first)
-        for f, t, v in trans:
-            trans_out[f][t] = v
-            trans_in[t][f] = v
-        del trans
+        for f, t, n, djs, last in tables["transitions_to"]:
+            if f in tracks and t in tracks:
+                v = (n, djs, shared.setdefault(last, last))
+                trans_out[f][t] = v
+                trans_in[t][f] = v
+        for by_count in (trans_out, trans_in):
+            for x, d in by_count.items():
+                if len(d) > 1:
+                    by_count[x] = dict(sorted(d.items(), key=_count_first))
         set_entries, track_sets = self.set_entries, self.track_sets
         for sid, tid, pos in tables["contains"]:
             if sid in sets and tid in tracks:
@@ -410,12 +413,13 @@ class EmbeddedStore:
         recent_first = sorted(sets, key=lambda x: (sets[x]["date"] is None,
                                                    -(sets[x]["date"].toordinal() if sets[x]["date"] else 0), -x))
         self.set_rank = {sid: i for i, sid in enumerate(recent_first)}
-        sup = [(dj, aid, (n,)) for dj, aid, n in tables["supports"] if dj in artists and aid in artists]
-        sup.sort(key=_count_first)  # (as the transitions: each DJ's supported artists best first)
-        for dj, aid, (n,) in sup:
-            self.sup_out[dj][aid] = n
-            self.sup_in[aid][dj] = n
-        del sup
+        for dj, aid, n in tables["supports"]:
+            if dj in artists and aid in artists:
+                self.sup_out[dj][aid] = n
+                self.sup_in[aid][dj] = n
+        for dj, supported in self.sup_out.items():  # (as the transitions: each DJ's supported artists best first)
+            if len(supported) > 1:
+                self.sup_out[dj] = dict(sorted(supported.items(), key=_count_first))
         # millions of long-lived index objects: keep them out of the cyclic GC's generations so its
         # collections (triggered by per-request allocations) do not rescan them (p95 latency)
         gc.collect()

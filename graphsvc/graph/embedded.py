@@ -74,7 +74,7 @@ REC_CONTEXTS = 2048  # sources whose recommender evidence and featurized candida
 class _Track:
     """One gold.track row (slots, in the column order of ``_TRACK_COLS``) and its parsed key."""
 
-    __slots__ = (*_TRACK_COLS, "key")
+    __slots__ = (*_TRACK_COLS, "key", "genre_tuple", "scene_tuple")
     id: int
     title: str
     version: str | None
@@ -98,6 +98,8 @@ class _Track:
     scene_genres: list[str] | None
     label_id: int | None
     key: harmonic.Key | None
+    genre_tuple: tuple[str, ...]  # genres and scene_genres as shared tuples (the recommender's facts)
+    scene_tuple: tuple[str, ...]
 
     def props(self) -> dict[str, Any]:
         d = {c: getattr(self, c) for c in _TRACK_COLS if c != "label_id"}
@@ -280,6 +282,7 @@ class EmbeddedStore:
         new = _Track.__new__
         key_of = _KEYS.get
         shared: dict[Any, Any] = {}  # interned genre lists and dates (few distinct values, 1M references)
+        interned: dict[tuple, tuple] = {}  # ... and genre tuples
         for row in tables["track"]:
             t = new(_Track)
             (t.id, t.title, t.version, t.artists, t.bpm, t.key_pc, t.key_mode, t.camelot, t.energy, t.genres,
@@ -290,6 +293,10 @@ class EmbeddedStore:
                 t.genres = shared.setdefault(tuple(t.genres), t.genres)
             if t.scene_genres is not None:
                 t.scene_genres = shared.setdefault(("scene", *t.scene_genres), t.scene_genres)
+            genre_tuple = tuple(t.genres or ())
+            t.genre_tuple = interned.setdefault(genre_tuple, genre_tuple)
+            scene_tuple = tuple(t.scene_genres or ())
+            t.scene_tuple = interned.setdefault(scene_tuple, scene_tuple)
             tracks[t.id] = t
         for row in tables["artist"]:
             self.artists[row[0]] = dict(zip(NODE_LABELS["Artist"], row, strict=True))

@@ -43,21 +43,11 @@ class EmbeddedEvidence:
             cache = store.__dict__[_CACHE_ATTR] = {}
         self.cache: dict[tuple, Any] = cache
 
-    def _interned(self, t: tuple) -> tuple:
-        """One shared tuple per distinct value. A tuple of atoms stops being tracked by the garbage
-        collector at the first young collection after it is made, and a dict whose values are all
-        untracked is never tracked: the facts dicts of tracks whose genre lists were seen before are born
-        untracked (see ``facts``)."""
-        interned = self.cache.get(("interned",))  # (genre lists: a few hundred distinct)
-        if interned is None:
-            interned = self.cache[("interned",)] = {}
-        return interned.setdefault(t, t)
-
     def facts(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Facts dicts, built once per track and loaded graph (callers never mutate them); the memo is
         dropped whole past _FACTS_MEMO tracks, so a long-running API on a big graph stays bounded.
-        Every value is atomic or a shared tuple of atoms (the credits made at load, ``store.credit_ids``;
-        genre lists interned), so the cyclic garbage collector does not track the dicts: with lists
+        Every value is atomic or a shared tuple of atoms made at load (the credits, ``store.credit_ids``,
+        and the genres), so the cyclic garbage collector does not track the dicts: with lists
         inside, the memo and the kept contexts held ~2M tracked objects at 1M tracks, and each full
         collection stalled a request for ~1 s."""
         out = {}
@@ -76,8 +66,8 @@ class EmbeddedEvidence:
             artist_ids, primary_ids = credits.get(i, _NO_CREDITS)
             out[i] = memo[i] = {
                 "id": t.id, "title": t.title, "version": t.version, "artists": t.artists, "bpm": t.bpm,
-                "camelot": t.camelot, "energy": t.energy, "genres": self._interned(tuple(t.genres or ())),
-                "scene_genres": self._interned(tuple(t.scene_genres or ())), "plays": t.plays, "sets": t.sets,
+                "camelot": t.camelot, "energy": t.energy, "genres": t.genre_tuple,
+                "scene_genres": t.scene_tuple, "plays": t.plays, "sets": t.sets,
                 "djs": t.djs,
                 "plays_recent": t.plays_recent, "trend": t.trend, "label": t.label, "label_id": t.label_id,
                 "year": t.year, "artist_ids": artist_ids, "primary_ids": primary_ids,

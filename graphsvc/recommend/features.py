@@ -295,12 +295,14 @@ def featurize(ctx: Context, facts: dict[int, dict[str, Any]], con: Constraints) 
 
 
 def featurize_blocks(ctx: Context, static: StaticBlock, extra: StaticBlock | None, con: Constraints,
-                     dropped_before: dict[str, int] | None = None) -> Candidates:
+                     dropped_before: dict[str, int] | None = None, considered: int | None = None) -> Candidates:
     """:func:`featurize` of a context whose candidates are exactly ``static``'s and ``extra``'s: ``static``
     kept from an earlier request on the same source, ``extra`` (its harmonic window's others) after it.
-    ``dropped_before``: the candidates :func:`prefilter` already left out of ``static`` (counted as dropped)."""
+    ``dropped_before``: the candidates :func:`prefilter` already left out of ``static`` (counted as dropped);
+    ``considered``: how many candidates the context reached, when the caller counted them."""
     block = static if extra is None else _merge(static, extra)
-    return _constrained(ctx, block, con, len(ctx.candidate_ids()), dropped_before)
+    n = considered if considered is not None else len(ctx.candidate_ids())
+    return _constrained(ctx, block, con, n, dropped_before)
 
 
 def prefilter(src: dict[str, Any], ids: list[int], bpm: np.ndarray, key: np.ndarray,

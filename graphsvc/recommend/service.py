@@ -75,31 +75,31 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     ctx = store.recommendation_context(track_id, con, caps)
     if ctx is None:
         raise NotFound(f"track {track_id} does not exist")
+    static_ids = ctx.memo.get("static_ids")  # (request-independent: kept with the context)
+    if static_ids is None:
+        static_ids = ctx.memo["static_ids"] = frozenset(ctx.static_candidate_ids())
     block = ctx.memo.get("block")
     dropped_before = None
-    if block is not None:
-        static: Any = block.positions
-    elif con.strictness != "any":
+    if block is None and con.strictness != "any":
         # a key filter drops most candidates: read the keys and tempos first and featurize only the rest
         # (the same rows and counts as filtering the whole block); kept for this source and constraints
         # (a set builder or a path search asks one source once per search, the API's default never)
         got = ctx.memo.get("constrained_block")
         if got is None or got[0] != con:
-            ids = ctx.static_candidate_ids()
-            have, bpm, key = store.tempo_key_columns(ids)
+            have, bpm, key = store.tempo_key_columns(sorted(static_ids))
             kept, dropped = prefilter(ctx.source, have, bpm, key, con)
             facts = store.track_facts(kept)
             got = ctx.memo["constrained_block"] = (
-                con, static_block(ctx, facts, [c for c in kept if c in facts]), dropped, set(ids))
-        _, block, dropped_before, static = got
-    else:
-        ids = ctx.static_candidate_ids()
+                con, static_block(ctx, facts, [c for c in kept if c in facts]), dropped)
+        _, block, dropped_before = got
+    elif block is None:
+        ids = sorted(static_ids)
         facts = store.track_facts(ids)
         block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
-        static = block.positions
     src = ctx.source["id"]
-    extra_ids = sorted({c for c in ctx.window if c not in static and c != src})
-    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, dropped_before)
+    extra_ids = sorted({c for c in ctx.window if c not in static_ids and c != src})
+    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, dropped_before,
+                                 considered=len(static_ids) + len(extra_ids))
 
 
 def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:

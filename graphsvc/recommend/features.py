@@ -205,7 +205,7 @@ _N_STATIC = F["key"]
 
 
 def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int]) -> StaticBlock:
-    """Evidence features of ``ids`` (ascending, each in ``facts``) after ``ctx.source``."""
+    """Evidence features of ``ids`` (each in ``facts``; rows in that order) after ``ctx.source``."""
     src = ctx.source
     fl = [facts[c] for c in ids]
     n = len(ids)

@@ -79,27 +79,28 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     if static_ids is None:
         static_ids = ctx.memo["static_ids"] = frozenset(ctx.static_candidate_ids())
     block = ctx.memo.get("block")
-    dropped_before = None
+    src = ctx.source["id"]
+    extra_ids = sorted({c for c in ctx.window if c not in static_ids and c != src})
+    considered = len(static_ids) + len(extra_ids)
     if block is None and con.strictness != "any":
         # a key filter drops most candidates: read the keys and tempos first and featurize only the rest
-        # (the same rows and counts as filtering the whole block); kept for this source and constraints
-        # (a set builder or a path search asks one source once per search, the API's default never)
-        got = ctx.memo.get("constrained_block")
+        # with the window's others in one block (the same rows, in the same order, and counts as filtering
+        # the whole block). The window depends on nothing but the source and the constraints, so the
+        # answer is kept for them (a set builder or a path search reaches a hub again and again; the
+        # API's default never comes here)
+        got = ctx.memo.get("constrained")
         if got is None or got[0] != con:
             have, bpm, key = store.tempo_key_columns(sorted(static_ids))
             kept, dropped = prefilter(ctx.source, have, bpm, key, con)
-            facts = store.track_facts(kept)
-            got = ctx.memo["constrained_block"] = (
-                con, static_block(ctx, facts, [c for c in kept if c in facts]), dropped)
-        _, block, dropped_before = got
-    elif block is None:
+            facts = store.track_facts(kept + extra_ids)
+            both = static_block(ctx, facts, [c for c in kept + extra_ids if c in facts])
+            got = ctx.memo["constrained"] = (con, featurize_blocks(ctx, both, None, con, dropped, considered))
+        return ctx, got[1]
+    if block is None:
         ids = sorted(static_ids)
         facts = store.track_facts(ids)
         block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
-    src = ctx.source["id"]
-    extra_ids = sorted({c for c in ctx.window if c not in static_ids and c != src})
-    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, dropped_before,
-                                 considered=len(static_ids) + len(extra_ids))
+    return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, None, considered)
 
 
 def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:

@@ -435,7 +435,7 @@ def test_the_merged_top_of_dj_lists_is_the_python_merge(lists, exclude, n):
     order and float values (ties are the rule: log1p of small counts, ids in several lists)."""
     from collections import defaultdict
 
-    from graphsvc.recommend.gather import _merged_top, ranked
+    from graphsvc.recommend.gather import _merged_top, counted
 
     sums: dict[int, float] = defaultdict(float)
     for lst in lists:
@@ -444,7 +444,7 @@ def test_the_merged_top_of_dj_lists_is_the_python_merge(lists, exclude, n):
                 sums[t] += math.log1p(c)
     n_djs = len(lists) + 1  # (one DJ without a list: it counts in the mean)
     want = sorted(((t, v / n_djs) for t, v in sums.items()), key=lambda p: (-p[1], p[0]))[:n]
-    assert list(_merged_top([ranked(lst) for lst in lists], n_djs, exclude, n).items()) == want
+    assert list(_merged_top([counted(lst) for lst in lists], n_djs, exclude, n).items()) == want
 
 
 def test_kept_evidence_stays_out_of_the_garbage_collectors_scans(gold):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from graphsvc.recommend.gather import ranked
+from graphsvc.recommend.gather import counted
 
 if TYPE_CHECKING:
     from graphsvc.graph.neo4j_store import Neo4jStore
@@ -74,8 +74,8 @@ class Neo4jEvidence:
         supported, repertoire = {}, {}
         for r in self.store._read("rec_dj_lists", djs=[int(d) for d in djs], n_support=int(n_support),
                                   n_repertoire=int(n_repertoire)):
-            supported[int(r["dj"])] = ranked((int(y), int(c)) for y, c in r["supported"])
-            repertoire[int(r["dj"])] = ranked((int(t), int(c)) for t, c in r["repertoire"])
+            supported[int(r["dj"])] = counted((int(y), int(c)) for y, c in r["supported"])
+            repertoire[int(r["dj"])] = counted((int(t), int(c)) for t, c in r["repertoire"])
         return supported, repertoire
 
     def artist_tracks(self, artists: list[int], n: int, primary_only: bool) -> dict[int, list[int]]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphsvc.recommend.gather import Ranked
+from graphsvc.recommend.gather import Counted
 
 if TYPE_CHECKING:
     from graphsvc.graph.embedded import EmbeddedStore
@@ -113,7 +113,7 @@ class EmbeddedEvidence:
         return out
 
     def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int
-                 ) -> tuple[dict[int, Ranked], dict[int, Ranked]]:
+                 ) -> tuple[dict[int, Counted], dict[int, Counted]]:
         """Kept per DJ and loaded graph: its supported artists (the load's order, count desc) and its
         repertoire (every entry of its sets counted), as arrays cut by views."""
         s = self.store

@@ -24,10 +24,10 @@ from graphsvc.recommend.context import Caps, Context
 WINDOW_STRICTNESS = "normal"  # the keys harmonic-window candidates come from when the user filters none
 
 
-Ranked = tuple[np.ndarray, np.ndarray]  # (ids, counts), both int64, in a documented order
+Counted = tuple[np.ndarray, np.ndarray]  # (ids, counts), both int64, in a documented order
 
 
-def ranked(pairs: Iterable[tuple[int, int]]) -> Ranked:
+def counted(pairs: Iterable[tuple[int, int]]) -> Counted:
     """(ids, counts) arrays of (id, count) pairs."""
     flat = [x for pair in pairs for x in pair]
     got = np.array(flat, dtype=np.int64).reshape(-1, 2)
@@ -56,7 +56,7 @@ class Evidence(Protocol):
         """Per artist its top ``n`` collaborators as (artist, weight), (weight desc, id asc)."""
 
     def dj_lists(self, djs: list[int], n_support: int, n_repertoire: int
-                 ) -> tuple[dict[int, Ranked], dict[int, Ranked]]:
+                 ) -> tuple[dict[int, Counted], dict[int, Counted]]:
         """Per DJ: its top ``n_support`` SUPPORTS (artists, counts) and its ``n_repertoire`` most played
         tracks (tracks, set entries), both (count desc, id asc)."""
 
@@ -77,7 +77,7 @@ class Evidence(Protocol):
 _LOG1P = np.array([math.log1p(c) for c in range(4096)])
 
 
-def _merged_top(lists: list[Ranked], n_lists: int, exclude: int | None, n: int) -> dict[int, float]:
+def _merged_top(lists: list[Counted], n_lists: int, exclude: int | None, n: int) -> dict[int, float]:
     """The ``n`` ids with the largest sum of log1p(count) over ``lists`` divided by ``n_lists`` (a list
     without the id adds 0), ties by the smaller id, in that order; ``exclude`` left out. The DJs' support
     and repertoire: 20 lists of up to 300, merged by one NumPy sort instead of a Python loop over every

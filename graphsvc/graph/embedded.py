@@ -174,6 +174,12 @@ def _tagged(window: Iterable[tuple[float, int]], move: harmonic.Move,
 _NO_CREDITS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
+def tempo_ratios(w: float) -> tuple[float, float]:
+    """(low, high) factors of a BPM window of ``w`` % around a centre tempo, with the slack every window
+    bisect uses (the window's tracks are those between centre * low and centre * high)."""
+    return 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
+
+
 def _count_first(item: tuple[int, Any]) -> tuple[int, int]:
     """Sort key of a (neighbour, count or (count, ...)) item: count desc, then neighbour id."""
     v = item[1]
@@ -307,10 +313,9 @@ class EmbeddedStore:
         labels = self.labels
         t_ids = np.fromiter(tracks, np.int64, len(tracks))
         order = np.argsort(t_ids)
-        kidx = {k.camelot: i for i, k in enumerate(harmonic.ALL_KEYS)}
         t_bpm = np.fromiter((math.nan if t.bpm is None else t.bpm for t in tracks.values()), np.float64, len(tracks))
-        t_key = np.fromiter((-1 if t.camelot is None else kidx.get(t.camelot, -1) for t in tracks.values()), np.int8,
-                            len(tracks))
+        t_key = np.fromiter((-1 if t.camelot is None else _KEY_ORDER.get(t.camelot, -1) for t in tracks.values()),
+                            np.int8, len(tracks))
         self._tempo_keys = (t_ids[order], t_bpm[order], t_key[order])
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for t in tracks.values():
@@ -732,7 +737,7 @@ class EmbeddedStore:
         if idx is None:
             return iter(())
         bpms, ids = idx
-        lo_ratio, hi_ratio = 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
+        lo_ratio, hi_ratio = tempo_ratios(w)
         streams = []
         for f in ((1.0, 2.0, 0.5) if half_double else (1.0,)):
             c = sb / f
@@ -859,7 +864,7 @@ class EmbeddedStore:
         All windows of all groups are cut with bisect on the per-key Python bpm lists and gathered from
         the concatenated columns (``_cat``) in one go, so the numpy work is a fixed handful of calls per
         request instead of a dozen per (key, factor) window."""
-        lo_ratio, hi_ratio = 1 - w / 100 - 1e-9, 1 + w / 100 + 1e-9
+        lo_ratio, hi_ratio = tempo_ratios(w)
         factors = (1.0, 2.0, 0.5) if half_double else (1.0,)
         by_key, offsets = self.by_key, self._cat_offset
         # per window: global start, length, split (first index at or above the centre), group, move code

@@ -11,14 +11,12 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from graphsvc.graph.embedded import _NO_CREDITS, EmbeddedStore, tempo_ratios
 from graphsvc.recommend.gather import Counted
-
-if TYPE_CHECKING:
-    from graphsvc.graph.embedded import EmbeddedStore
 
 _CACHE_ATTR = "_rec_cache"
 _GENRE_LIST = 500  # tracks kept per scene genre (the popular-in-genre candidates are far fewer)
@@ -26,7 +24,6 @@ _FACTS_MEMO = 200_000  # facts dicts kept per loaded graph
 # the narrow-window shortcut is tried only when the source's key holds this many tracks: on a smaller
 # graph it rarely fills the places, and the full window it then falls back to is cheap anyway
 _NARROW_MIN_BAND = 2_000
-_NO_CREDITS: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
 
 def _by_count(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -197,12 +194,12 @@ class EmbeddedEvidence:
         r = w / 64
         while True:
             held = 0
+            lo, hi = tempo_ratios(r)
             for key, _, _ in best:
                 bpms = s.by_key.get(key.camelot, ((), ()))[0]
                 for f in factors:
                     centre = t.bpm / f
-                    held += (bisect_right(bpms, centre * (1 + r / 100 + 1e-9))
-                             - bisect_left(bpms, centre * (1 - r / 100 - 1e-9)))
+                    held += bisect_right(bpms, centre * hi) - bisect_left(bpms, centre * lo)
             if held >= need or r >= w:
                 break
             r = min(2 * r, w)

@@ -352,6 +352,47 @@ def test_a_key_filter_read_first_gives_the_whole_blocks_answer(synthetic_store_f
     assert (key == -1).any()  # (keys unknown among them; every synthetic track has a BPM)
 
 
+def _same_columns(got, want) -> None:
+    for name in ("plays", "djs", "trend", "sets", "label", "energy", "bpm", "key"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), name
+    for name in ("artists", "primary"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.indptr.tolist() == b.indptr.tolist() and a.flat.tolist() == b.flat.tolist(), name
+    assert ([got.scenes[c] if c >= 0 else None for c in got.scene.tolist()]
+            == [want.scenes[c] if c >= 0 else None for c in want.scene.tolist()])
+
+
+def test_fact_columns_kept_at_load_are_the_facts(synthetic_store_factory, real_gold):
+    """The embedded store's fact columns (what a featurized block reads) hold exactly what the facts
+    dicts hold, unknowns included, on a synthetic graph and on the real one (few keys, no energies); the
+    facts it hands with them are the track_facts dicts, made when read."""
+    import random
+
+    from graphsvc.recommend.features import fact_columns
+
+    synthetic = synthetic_store_factory("rec_prefilter", 3000, 13)
+    _, real = real_gold
+    rng = random.Random(5)
+    scenes = 0
+    for store in (synthetic, real):
+        ids = rng.sample(sorted(store.tracks), 1500)  # (not sorted: rows follow the ids asked for)
+        have, got, lazy = store.fact_columns([-5, *ids, 10**15])
+        assert have == ids
+        facts = store.track_facts(ids)
+        _same_columns(got, fact_columns(facts, ids))
+        assert all(lazy[c] == facts[c] for c in ids) and -5 not in lazy and ids[0] in lazy
+        with pytest.raises(KeyError):
+            lazy[10**15]
+        assert (got.scene == -1).any() and (got.label == -1).any()
+        scenes += int((got.scene >= 0).sum())
+        assert np.diff(got.artists.indptr).max() > 1  # (tracks with several artists among them)
+        none, empty, _ = store.fact_columns([])
+        assert none == []
+        _same_columns(empty, fact_columns({}, []))
+    assert scenes > 0  # (the real graph's tracks carry scene genres)
+
+
 def test_a_refreshed_store_forgets_what_it_derived_from_the_old_graph(pg_url):
     """refresh() reloads gold in place: the recommender's cached evidence and the charts must follow."""
     with psycopg.connect(pg_url) as conn:

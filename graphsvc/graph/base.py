@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from graphsvc.errors import InvalidValue
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import numpy as np
 
     from graphsvc.graph.paths import PathList  # (paths imports Candidate from here)
@@ -148,6 +150,9 @@ class GraphStore(Protocol):
     # (the existing tracks of ids, in order; their BPMs, NaN unknown; their keys as indexes into
     # harmonic.ALL_KEYS, -1 unknown): what a key filter reads first (recommend.features.prefilter)
     def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]: ...
+    # (the existing tracks of ids, in order; their facts as recommend.features.FactColumns, what
+    # recommend.features.static_block reads; their track_facts by id, possibly made only when read)
+    def fact_columns(self, ids: list[int]) -> tuple[list[int], Any, Mapping[int, dict[str, Any]]]: ...
     # top / trending track and artist ids (graphsvc.charts)
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]: ...
     def artist_analytics(self, artist_id: int) -> dict[str, Any] | None: ...

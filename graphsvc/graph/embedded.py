@@ -42,6 +42,7 @@ from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key, track_search_keys
 from graphsvc.pg import fetch_one
+from graphsvc.recommend.features import Csr, FactColumns
 
 _TRACK_COLS = (*NODE_LABELS["Track"], "label_id")
 # _load unpacks track rows positionally in this order
@@ -106,6 +107,28 @@ class _Track:
         for c in _LIST_PROPS:
             d[c] = list(d[c] or [])
         return d
+
+
+def _fact_columns(tracks: list[_Track], credit_ids: dict[int, tuple[tuple[int, ...], tuple[int, ...]]]
+                  ) -> FactColumns:
+    """``recommend.features.FactColumns`` of ``tracks`` (in that order): the values the recommender's facts
+    dicts hold (``recommend.embedded_context.EmbeddedEvidence.facts``), as ``features.fact_columns``
+    makes them."""
+    n = len(tracks)
+    codes: dict[tuple[str, ...], int] = {}
+    credits = [credit_ids.get(t.id, _NO_CREDITS) for t in tracks]
+    return FactColumns(
+        np.fromiter((t.plays or 0 for t in tracks), np.float64, n),
+        np.fromiter((t.djs or 0 for t in tracks), np.float64, n),
+        np.fromiter((t.trend or 0.0 for t in tracks), np.float64, n),
+        np.fromiter((t.sets or 0 for t in tracks), np.int64, n),
+        np.fromiter((-1 if t.label_id is None else t.label_id for t in tracks), np.int64, n),
+        np.fromiter((math.nan if t.energy is None else t.energy for t in tracks), np.float64, n),
+        np.fromiter((math.nan if t.bpm is None else t.bpm for t in tracks), np.float64, n),
+        np.fromiter((-1 if t.camelot is None else _KEY_ORDER.get(t.camelot, -1) for t in tracks), np.int64, n),
+        np.fromiter((codes.setdefault(t.scene_tuple, len(codes)) if t.scene_tuple else -1 for t in tracks),
+                    np.int64, n),
+        tuple(codes), Csr.of([c[0] for c in credits]), Csr.of([c[1] for c in credits]))
 
 
 class _KeyColumns(NamedTuple):
@@ -226,9 +249,10 @@ class EmbeddedStore:
         self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
         self.played_set: dict[int, list[int]] = defaultdict(list)  # set -> djs
         self.played_artist: dict[int, list[int]] = defaultdict(list)  # artist -> sets
-        # every track's (id, BPM, key index) as columns sorted by id (tempo_key_columns)
-        self._tempo_keys: tuple[np.ndarray, np.ndarray, np.ndarray] = (
-            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8))
+        # every track id, ascending, and the recommender's facts of each as columns in that order
+        # (fact_columns, tempo_key_columns)
+        self._track_ids: np.ndarray = np.empty(0, dtype=np.int64)
+        self._fact_cols: FactColumns = _fact_columns([], {})
         self.set_rank: dict[int, int] = {}  # set -> its place by (date desc, undated last, id desc)
         self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
         self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
@@ -312,11 +336,6 @@ class EmbeddedStore:
             self.labels[row[0]] = dict(zip(NODE_LABELS["Label"], row, strict=True))
         labels = self.labels
         t_ids = np.fromiter(tracks, np.int64, len(tracks))
-        order = np.argsort(t_ids)
-        t_bpm = np.fromiter((math.nan if t.bpm is None else t.bpm for t in tracks.values()), np.float64, len(tracks))
-        t_key = np.fromiter((-1 if t.camelot is None else _KEY_ORDER.get(t.camelot, -1) for t in tracks.values()),
-                            np.int8, len(tracks))
-        self._tempo_keys = (t_ids[order], t_bpm[order], t_key[order])
         per_key: dict[str, list[tuple[float, int]]] = defaultdict(list)
         for t in tracks.values():
             if t.camelot is not None and t.camelot in keys:
@@ -374,6 +393,8 @@ class EmbeddedStore:
             pair = (distinct.setdefault(every, every), distinct.setdefault(primary, primary))
             credit_ids[tid] = distinct.setdefault(pair, pair)
         del distinct
+        self._track_ids = np.sort(t_ids)
+        self._fact_cols = _fact_columns([tracks[i] for i in self._track_ids.tolist()], credit_ids)
         label_tracks, artist_top, artist_top_primary = self.label_tracks, self.artist_top, self.artist_top_primary
         everything = list(tracks.values())
         plays = np.fromiter((t.plays or 0 for t in everything), np.int64, len(everything))
@@ -977,14 +998,28 @@ class EmbeddedStore:
     def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Keys and BPMs of the existing tracks of ``ids``, gathered from the columns made at load: a
         hub's thousands of candidates in a few NumPy calls instead of a dict lookup each."""
-        t_ids, t_bpm, t_key = self._tempo_keys
+        t_ids = self._track_ids
         q = np.fromiter(ids, np.int64, len(ids))
         if not len(t_ids) or not len(q):
             return [], np.empty(0), np.empty(0, dtype=np.int64)
         pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
         found = t_ids[pos] == q
         rows = pos[found]
-        return q[found].tolist(), t_bpm[rows], t_key[rows].astype(np.int64)
+        return q[found].tolist(), self._fact_cols.bpm[rows], self._fact_cols.key[rows]
+
+    def fact_columns(self, ids: list[int]) -> tuple[list[int], FactColumns, Mapping[int, dict[str, Any]]]:
+        """The existing tracks of ``ids``, their facts as columns gathered from those made at load, and
+        their facts dicts, each made when first read (``track_facts``): a hub's block has hundreds of
+        candidates, an answer shows a few."""
+        from graphsvc.recommend.embedded_context import LazyFacts
+
+        t_ids = self._track_ids
+        q = np.fromiter(ids, np.int64, len(ids))
+        if not len(t_ids) or not len(q):
+            return [], self._fact_cols.take(np.empty(0, dtype=np.int64)), LazyFacts(self)
+        pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
+        found = t_ids[pos] == q
+        return q[found].tolist(), self._fact_cols.take(pos[found]), LazyFacts(self)
 
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts), cached per arguments."""

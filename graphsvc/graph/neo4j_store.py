@@ -532,6 +532,14 @@ class Neo4jStore:
 
         return Neo4jEvidence(self).facts(ids)
 
+    def fact_columns(self, ids: list[int]) -> tuple[list[int], Any, dict[int, dict[str, Any]]]:
+        """The existing tracks of ``ids``, their facts as columns and their facts (one ``rec_facts`` read)."""
+        from graphsvc.recommend.features import fact_columns
+
+        facts = self.track_facts(ids)
+        have = [i for i in ids if i in facts]
+        return have, fact_columns(facts, have), facts
+
     def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Keys and BPMs of the existing tracks of ``ids`` (``rec_tempo_keys``: two properties of each, not
         their facts), in the order of ``ids``."""

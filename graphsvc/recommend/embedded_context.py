@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -28,6 +28,31 @@ _NARROW_MIN_BAND = 2_000
 
 def _by_count(items: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
     return sorted(items, key=lambda p: (-p[1], p[0]))
+
+
+class LazyFacts(Mapping[int, dict[str, Any]]):
+    """The facts dicts of the store's tracks by id, each made when first read (``EmbeddedEvidence.facts``,
+    kept in its memo): a featurized block reads columns, and only the candidates an answer shows need a dict."""
+
+    __slots__ = ("ev",)
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.ev = EmbeddedEvidence(store)
+
+    def __getitem__(self, cid: int) -> dict[str, Any]:
+        got = self.ev.facts((cid,))
+        if not got:
+            raise KeyError(cid)
+        return got[cid]
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self.ev.store.tracks
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ev.store.tracks)
+
+    def __len__(self) -> int:
+        return len(self.ev.store.tracks)
 
 
 class EmbeddedEvidence:

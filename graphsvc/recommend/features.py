@@ -14,6 +14,7 @@ unknown is kept and marked ``key unknown`` / ``bpm unknown`` (never rewarded for
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,13 +139,14 @@ _ALLOWED = {name: np.array([m in allowed for m in _MOVES]) for name, allowed in 
 class Candidates:
     """The candidates that pass the constraints: ids (ascending when featurized at once; a kept source's
     static candidates first, then its window's, when featurized with a kept block), their feature matrix
-    (rows aligned with ids),
-    facts, and per candidate its move code (-1 unknown), BPM distance (NaN unknown), pitch shift, key as
-    played (-1 unknown) and energy delta (NaN unknown); ``dropped`` counts those the constraints removed."""
+    (rows aligned with ids), the facts of each by id (a mapping that may resolve other tracks too and
+    may make a dict only when read: ``positions`` says which passed), and per candidate its move code
+    (-1 unknown), BPM distance (NaN unknown), pitch shift, key as played (-1 unknown) and energy delta
+    (NaN unknown); ``dropped`` counts those the constraints removed."""
 
     ids: list[int]
     X: np.ndarray
-    facts: dict[int, dict[str, Any]]
+    facts: Mapping[int, dict[str, Any]]
     move: np.ndarray
     pct: np.ndarray
     semis: np.ndarray
@@ -153,9 +155,17 @@ class Candidates:
     dropped: dict[str, int]
     considered: int
 
+    @property
+    def positions(self) -> dict[int, int]:
+        """Row of each passing candidate."""
+        got = self.__dict__.get("_pos")
+        if got is None:
+            got = self.__dict__["_pos"] = {c: i for i, c in enumerate(self.ids)}
+        return got
+
     def fit(self, cid: int) -> Fit:
         """The Fit of one passing candidate (built on demand: only returned items need one)."""
-        return self.fit_at(self.ids.index(cid))
+        return self.fit_at(self.positions[cid])
 
     def fit_at(self, i: int) -> Fit:
         """The Fit of the candidate in row ``i``."""
@@ -181,13 +191,14 @@ def _col(values: list, dtype=np.float64) -> np.ndarray:
 
 @dataclass
 class StaticBlock:
-    """The request-independent part of :func:`featurize` for some candidates (ids ascending): their facts,
-    the evidence features (columns before ``key``) and the raw tempo, key and energy columns. It depends
-    only on the source's evidence and the loaded graph, so the service keeps the block of a source's
-    static candidates in ``Context.memo`` and a request featurizes only its harmonic-window additions."""
+    """The request-independent part of :func:`featurize` for some candidates (ids ascending): their facts
+    (by id, as ``Candidates.facts``), the evidence features (columns before ``key``) and the raw tempo, key
+    and energy columns. It depends only on the source's evidence and the loaded graph, so the service keeps
+    the block of a source's static candidates in ``Context.memo`` and a request featurizes only its
+    harmonic-window additions."""
 
     ids: list[int]
-    facts: list[dict[str, Any]]
+    facts: Mapping[int, dict[str, Any]]
     X: np.ndarray  # (n, F["key"])
     bpm: np.ndarray
     key: np.ndarray  # index into _KEYS, -1 unknown
@@ -204,13 +215,92 @@ class StaticBlock:
 _N_STATIC = F["key"]
 
 
-def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int]) -> StaticBlock:
-    """Evidence features of ``ids`` (each in ``facts``; rows in that order) after ``ctx.source``."""
-    src = ctx.source
+@dataclass(frozen=True)
+class Csr:
+    """Per row a list of ids, as one flat array and row offsets (row i: ``flat[indptr[i]:indptr[i + 1]]``)."""
+
+    indptr: np.ndarray  # int64, one more than the rows
+    flat: np.ndarray  # int64
+
+    @staticmethod
+    def of(lists: list[tuple[int, ...]]) -> Csr:
+        lengths = np.fromiter(map(len, lists), np.int64, len(lists))
+        indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        flat = np.fromiter((x for lst in lists for x in lst), np.int64, int(indptr[-1]))
+        return Csr(indptr, flat)
+
+    def take(self, rows: np.ndarray) -> Csr:
+        """The lists of ``rows``, in that order."""
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        flat = self.flat[np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])]
+        return Csr(indptr, flat)
+
+    def row_of_each(self) -> np.ndarray:
+        """The row of each element of ``flat``."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+    def row_max(self, values: np.ndarray) -> np.ndarray:
+        """Per row the largest of ``values`` (one per element of ``flat``; all >= 0), 0 for an empty row."""
+        out = np.zeros(len(self.indptr) - 1)
+        np.maximum.at(out, self.row_of_each(), values)
+        return out
+
+
+@dataclass(frozen=True)
+class FactColumns:
+    """The facts :func:`static_block` reads, as columns (row i: the i-th id asked for): the embedded store
+    keeps them for every track from the load (``EmbeddedStore.fact_columns``), so a hub's block is a few
+    NumPy gathers; :func:`fact_columns` makes the same columns from facts dicts (Neo4j)."""
+
+    plays: np.ndarray  # float64, 0 where unknown
+    djs: np.ndarray  # float64, 0 where unknown
+    trend: np.ndarray  # float64, 0 where unknown
+    sets: np.ndarray  # int64, 0 where unknown
+    label: np.ndarray  # int64 label id, -1 none
+    energy: np.ndarray  # float64, NaN unknown
+    bpm: np.ndarray  # float64, NaN unknown
+    key: np.ndarray  # int64 index into harmonic.ALL_KEYS, -1 unknown
+    scene: np.ndarray  # int64 index into ``scenes``, -1 none
+    scenes: tuple[tuple[str, ...], ...]  # distinct scene-genre tuples
+    artists: Csr  # every credited artist id
+    primary: Csr  # primary artist ids
+
+    def take(self, rows: np.ndarray) -> FactColumns:
+        """The rows ``rows``, in that order."""
+        return FactColumns(self.plays[rows], self.djs[rows], self.trend[rows], self.sets[rows], self.label[rows],
+                           self.energy[rows], self.bpm[rows], self.key[rows], self.scene[rows], self.scenes,
+                           self.artists.take(rows), self.primary.take(rows))
+
+
+def fact_columns(facts: Mapping[int, dict[str, Any]], ids: list[int]) -> FactColumns:
+    """The :class:`FactColumns` of ``ids`` (each in ``facts``) from their facts dicts."""
     fl = [facts[c] for c in ids]
+    codes: dict[tuple[str, ...], int] = {}
+    scene = [codes.setdefault(tuple(f["scene_genres"]), len(codes)) if f["scene_genres"] else -1 for f in fl]
+    bpm, key = tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
+    return FactColumns(
+        _col([f["plays"] or 0 for f in fl]), _col([f["djs"] or 0 for f in fl]),
+        _col([f["trend"] or 0.0 for f in fl]), _col([f["sets"] or 0 for f in fl], np.int64),
+        _col([-1 if f["label_id"] is None else f["label_id"] for f in fl], np.int64),
+        _col([math.nan if f["energy"] is None else f["energy"] for f in fl]), bpm, key,
+        _col(scene, np.int64), tuple(codes), Csr.of([f["artist_ids"] for f in fl]),
+        Csr.of([f["primary_ids"] for f in fl]))
+
+
+def static_block(ctx: Context, facts: Mapping[int, dict[str, Any]], ids: list[int],
+                 cols: FactColumns | None = None) -> StaticBlock:
+    """Evidence features of ``ids`` (each in ``facts``; rows in that order) after ``ctx.source``; ``cols``:
+    their facts as columns when the backend keeps them (else made from ``facts``; the same values), so
+    ``facts`` is read only when an answer shows a candidate."""
+    src = ctx.source
+    if cols is None:
+        cols = fact_columns(facts, ids)
     n = len(ids)
     pos = {c: i for i, c in enumerate(ids)}
-    nan = math.nan
     X = np.zeros((n, _N_STATIC))
     for c, (k, djs, _) in ctx.out.items():
         i = pos.get(c)
@@ -227,47 +317,46 @@ def static_block(ctx: Context, facts: dict[int, dict[str, Any]], ids: list[int])
         X[i, 5] = sum(1.0 / -o for o in offs if o <= -2)
     scanned = ctx.sets_scanned
     if scanned:
-        for i, sh in _common(ctx.shared_sets, pos):
-            if fl[i]["sets"]:
-                X[i, 6] = sh / math.sqrt(scanned * fl[i]["sets"])
-    src_artists = set(src["artist_ids"])
-    if src_artists:
-        X[:, 7] = [0.0 if src_artists.isdisjoint(f["artist_ids"]) else 1.0 for f in fl]
+        got = _common(ctx.shared_sets, pos)
+        if got:
+            rows = np.fromiter((i for i, _ in got), np.int64, len(got))
+            shared = np.fromiter((sh for _, sh in got), np.int64, len(got))
+            their = cols.sets[rows]
+            has = their > 0
+            X[rows[has], 6] = shared[has] / np.sqrt(scanned * their[has])
+    if src["artist_ids"]:
+        hit = np.isin(cols.artists.flat, np.array(src["artist_ids"], dtype=np.int64))
+        X[np.unique(cols.artists.row_of_each()[hit]), 7] = 1.0
     if src["label_id"] is not None:
-        lab = src["label_id"]
-        X[:, 8] = [1.0 if f["label_id"] == lab else 0.0 for f in fl]
+        X[:, 8] = cols.label == src["label_id"]
     collab, support = ctx.collaborators, ctx.support
-    if collab:  # the strongest collaboration of any of its artists (most candidates share none: C-level check)
-        keys = collab.keys()
-        X[:, 9] = np.log1p([max(collab[y] for y in common) if (common := keys & set(f["artist_ids"])) else 0
-                            for f in fl])
+    if collab:  # the strongest collaboration of any of its artists
+        X[:, 9] = np.log1p(cols.artists.row_max(_lookup(collab, cols.artists.flat)))
     if support:
-        support_keys = support.keys()
-        X[:, 10] = [max(support[y] for y in common) if (common := support_keys & set(f["primary_ids"])) else 0.0
-                    for f in fl]
+        X[:, 10] = cols.primary.row_max(_lookup(support, cols.primary.flat))
     for i, repertoire in _common(ctx.repertoire, pos):
         X[i, 11] = repertoire
-    X[:, 12] = np.log1p(_col([f["plays"] or 0 for f in fl]))
-    X[:, 13] = np.log1p(_col([f["djs"] or 0 for f in fl]))
-    X[:, 14] = np.maximum(_col([f["trend"] or 0.0 for f in fl]), 0.0)
+    X[:, 12] = np.log1p(cols.plays)
+    X[:, 13] = np.log1p(cols.djs)
+    X[:, 14] = np.maximum(cols.trend, 0.0)
     src_scene = set(src["scene_genres"])
-    if src_scene:
-        memo: dict[tuple, float] = {}
-        col15 = []
-        for f in fl:
-            sc = f["scene_genres"]
-            if not sc:
-                col15.append(0.0)
-                continue
-            key = tuple(sc)
-            j = memo.get(key)
-            if j is None:
-                cs = set(sc)
-                j = memo[key] = len(src_scene & cs) / len(src_scene | cs) - 0.5
-            col15.append(j)
-        X[:, 15] = col15
-    bpm_col, key_col = tempo_key_columns([(f["camelot"], f["bpm"]) for f in fl])
-    return StaticBlock(ids, fl, X, bpm_col, key_col, _col([nan if f["energy"] is None else f["energy"] for f in fl]))
+    if src_scene and n:
+        table = np.zeros(len(cols.scenes) + 1)  # (the last place: no scene genres)
+        for j, sc in enumerate(cols.scenes):
+            cs = set(sc)
+            table[j] = len(src_scene & cs) / len(src_scene | cs) - 0.5
+        X[:, 15] = table[cols.scene]
+    return StaticBlock(ids, facts, X, cols.bpm, cols.key, cols.energy)
+
+
+def _lookup(values: dict[int, Any], keys: np.ndarray) -> np.ndarray:
+    """``values[k]`` for each of ``keys`` (float64), 0 for a key not in ``values``."""
+    ks = np.fromiter(values.keys(), np.int64, len(values))
+    vs = np.fromiter(values.values(), np.float64, len(values))
+    order = np.argsort(ks)
+    ks, vs = ks[order], vs[order]
+    at = np.minimum(np.searchsorted(ks, keys), len(ks) - 1)
+    return np.where(ks[at] == keys, vs[at], 0.0)
 
 
 def _common(d: dict[int, Any], pos: dict[int, int]) -> list[tuple[int, Any]]:
@@ -278,10 +367,31 @@ def _common(d: dict[int, Any], pos: dict[int, int]) -> list[tuple[int, Any]]:
     return [(i, v) for c, i in pos.items() if (v := d.get(c)) is not None]
 
 
+class _Both(Mapping[int, dict[str, Any]]):
+    """The facts of two blocks (their ids are disjoint)."""
+
+    def __init__(self, a: Mapping[int, dict[str, Any]], b: Mapping[int, dict[str, Any]]) -> None:
+        self.a, self.b = a, b
+
+    def __getitem__(self, cid: int) -> dict[str, Any]:
+        return self.a[cid] if cid in self.a else self.b[cid]
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self.a or cid in self.b
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.a
+        yield from (c for c in self.b if c not in self.a)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
     """One block of both (their ids are disjoint): ``a``'s rows, then ``b``'s. Row order never decides a
     ranking (``service.order`` breaks ties by id), so the rows are not sorted again."""
-    return StaticBlock(a.ids + b.ids, a.facts + b.facts, np.concatenate((a.X, b.X)),
+    return StaticBlock(a.ids + b.ids, a.facts if a.facts is b.facts else _Both(a.facts, b.facts),
+                       np.concatenate((a.X, b.X)),
                        np.concatenate((a.bpm, b.bpm)), np.concatenate((a.key, b.key)),
                        np.concatenate((a.energy, b.energy)))
 
@@ -383,8 +493,7 @@ def _constrained(ctx: Context, block: StaticBlock, con: Constraints, considered:
     keep = ~(reject_bpm | reject_key)
     idx = np.flatnonzero(keep)
     kept = idx.tolist()
-    facts = {cand_ids[i]: block.facts[i] for i in kept}
     before = dropped_before or {"key": 0, "bpm": 0}
-    return Candidates([cand_ids[i] for i in kept], X[idx], facts, move[idx], pct[idx], semis[idx], eff[idx],
+    return Candidates([cand_ids[i] for i in kept], X[idx], block.facts, move[idx], pct[idx], semis[idx], eff[idx],
                       delta[idx], {"key": before["key"] + int(reject_key.sum()),
                                    "bpm": before["bpm"] + int(reject_bpm.sum())}, considered)

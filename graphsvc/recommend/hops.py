@@ -36,8 +36,9 @@ def locate(store: Any, ranker: Ranker, r: Ranked, target: int) -> tuple[Ranked, 
     """Where the hop from ``r``'s source to ``target`` is ranked: its row in ``r`` when the recommender
     reached it, else a ranking of ``target`` alone from the same evidence (``rank_one``: a fixed end or
     waypoint no signal reached). None when the constraints drop it or it does not exist."""
-    if target in r.cands.facts:
-        return r, r.cands.ids.index(target)
+    at = r.cands.positions.get(target)
+    if at is not None:
+        return r, at
     one = rank_one(store, ranker, r, target)
     return None if one is None else (one, 0)
 

@@ -92,15 +92,19 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
         if got is None or got[0] != con:
             have, bpm, key = store.tempo_key_columns(sorted(static_ids))
             kept, dropped = prefilter(ctx.source, have, bpm, key, con)
-            facts = store.track_facts(kept + extra_ids)
-            both = static_block(ctx, facts, [c for c in kept + extra_ids if c in facts])
+            both = _block(store, ctx, kept + extra_ids)
             got = ctx.memo["constrained"] = (con, featurize_blocks(ctx, both, None, con, dropped, considered))
         return ctx, got[1]
     if block is None:
-        ids = sorted(static_ids)
-        facts = store.track_facts(ids)
-        block = ctx.memo["block"] = static_block(ctx, facts, [c for c in ids if c in facts])
+        block = ctx.memo["block"] = _block(store, ctx, sorted(static_ids))
     return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, None, considered)
+
+
+def _block(store: Any, ctx: Context, ids: list[int]) -> StaticBlock:
+    """``static_block`` of the existing tracks of ``ids``, from the backend's fact columns (the embedded
+    store makes a facts dict only when an answer shows the track)."""
+    have, cols, facts = store.fact_columns(ids)
+    return static_block(ctx, facts, have, cols)
 
 
 def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:
@@ -113,14 +117,13 @@ def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock
         rows.clear()
     missing = [c for c in extra_ids if c not in rows]
     if missing:
-        facts = store.track_facts(missing)
-        fresh = static_block(ctx, facts, [c for c in missing if c in facts])
+        fresh = _block(store, ctx, missing)
         for i, c in enumerate(fresh.ids):
-            rows[c] = (fresh.facts[i], fresh.X[i], fresh.bpm[i], fresh.key[i], fresh.energy[i])
+            rows[c] = (fresh.facts[c], fresh.X[i], fresh.bpm[i], fresh.key[i], fresh.energy[i])
     got = [(c, rows[c]) for c in extra_ids if c in rows]
     if not got:
         return None
-    return StaticBlock([c for c, _ in got], [r[0] for _, r in got], np.array([r[1] for _, r in got]),
+    return StaticBlock([c for c, _ in got], {c: r[0] for c, r in got}, np.array([r[1] for _, r in got]),
                        np.array([r[2] for _, r in got], dtype=np.float64),
                        np.array([r[3] for _, r in got], dtype=np.int64),
                        np.array([r[4] for _, r in got], dtype=np.float64))

@@ -527,7 +527,8 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
         if name == "rec_two_hop":
             return [{"two_hop": [[c, w] for c, w in ev.two_hop(p["id"], p["via"], p["per_via"]).items()]}]
         if name == "rec_sets":
-            return [{"set_id": s, "entries": [[q, t] for q, t in e], "djs": d} for s, e, d in ev.sets(p["id"], p["n"])]
+            return [{"set_id": s, "entries": [[q, t] for q, t in e], "djs": d}
+                    for s, e, d in ev.sets(p["id"], p["n"]).rows()]
         if name == "rec_collaborators":
             return [{"artist": a, "collaborators": [[y, w] for y, w in lst]}
                     for a, lst in ev.collaborators(p["artists"], p["n"]).items()]

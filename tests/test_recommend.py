@@ -488,6 +488,35 @@ def test_the_merged_top_of_dj_lists_is_the_python_merge(lists, exclude, n):
     assert list(_merged_top([counted(lst) for lst in lists], n_djs, exclude, n).items()) == want
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(1, 6), max_size=12),
+                          st.lists(st.integers(1, 4), max_size=3)), max_size=8),
+       st.integers(0, 4))
+def test_same_set_offsets_and_co_occurrence_are_the_python_walk(sets, near):
+    """gather's array scan of the source's sets (track 1 is the source; tracks repeat within a set, the
+    source too; positions have gaps) gives what walking each set's entries in Python gives."""
+    from collections import Counter
+
+    from graphsvc.recommend.gather import SetScan, same_sets
+
+    rows = []
+    for k, (gap, tracks, djs) in enumerate(sets):
+        rows.append((k, [(i * (gap + 1), t) for i, t in enumerate(tracks)], sorted(djs)))
+    shared: Counter[int] = Counter()
+    offsets: dict[int, list[int]] = {}
+    for _, entries, _ in rows:
+        shared.update({t for _, t in entries} - {1})
+        for i, (p, t) in enumerate(entries):
+            if t == 1:
+                for q, c in entries[max(0, i - near):i + near + 1]:
+                    if c != 1 and abs(q - p) <= near:
+                        offsets.setdefault(c, []).append(q - p)
+    scan = SetScan.of(rows)
+    assert scan.rows() == rows
+    got_shared, got_offsets = same_sets(1, scan, near)
+    assert got_shared == dict(shared)
+    assert got_offsets == {c: tuple(sorted(v)) for c, v in offsets.items()}
+
+
 def test_kept_evidence_stays_out_of_the_garbage_collectors_scans(gold):
     """A served answer keeps the facts of every candidate it read (per loaded graph) and the source's
     context (per kept source). Built from atoms and interned tuples, those are not tracked by the cyclic

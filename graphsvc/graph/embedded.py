@@ -246,7 +246,8 @@ class EmbeddedStore:
         self.artist_top_primary: dict[int, list[int]] = defaultdict(list)
         self.collab = nx.Graph()
         self.set_entries: dict[int, list[tuple[int, int]]] = defaultdict(list)  # set -> [(pos, track)]
-        self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)  # track -> [(set, pos)]
+        # track -> [(set, pos)], by set_rank and position
+        self.track_sets: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self.played_set: dict[int, list[int]] = defaultdict(list)  # set -> djs
         self.played_artist: dict[int, list[int]] = defaultdict(list)  # artist -> sets
         # every track id, ascending, and the recommender's facts of each as columns in that order
@@ -254,6 +255,8 @@ class EmbeddedStore:
         self._track_ids: np.ndarray = np.empty(0, dtype=np.int64)
         self._fact_cols: FactColumns = _fact_columns([], {})
         self.set_rank: dict[int, int] = {}  # set -> its place by (date desc, undated last, id desc)
+        self._set_row: dict[int, int] = {}  # set -> its row in _set_entries
+        self._set_entries: tuple[Csr, np.ndarray] = (Csr.of([]), np.empty(0, dtype=np.int64))  # tracks, positions
         self.sup_out: dict[int, dict[int, int]] = defaultdict(dict)
         self.sup_in: dict[int, dict[int, int]] = defaultdict(dict)
         self.watermark: int = -1
@@ -445,7 +448,15 @@ class EmbeddedStore:
             djs.sort()
         recent_first = sorted(sets, key=lambda x: (sets[x]["date"] is None,
                                                    -(sets[x]["date"].toordinal() if sets[x]["date"] else 0), -x))
-        self.set_rank = {sid: i for i, sid in enumerate(recent_first)}
+        self.set_rank = rank = {sid: i for i, sid in enumerate(recent_first)}
+        for in_sets in track_sets.values():  # (a track's sets in that order: its most recent are a prefix)
+            if len(in_sets) > 1:
+                in_sets.sort(key=lambda p: (rank[p[0]], p[1]))
+        # every set's entries as flat columns, set by set (recommend.embedded_context.sets)
+        self._set_row = {sid: i for i, sid in enumerate(set_entries)}
+        self._set_entries = (Csr.of([tuple(t for _, t in e) for e in set_entries.values()]),
+                             np.fromiter((p for e in set_entries.values() for p, _ in e), np.int64,
+                                         sum(map(len, set_entries.values()))))
         for dj, aid, n in tables["supports"]:
             if dj in artists and aid in artists:
                 self.sup_out[dj][aid] = n

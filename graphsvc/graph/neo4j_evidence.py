@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from graphsvc.recommend.gather import counted
+from graphsvc.recommend.gather import SetScan, counted
 
 if TYPE_CHECKING:
     from graphsvc.graph.neo4j_store import Neo4jStore
@@ -62,9 +62,9 @@ class Neo4jEvidence:
         r = self._one("rec_two_hop", id=int(a), via=int(via), per_via=int(per_via))
         return {} if r is None else {int(c): int(w) for c, w in r["two_hop"]}
 
-    def sets(self, a: int, n: int):
-        return [(int(r["set_id"]), [(int(p), int(t)) for p, t in r["entries"]], [int(d) for d in r["djs"]])
-                for r in self.store._read("rec_sets", id=int(a), n=int(n))]
+    def sets(self, a: int, n: int) -> SetScan:
+        return SetScan.of([(int(r["set_id"]), [(int(p), int(t)) for p, t in r["entries"]], [int(d) for d in r["djs"]])
+                           for r in self.store._read("rec_sets", id=int(a), n=int(n))])
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         return {int(r["artist"]): [(int(y), int(w)) for y, w in r["collaborators"]]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.graph.embedded import _NO_CREDITS, EmbeddedStore, tempo_ratios
-from graphsvc.recommend.gather import Counted
+from graphsvc.recommend.gather import Counted, SetScan
 
 _CACHE_ATTR = "_rec_cache"
 _GENRE_LIST = 500  # tracks kept per scene genre (the popular-in-genre candidates are far fewer)
@@ -112,12 +112,20 @@ class EmbeddedEvidence:
                     two[c] += n1 * n2
         return dict(two)
 
-    def sets(self, a: int, n: int):
-        """The store's own entry and DJ lists (loaded by position and by id; callers do not mutate them)."""
+    def sets(self, a: int, n: int) -> SetScan:
+        """A prefix of the track's sets (loaded in set_rank order), their entries gathered from the flat
+        columns made at load and their DJs (loaded by id; callers do not mutate them)."""
         s = self.store
-        order = sorted({sid for sid, _ in s.track_sets.get(a, ())}, key=s.set_rank.__getitem__)[:n]
-        entries, djs = s.set_entries, s.played_set
-        return [(x, entries.get(x, []), djs.get(x, [])) for x in order]
+        order: list[int] = []
+        for sid, _ in s.track_sets.get(a, ()):
+            if len(order) == n:
+                break
+            if not order or order[-1] != sid:  # (a set's entries of the track are adjacent)
+                order.append(sid)
+        tracks, positions = s._set_entries
+        indptr, idx = tracks.take_index(np.array([s._set_row[x] for x in order], dtype=np.int64))
+        djs = s.played_set
+        return SetScan(order, indptr, tracks.flat[idx], positions[idx], [djs.get(x, []) for x in order])
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         """Each artist's ``n`` strongest collaborators: kept per (artist, n) and loaded graph (a hub artist of

@@ -232,12 +232,17 @@ class Csr:
 
     def take(self, rows: np.ndarray) -> Csr:
         """The lists of ``rows``, in that order."""
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
+        indptr, idx = self.take_index(rows)
+        return Csr(indptr, self.flat[idx])
+
+    def take_index(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(indptr, the places in ``flat``) of the lists of ``rows``, in that order (for columns aligned
+        with ``flat``)."""
+        starts = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - starts
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        flat = self.flat[np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])]
-        return Csr(indptr, flat)
+        return indptr, np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
 
     def row_of_each(self) -> np.ndarray:
         """The row of each element of ``flat``."""

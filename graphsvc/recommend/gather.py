@@ -10,10 +10,11 @@ primitives alike give equal contexts, and so equal recommendations.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import chain
 from typing import Any, Protocol
 
 import numpy as np
@@ -34,6 +35,70 @@ def counted(pairs: Iterable[tuple[int, int]]) -> Counted:
     return got[:, 0].copy(), got[:, 1].copy()
 
 
+@dataclass(frozen=True)
+class SetScan:
+    """Sets as flat columns: set k (``ids[k]``) holds ``tracks[ptr[k]:ptr[k + 1]]`` at the same places of
+    ``positions``, by position (one entry per position); ``djs[k]``: its DJs' artist ids, ascending."""
+
+    ids: list[int]
+    ptr: np.ndarray  # int64, len(ids) + 1
+    tracks: np.ndarray  # int64
+    positions: np.ndarray  # int64
+    djs: list[list[int]]
+
+    @staticmethod
+    def of(rows: list[tuple[int, list[tuple[int, int]], list[int]]]) -> SetScan:
+        """From (set id, [(position, track)] by position, [DJ ids] ascending) per set."""
+        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(e) for _, e, _ in rows], out=ptr[1:])
+        flat = [x for _, e, _ in rows for x in e]
+        pairs = np.array(flat, dtype=np.int64).reshape(-1, 2)
+        return SetScan([s for s, _, _ in rows], ptr, pairs[:, 1].copy(), pairs[:, 0].copy(), [d for _, _, d in rows])
+
+    def rows(self) -> list[tuple[int, list[tuple[int, int]], list[int]]]:
+        """The sets as (set id, [(position, track)], [DJ ids]) (the inverse of :meth:`of`)."""
+        bounds = self.ptr.tolist()
+        pos, tracks = self.positions.tolist(), self.tracks.tolist()
+        return [(s, list(zip(pos[b:e], tracks[b:e], strict=True)), d)
+                for s, b, e, d in zip(self.ids, bounds[:-1], bounds[1:], self.djs, strict=True)]
+
+
+def same_sets(a: int, scan: SetScan, near: int) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
+    """(co-occurrence, offsets) of ``a`` over the scanned sets: per other track c the number of sets
+    holding both; and the sorted position differences pos(c) - pos(a) over every pair of their entries at
+    most ``near`` apart in a set (entries come one per position, so those within +-near places of an
+    entry of ``a``). Array operations over all sets at once instead of a Python loop per set and entry."""
+    tr, po = scan.tracks, scan.positions
+    n = len(tr)
+    if not n:
+        return {}, {}
+    in_set = np.repeat(np.arange(len(scan.ids)), np.diff(scan.ptr))
+    other = tr != a
+    order = np.lexsort((tr[other], in_set[other]))
+    t_sorted, k_sorted = tr[other][order], in_set[other][order]
+    first = np.ones(len(t_sorted), dtype=bool)  # the first entry of each (set, track): a set counts once
+    first[1:] = (t_sorted[1:] != t_sorted[:-1]) | (k_sorted[1:] != k_sorted[:-1])
+    tracks, counts = np.unique(t_sorted[first], return_counts=True)
+    shared = dict(zip(tracks.tolist(), counts.tolist(), strict=True))
+    at = np.flatnonzero(~other)  # entries of a
+    offsets: dict[int, tuple[int, ...]] = {}
+    if len(at):
+        around = at[:, None] + np.arange(-near, near + 1)
+        inside = (around >= 0) & (around < n)
+        around = np.clip(around, 0, n - 1)
+        d = po[around] - po[at][:, None]
+        ok = inside & (in_set[around] == in_set[at][:, None]) & other[around] & (np.abs(d) <= near)
+        c, off = tr[around][ok], d[ok]
+        if len(c):
+            order = np.lexsort((off, c))
+            c, off = c[order], off[order]
+            cuts = (np.flatnonzero(c[1:] != c[:-1]) + 1).tolist()
+            cl, ol = c.tolist(), off.tolist()
+            # tuples: see EmbeddedEvidence.facts
+            offsets = {cl[b]: tuple(ol[b:e]) for b, e in zip([0, *cuts], [*cuts, len(cl)], strict=True)}
+    return shared, offsets
+
+
 class Evidence(Protocol):
     """Reads of one graph backend for the recommender (ids are track / artist / set ids)."""
 
@@ -48,9 +113,8 @@ class Evidence(Protocol):
         """c -> sum of n(a->x) * n(x->c) over a's top ``via`` successors x and each x's top ``per_via``
         successors (both by count desc, id asc), c != a."""
 
-    def sets(self, a: int, n: int) -> list[tuple[int, list[tuple[int, int]], list[int]]]:
-        """The ``n`` most recent sets holding ``a`` (date desc, undated last, id desc) as
-        (set id, [(position, track)] by position (one entry per position), [DJ artist ids] ascending)."""
+    def sets(self, a: int, n: int) -> SetScan:
+        """The ``n`` most recent sets holding ``a`` (date desc, undated last, id desc)."""
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         """Per artist its top ``n`` collaborators as (artist, weight), (weight desc, id asc)."""
@@ -97,7 +161,12 @@ def _merged_top(lists: list[Counted], n_lists: int, exclude: int | None, n: int)
         idx, vals = idx[keep], vals[keep]
     uniq, inv = np.unique(idx, return_inverse=True)
     sums = np.bincount(inv, weights=vals, minlength=len(uniq)) / n_lists
-    order = np.lexsort((uniq, -sums))[:n]
+    if 0 < n < len(uniq):  # only the values from the n-th largest on can place: sort those alone
+        nth = -np.partition(-sums, n - 1)[n - 1]
+        top = np.flatnonzero(sums >= nth)
+        order = top[np.lexsort((uniq[top], -sums[top]))][:n]
+    else:
+        order = np.lexsort((uniq, -sums))[:n]
     return dict(zip(uniq[order].tolist(), sums[order].tolist(), strict=True))
 
 
@@ -137,32 +206,10 @@ def gather_static(ev: Evidence, track_id: int, caps: Caps) -> Context | None:
     ctx.two_hop = ev.two_hop(a, caps.via, caps.per_via) if out else {}
 
     check()  # an API call past its deadline stops here (graphsvc.deadline)
-    scanned = ev.sets(a, caps.sets)
-    ctx.sets_scanned = len(scanned)
-    offsets: dict[int, list[int]] = defaultdict(list)
-    shared: Counter[int] = Counter()
-    dj_sets: Counter[int] = Counter()
-    near = caps.near
-    for _, entries, djs in scanned:
-        tracks = [c for _, c in entries]
-        others = set(tracks)
-        others.discard(a)
-        shared.update(others)
-        dj_sets.update(djs)
-        # entries come by position, one per position (Evidence.sets), so those within +-near positions of
-        # the source's are within +-near places of it
-        i = -1
-        while True:
-            try:
-                i = tracks.index(a, i + 1)
-            except ValueError:
-                break
-            p = entries[i][0]
-            for pos, c in entries[max(0, i - near):i + near + 1]:
-                if c != a and -near <= pos - p <= near:
-                    offsets[c].append(pos - p)
-    ctx.offsets = {c: tuple(sorted(v)) for c, v in offsets.items()}  # tuples: see EmbeddedEvidence.facts
-    ctx.shared_sets = dict(shared)
+    scan = ev.sets(a, caps.sets)
+    ctx.sets_scanned = len(scan.ids)
+    dj_sets = Counter(chain.from_iterable(scan.djs))
+    ctx.shared_sets, ctx.offsets = same_sets(a, scan, caps.near)
 
     src_artists = list(src["artist_ids"])
     collab: dict[int, int] = {}

@@ -1006,17 +1006,21 @@ class EmbeddedStore:
 
         return EmbeddedEvidence(self).facts(ids)
 
-    def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
-        """Keys and BPMs of the existing tracks of ``ids``, gathered from the columns made at load: a
-        hub's thousands of candidates in a few NumPy calls instead of a dict lookup each."""
+    def _track_rows(self, ids: list[int]) -> tuple[list[int], np.ndarray]:
+        """The existing tracks of ``ids``, in order, and their rows in the id-sorted columns made at load."""
         t_ids = self._track_ids
         q = np.fromiter(ids, np.int64, len(ids))
         if not len(t_ids) or not len(q):
-            return [], np.empty(0), np.empty(0, dtype=np.int64)
+            return [], np.empty(0, dtype=np.int64)
         pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
         found = t_ids[pos] == q
-        rows = pos[found]
-        return q[found].tolist(), self._fact_cols.bpm[rows], self._fact_cols.key[rows]
+        return q[found].tolist(), pos[found]
+
+    def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Keys and BPMs of the existing tracks of ``ids``, gathered from the columns made at load: a
+        hub's thousands of candidates in a few NumPy calls instead of a dict lookup each."""
+        have, rows = self._track_rows(ids)
+        return have, self._fact_cols.bpm[rows], self._fact_cols.key[rows]
 
     def fact_columns(self, ids: list[int]) -> tuple[list[int], FactColumns, Mapping[int, dict[str, Any]]]:
         """The existing tracks of ``ids``, their facts as columns gathered from those made at load, and
@@ -1024,13 +1028,8 @@ class EmbeddedStore:
         candidates, an answer shows a few."""
         from graphsvc.recommend.embedded_context import LazyFacts
 
-        t_ids = self._track_ids
-        q = np.fromiter(ids, np.int64, len(ids))
-        if not len(t_ids) or not len(q):
-            return [], self._fact_cols.take(np.empty(0, dtype=np.int64)), LazyFacts(self)
-        pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
-        found = t_ids[pos] == q
-        return q[found].tolist(), self._fact_cols.take(pos[found]), LazyFacts(self)
+        have, rows = self._track_rows(ids)
+        return have, self._fact_cols.take(rows), LazyFacts(self)
 
     def charts(self, genre: str | None = None, window: str = "all", limit: int = 20) -> dict[str, Any]:
         """Top and trending track and artist ids (graphsvc.charts), cached per arguments."""

@@ -75,9 +75,11 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     ctx = store.recommendation_context(track_id, con, caps)
     if ctx is None:
         raise NotFound(f"track {track_id} does not exist")
-    static_ids = ctx.memo.get("static_ids")  # (request-independent: kept with the context)
-    if static_ids is None:
-        static_ids = ctx.memo["static_ids"] = frozenset(ctx.static_candidate_ids())
+    got_ids = ctx.memo.get("static_ids")  # (request-independent: kept with the context)
+    if got_ids is None:
+        ordered = ctx.static_candidate_ids()
+        got_ids = ctx.memo["static_ids"] = (frozenset(ordered), ordered)
+    static_ids, static_sorted = got_ids
     block = ctx.memo.get("block")
     src = ctx.source["id"]
     extra_ids = sorted({c for c in ctx.window if c not in static_ids and c != src})
@@ -90,13 +92,13 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
         # API's default never comes here)
         got = ctx.memo.get("constrained")
         if got is None or got[0] != con:
-            have, bpm, key = store.tempo_key_columns(sorted(static_ids))
+            have, bpm, key = store.tempo_key_columns(static_sorted)
             kept, dropped = prefilter(ctx.source, have, bpm, key, con)
             both = _block(store, ctx, kept + extra_ids)
             got = ctx.memo["constrained"] = (con, featurize_blocks(ctx, both, None, con, dropped, considered))
         return ctx, got[1]
     if block is None:
-        block = ctx.memo["block"] = _block(store, ctx, sorted(static_ids))
+        block = ctx.memo["block"] = _block(store, ctx, static_sorted)
     return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, None, considered)
 
 

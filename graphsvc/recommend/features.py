@@ -204,13 +204,6 @@ class StaticBlock:
     key: np.ndarray  # index into _KEYS, -1 unknown
     energy: np.ndarray
 
-    @property
-    def positions(self) -> dict[int, int]:
-        got = self.__dict__.get("_pos")
-        if got is None:
-            got = self.__dict__["_pos"] = {c: i for i, c in enumerate(self.ids)}
-        return got
-
 
 _N_STATIC = F["key"]
 

@@ -40,6 +40,10 @@ class LazyFacts(Mapping[int, dict[str, Any]]):
         self.ev = EmbeddedEvidence(store)
 
     def __getitem__(self, cid: int) -> dict[str, Any]:
+        memo = self.ev.cache.get(("facts",))
+        made = memo.get(cid) if memo is not None else None
+        if made is not None:
+            return made
         got = self.ev.facts((cid,))
         if not got:
             raise KeyError(cid)

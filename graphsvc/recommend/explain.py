@@ -97,7 +97,8 @@ def sentence(ev: dict[str, Any], facts: list[str] | None = None) -> str:
     k, b = ev["key"], ev["bpm"]
     harmonic_part = []
     if k["status"] == "known":
-        harmonic_part.append(f"{k['from']} -> {k['to']} ({_MOVE_WORDS[harmonic.Move(k['move'])]})")
+        # (a StrEnum member hashes and compares as its value: no Move() conversion per sentence)
+        harmonic_part.append(f"{k['from']} -> {k['to']} ({_MOVE_WORDS[k['move']]})")
     else:
         harmonic_part.append("key unknown")
     if b["status"] == "known":

@@ -14,6 +14,7 @@ tracks by (plays desc, id asc), collaborators by (weight desc, id asc), supporte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -115,7 +116,7 @@ class Context:
         return self.with_window(out, with_window and c in self.window)
 
     @staticmethod
-    def with_window(reached: list[str], in_window: bool) -> list[str]:
+    def with_window(reached: Sequence[str], in_window: bool) -> list[str]:
         """``reached`` (without the window) with "harmonic_window" in its place when ``in_window``."""
         if not in_window:
             return list(reached)

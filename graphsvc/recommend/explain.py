@@ -51,19 +51,41 @@ def static_evidence(ctx: Context, c: dict[str, Any]) -> dict[str, Any]:
     out["preceded"] = None if i is None else {"times": i[0], "djs": i[1], "last_seen": i[2]}
     out["via_tracks"] = ctx.two_hop.get(cid) or None
     offs = ctx.offsets.get(cid, ())
+    # tuples, not lists, here and below: the service keeps this per source (Context.memo), and a container
+    # of atoms only is one the cyclic garbage collector stops scanning (lists it scans for ever)
     out["same_sets"] = ({"sets": ctx.shared_sets.get(cid, 0), "sets_scanned": ctx.sets_scanned,
-                         "positions_after": sorted({d for d in offs if d > 0}),
-                         "positions_before": sorted({-d for d in offs if d < 0})}
+                         "positions_after": tuple(sorted({d for d in offs if d > 0})),
+                         "positions_before": tuple(sorted({-d for d in offs if d < 0}))}
                         if ctx.shared_sets.get(cid) else None)
     out["same_artist"] = bool(set(src["artist_ids"]) & set(c["artist_ids"]))
     out["same_label"] = c["label"] if src["label_id"] is not None and c["label_id"] == src["label_id"] else None
     out["collaboration"] = max((ctx.collaborators.get(y, 0) for y in c["artist_ids"]), default=0) or None
     sup = max((ctx.support.get(y, 0.0) for y in c["primary_ids"]), default=0.0)
     out["dj_support"] = round(sup, 4) if sup else None
-    shared_scene = [g for g in c["scene_genres"] if g in src["scene_genres"]]
+    shared_scene = tuple(g for g in c["scene_genres"] if g in src["scene_genres"])
     out["shared_genres"] = shared_scene or None
     out["popularity"] = {"plays": c["plays"], "djs": c["djs"], "plays_recent": c["plays_recent"],
                          "trend": c["trend"]}
+    return out
+
+
+_NESTED = frozenset(("followed", "preceded", "same_sets", "popularity"))  # keys whose value is a dict (or None)
+
+
+def frozen(st: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """:func:`static_evidence` as nested tuples of atoms, the form the service keeps per source: a dict
+    holding a dict stays in the cyclic garbage collector's scans for ever, a tuple of atoms leaves them
+    (thousands of kept sources made each full collection take ~150 ms in an API worker)."""
+    return tuple((k, None if v is None else tuple(v.items())) if k in _NESTED else (k, v) for k, v in st.items())
+
+
+def thawed(fz: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """The :func:`static_evidence` dict :func:`frozen` was made from (fresh dicts, equal values)."""
+    out = dict(fz)
+    for k in _NESTED:
+        v = out[k]
+        if v is not None:
+            out[k] = dict(v)
     return out
 
 

@@ -14,7 +14,7 @@ unknown is kept and marked ``key unknown`` / ``bpm unknown`` (never rewarded for
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,7 +197,7 @@ class StaticBlock:
     the block of a source's static candidates in ``Context.memo`` and a request featurizes only its
     harmonic-window additions."""
 
-    ids: list[int]
+    ids: Sequence[int]
     facts: Mapping[int, dict[str, Any]]
     X: np.ndarray  # (n, F["key"])
     bpm: np.ndarray
@@ -274,7 +274,7 @@ class FactColumns:
                            self.artists.take(rows), self.primary.take(rows))
 
 
-def fact_columns(facts: Mapping[int, dict[str, Any]], ids: list[int]) -> FactColumns:
+def fact_columns(facts: Mapping[int, dict[str, Any]], ids: Sequence[int]) -> FactColumns:
     """The :class:`FactColumns` of ``ids`` (each in ``facts``) from their facts dicts."""
     fl = [facts[c] for c in ids]
     codes: dict[tuple[str, ...], int] = {}
@@ -289,7 +289,7 @@ def fact_columns(facts: Mapping[int, dict[str, Any]], ids: list[int]) -> FactCol
         Csr.of([f["primary_ids"] for f in fl]))
 
 
-def static_block(ctx: Context, facts: Mapping[int, dict[str, Any]], ids: list[int],
+def static_block(ctx: Context, facts: Mapping[int, dict[str, Any]], ids: Sequence[int],
                  cols: FactColumns | None = None) -> StaticBlock:
     """Evidence features of ``ids`` (each in ``facts``; rows in that order) after ``ctx.source``; ``cols``:
     their facts as columns when the backend keeps them (else made from ``facts``; the same values), so
@@ -388,7 +388,7 @@ class _Both(Mapping[int, dict[str, Any]]):
 def _merge(a: StaticBlock, b: StaticBlock) -> StaticBlock:
     """One block of both (their ids are disjoint): ``a``'s rows, then ``b``'s. Row order never decides a
     ranking (``service.order`` breaks ties by id), so the rows are not sorted again."""
-    return StaticBlock(a.ids + b.ids, a.facts if a.facts is b.facts else _Both(a.facts, b.facts),
+    return StaticBlock([*a.ids, *b.ids], a.facts if a.facts is b.facts else _Both(a.facts, b.facts),
                        np.concatenate((a.X, b.X)),
                        np.concatenate((a.bpm, b.bpm)), np.concatenate((a.key, b.key)),
                        np.concatenate((a.energy, b.energy)))

@@ -13,6 +13,7 @@ those two steps, so all three rank on one code path with one set of defaults.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,15 +76,15 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     ctx = store.recommendation_context(track_id, con, caps)
     if ctx is None:
         raise NotFound(f"track {track_id} does not exist")
-    got_ids = ctx.memo.get("static_ids")  # (request-independent: kept with the context)
-    if got_ids is None:
+    static_sorted = ctx.memo.get("static_ids")  # (request-independent: kept with the context)
+    if static_sorted is None:
+        # an array, which the garbage collector visits as one object (a set or list of ints it scans whole)
         ordered = ctx.static_candidate_ids()
-        got_ids = ctx.memo["static_ids"] = (frozenset(ordered), ordered)
-    static_ids, static_sorted = got_ids
+        static_sorted = ctx.memo["static_ids"] = np.fromiter(ordered, np.int64, len(ordered))
     block = ctx.memo.get("block")
     src = ctx.source["id"]
-    extra_ids = sorted({c for c in ctx.window if c not in static_ids and c != src})
-    considered = len(static_ids) + len(extra_ids)
+    extra_ids = _not_in(static_sorted, {c for c in ctx.window if c != src})
+    considered = len(static_sorted) + len(extra_ids)
     if block is None and con.strictness != "any":
         # a key filter drops most candidates: read the keys and tempos first and featurize only the rest
         # with the window's others in one block (the same rows, in the same order, and counts as filtering
@@ -102,11 +103,21 @@ def candidates(store: Any, track_id: int, con: Constraints, caps: Caps = CAPS) -
     return ctx, featurize_blocks(ctx, block, _window_block(store, ctx, extra_ids), con, None, considered)
 
 
-def _block(store: Any, ctx: Context, ids: list[int]) -> StaticBlock:
+def _not_in(ordered: np.ndarray, ids: set[int]) -> list[int]:
+    """The ``ids`` the ascending ``ordered`` does not hold, ascending."""
+    if not ids:
+        return []
+    q = np.fromiter(sorted(ids), np.int64, len(ids))
+    if not len(ordered):
+        return q.tolist()
+    return q[ordered[np.minimum(np.searchsorted(ordered, q), len(ordered) - 1)] != q].tolist()
+
+
+def _block(store: Any, ctx: Context, ids: Sequence[int]) -> StaticBlock:
     """``static_block`` of the existing tracks of ``ids``, from the backend's fact columns (the embedded
     store makes a facts dict only when an answer shows the track)."""
     have, cols, facts = store.fact_columns(ids)
-    return static_block(ctx, facts, have, cols)
+    return static_block(ctx, facts, tuple(have), cols)  # (a tuple: see candidates)
 
 
 def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock | None:
@@ -115,20 +126,27 @@ def _window_block(store: Any, ctx: Context, extra_ids: list[int]) -> StaticBlock
     if not extra_ids:
         return None
     rows = ctx.memo.setdefault("window_rows", {})
+    facts = ctx.memo.setdefault("window_facts", {})
     if len(rows) > _ROWS_KEPT:
         rows.clear()
+        facts.clear()
     missing = [c for c in extra_ids if c not in rows]
     if missing:
         fresh = _block(store, ctx, missing)
-        for i, c in enumerate(fresh.ids):
-            rows[c] = (fresh.facts[c], fresh.X[i], fresh.bpm[i], fresh.key[i], fresh.energy[i])
+        # each row a tuple of atoms (its features as bytes, Python numbers; its facts dict beside it), which
+        # the cyclic garbage collector stops scanning (a tuple holding a dict or an array it scans for ever)
+        for i, (c, b, k, e) in enumerate(zip(fresh.ids, fresh.bpm.tolist(), fresh.key.tolist(),
+                                             fresh.energy.tolist(), strict=True)):
+            rows[c] = (fresh.X[i].tobytes(), b, k, e)
+            facts[c] = fresh.facts[c]
     got = [(c, rows[c]) for c in extra_ids if c in rows]
     if not got:
         return None
-    return StaticBlock([c for c, _ in got], {c: r[0] for c, r in got}, np.array([r[1] for _, r in got]),
-                       np.array([r[2] for _, r in got], dtype=np.float64),
-                       np.array([r[3] for _, r in got], dtype=np.int64),
-                       np.array([r[4] for _, r in got], dtype=np.float64))
+    X = np.frombuffer(b"".join(r[0] for _, r in got), dtype=np.float64).reshape(len(got), -1)
+    return StaticBlock([c for c, _ in got], {c: facts[c] for c, _ in got}, X,
+                       np.array([r[1] for _, r in got], dtype=np.float64),
+                       np.array([r[2] for _, r in got], dtype=np.int64),
+                       np.array([r[3] for _, r in got], dtype=np.float64))
 
 
 def order(ranker: Ranker, cands: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -173,8 +191,12 @@ class Ranked:
             kept = static.get(cid)
             if kept is None:
                 st = explain.static_evidence(ctx, c)
-                kept = static[cid] = (st, explain.evidence_facts(st), ctx.reached_by(cid, with_window=False))
-            st, clauses, reached = kept
+                # kept as tuples of atoms, which the garbage collector stops scanning (explain.frozen)
+                static[cid] = (explain.frozen(st), tuple(explain.evidence_facts(st)),
+                               tuple(ctx.reached_by(cid, with_window=False)))
+                clauses, reached = static[cid][1:]
+            else:
+                st, clauses, reached = explain.thawed(kept[0]), kept[1], kept[2]
             ev = explain.evidence(ctx, c, ft, con.half_double, static=st)
             flags = [f for f, unknown in (("key unknown", ft.move is None), ("bpm unknown", ft.bpm_pct is None))
                      if unknown]

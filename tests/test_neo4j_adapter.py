@@ -559,8 +559,9 @@ def test_recommendation_evidence_reads_what_the_rec_queries_answer(pg_url) -> No
     for tid in sorted(fx.track.values()):
         for con in (DEFAULTS, Constraints(strictness="strict", bpm_window_pct=3.0)):
             assert s.recommendation_context(tid, con, CAPS) == ref.recommendation_context(tid, con, CAPS), tid
-            assert rank_ids(s, Ranker.prior(), tid, constraints=con, limit=50) == \
-                rank_ids(ref, Ranker.prior(), tid, constraints=con, limit=50)
+            got = rank_ids(s, Ranker.prior(), tid, constraints=con, limit=50)
+            assert got == rank_ids(ref, Ranker.prior(), tid, constraints=con, limit=50)
+            assert all(type(i) is int for i in got)  # (Python ints, as JSON encoders expect: no NumPy scalars)
     reads = [e for e in d.log if e[0] == "execute_query"]
     assert {e[1] for e in reads} >= {"rec_facts", "rec_tempo_keys", "rec_transitions", "rec_two_hop", "rec_sets",
                                      "rec_collaborators", "rec_dj_lists", "rec_artist_tracks", "rec_label_tracks",

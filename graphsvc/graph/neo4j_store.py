@@ -537,7 +537,7 @@ class Neo4jStore:
         from graphsvc.recommend.features import fact_columns
 
         facts = self.track_facts(ids)
-        have = [i for i in ids if i in facts]
+        have = [int(i) for i in ids if int(i) in facts]  # (Python ints: the ids may come as a NumPy array)
         return have, fact_columns(facts, have), facts
 
     def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ from graphsvc.graph.model import NODE_LABELS, RELATIONSHIPS
 from graphsvc.graph.ranking import CANDIDATE_CAP, column_bounds, dict_bounds, rank_candidates
 from graphsvc.names import name_key, title_key, track_search_keys
 from graphsvc.pg import fetch_one
-from graphsvc.recommend.features import Csr, FactColumns
+from graphsvc.recommend.features import Csr, FactColumns, find_sorted
 
 _TRACK_COLS = (*NODE_LABELS["Track"], "label_id")
 # _load unpacks track rows positionally in this order
@@ -1008,12 +1008,8 @@ class EmbeddedStore:
 
     def _track_rows(self, ids: list[int]) -> tuple[list[int], np.ndarray]:
         """The existing tracks of ``ids``, in order, and their rows in the id-sorted columns made at load."""
-        t_ids = self._track_ids
         q = np.fromiter(ids, np.int64, len(ids))
-        if not len(t_ids) or not len(q):
-            return [], np.empty(0, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(t_ids, q), len(t_ids) - 1)
-        found = t_ids[pos] == q
+        pos, found = find_sorted(self._track_ids, q)
         return q[found].tolist(), pos[found]
 
     def tempo_key_columns(self, ids: list[int]) -> tuple[list[int], np.ndarray, np.ndarray]:

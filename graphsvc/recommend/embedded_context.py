@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from graphsvc.graph.embedded import _NO_CREDITS, EmbeddedStore, tempo_ratios
+from graphsvc.recommend.features import Csr
 from graphsvc.recommend.gather import Counted, SetScan
 
 _CACHE_ATTR = "_rec_cache"
@@ -129,7 +130,7 @@ class EmbeddedEvidence:
         tracks, positions = s._set_entries
         indptr, idx = tracks.take_index(np.array([s._set_row[x] for x in order], dtype=np.int64))
         djs = s.played_set
-        return SetScan(order, indptr, tracks.flat[idx], positions[idx], [djs.get(x, []) for x in order])
+        return SetScan(order, Csr(indptr, tracks.flat[idx]), positions[idx], [djs.get(x, []) for x in order])
 
     def collaborators(self, artists: list[int], n: int) -> dict[int, list[tuple[int, int]]]:
         """Each artist's ``n`` strongest collaborators: kept per (artist, n) and loaded graph (a hub artist of

@@ -347,14 +347,21 @@ def static_block(ctx: Context, facts: Mapping[int, dict[str, Any]], ids: Sequenc
     return StaticBlock(ids, facts, X, cols.bpm, cols.key, cols.energy)
 
 
+def find_sorted(ordered: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the place of each of ``q`` in the ascending ``ordered``, clipped to its last; whether it is there)."""
+    if not len(ordered):
+        return np.zeros(len(q), dtype=np.int64), np.zeros(len(q), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, q), len(ordered) - 1)
+    return at, ordered[at] == q
+
+
 def _lookup(values: dict[int, Any], keys: np.ndarray) -> np.ndarray:
     """``values[k]`` for each of ``keys`` (float64), 0 for a key not in ``values``."""
     ks = np.fromiter(values.keys(), np.int64, len(values))
     vs = np.fromiter(values.values(), np.float64, len(values))
     order = np.argsort(ks)
-    ks, vs = ks[order], vs[order]
-    at = np.minimum(np.searchsorted(ks, keys), len(ks) - 1)
-    return np.where(ks[at] == keys, vs[at], 0.0)
+    at, found = find_sorted(ks[order], keys)
+    return np.where(found, vs[order][at], 0.0)
 
 
 def _common(d: dict[int, Any], pos: dict[int, int]) -> list[tuple[int, Any]]:

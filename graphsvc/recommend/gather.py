@@ -21,6 +21,7 @@ import numpy as np
 
 from graphsvc.deadline import check
 from graphsvc.recommend.context import Caps, Context
+from graphsvc.recommend.features import Csr
 
 WINDOW_STRICTNESS = "normal"  # the keys harmonic-window candidates come from when the user filters none
 
@@ -37,28 +38,25 @@ def counted(pairs: Iterable[tuple[int, int]]) -> Counted:
 
 @dataclass(frozen=True)
 class SetScan:
-    """Sets as flat columns: set k (``ids[k]``) holds ``tracks[ptr[k]:ptr[k + 1]]`` at the same places of
-    ``positions``, by position (one entry per position); ``djs[k]``: its DJs' artist ids, ascending."""
+    """Sets as flat columns: set k (``ids[k]``) holds the tracks of row k of ``tracks``, at the same places
+    of ``positions``, by position (one entry per position); ``djs[k]``: its DJs' artist ids, ascending."""
 
     ids: list[int]
-    ptr: np.ndarray  # int64, len(ids) + 1
-    tracks: np.ndarray  # int64
-    positions: np.ndarray  # int64
+    tracks: Csr
+    positions: np.ndarray  # int64, aligned with tracks.flat
     djs: list[list[int]]
 
     @staticmethod
     def of(rows: list[tuple[int, list[tuple[int, int]], list[int]]]) -> SetScan:
         """From (set id, [(position, track)] by position, [DJ ids] ascending) per set."""
-        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(e) for _, e, _ in rows], out=ptr[1:])
-        flat = [x for _, e, _ in rows for x in e]
-        pairs = np.array(flat, dtype=np.int64).reshape(-1, 2)
-        return SetScan([s for s, _, _ in rows], ptr, pairs[:, 1].copy(), pairs[:, 0].copy(), [d for _, _, d in rows])
+        positions, _ = counted(x for _, e, _ in rows for x in e)
+        return SetScan([s for s, _, _ in rows], Csr.of([tuple(t for _, t in e) for _, e, _ in rows]), positions,
+                       [d for _, _, d in rows])
 
     def rows(self) -> list[tuple[int, list[tuple[int, int]], list[int]]]:
         """The sets as (set id, [(position, track)], [DJ ids]) (the inverse of :meth:`of`)."""
-        bounds = self.ptr.tolist()
-        pos, tracks = self.positions.tolist(), self.tracks.tolist()
+        bounds = self.tracks.indptr.tolist()
+        pos, tracks = self.positions.tolist(), self.tracks.flat.tolist()
         return [(s, list(zip(pos[b:e], tracks[b:e], strict=True)), d)
                 for s, b, e, d in zip(self.ids, bounds[:-1], bounds[1:], self.djs, strict=True)]
 
@@ -68,11 +66,11 @@ def same_sets(a: int, scan: SetScan, near: int) -> tuple[dict[int, int], dict[in
     holding both; and the sorted position differences pos(c) - pos(a) over every pair of their entries at
     most ``near`` apart in a set (entries come one per position, so those within +-near places of an
     entry of ``a``). Array operations over all sets at once instead of a Python loop per set and entry."""
-    tr, po = scan.tracks, scan.positions
+    tr, po = scan.tracks.flat, scan.positions
     n = len(tr)
     if not n:
         return {}, {}
-    in_set = np.repeat(np.arange(len(scan.ids)), np.diff(scan.ptr))
+    in_set = scan.tracks.row_of_each()
     other = tr != a
     order = np.lexsort((tr[other], in_set[other]))
     t_sorted, k_sorted = tr[other][order], in_set[other][order]

@@ -23,7 +23,15 @@ from graphsvc.errors import NotFound
 from graphsvc.graph.base import bounded
 from graphsvc.recommend import explain
 from graphsvc.recommend.context import CAPS, Caps, Context
-from graphsvc.recommend.features import Candidates, Constraints, StaticBlock, featurize_blocks, prefilter, static_block
+from graphsvc.recommend.features import (
+    Candidates,
+    Constraints,
+    StaticBlock,
+    featurize_blocks,
+    find_sorted,
+    prefilter,
+    static_block,
+)
 from graphsvc.recommend.model import Ranker
 
 # The API's defaults (and so what ``etl eval`` measures). Strictness "any": the key move is a ranking
@@ -108,9 +116,7 @@ def _not_in(ordered: np.ndarray, ids: set[int]) -> list[int]:
     if not ids:
         return []
     q = np.fromiter(sorted(ids), np.int64, len(ids))
-    if not len(ordered):
-        return q.tolist()
-    return q[ordered[np.minimum(np.searchsorted(ordered, q), len(ordered) - 1)] != q].tolist()
+    return q[~find_sorted(ordered, q)[1]].tolist()
 
 
 def _block(store: Any, ctx: Context, ids: Sequence[int]) -> StaticBlock:
